@@ -1,0 +1,299 @@
+import type { Depacketizer } from "../codec.js";
+import type { FrameBuffer } from "../frame-buffer.js";
+import { H264NalType } from "./nal.js";
+import { parseSps } from "./sps.js";
+
+/** H264DropReason names why the H.264 depacketizer discarded a payload or a NAL unit. */
+export type H264DropReason =
+  | "empty-payload"
+  | "reserved-nal-type"
+  | "stap-b"
+  | "mtap16"
+  | "mtap24"
+  | "fu-b"
+  | "stap-a-malformed"
+  | "fu-a-truncated"
+  | "fu-a-without-start"
+  | "fu-a-missing-fragment"
+  | "fu-a-missing-end"
+  | "fu-a-type-mismatch"
+  | "bad-sps"
+  | "frame-too-large";
+
+function emptyDropCounts(): Record<H264DropReason, number> {
+  return {
+    "empty-payload": 0,
+    "reserved-nal-type": 0,
+    "stap-b": 0,
+    mtap16: 0,
+    mtap24: 0,
+    "fu-b": 0,
+    "stap-a-malformed": 0,
+    "fu-a-truncated": 0,
+    "fu-a-without-start": 0,
+    "fu-a-missing-fragment": 0,
+    "fu-a-missing-end": 0,
+    "fu-a-type-mismatch": 0,
+    "bad-sps": 0,
+    "frame-too-large": 0,
+  };
+}
+
+/**
+ * H264Depacketizer implements RFC 6184 non-interleaved mode (§5.6 single NAL unit, §5.7.1
+ * STAP-A, §5.8 FU-A) and writes NAL units in Annex-B form with the start codes H.264 §B.1.2
+ * prescribes. STAP-B, MTAP16/24 and FU-B belong to interleaved mode and are dropped and counted.
+ * An FU-A whose start, middle or end fragment is missing is discarded whole; reassembly writes
+ * each fragment once, straight into the frame buffer, so it is linear in the NAL size.
+ */
+export class H264Depacketizer implements Depacketizer {
+  /** codec is always "h264". */
+  readonly codec = "h264" as const;
+  /** dropped counts discarded payloads and NAL units by reason. */
+  readonly dropped: Record<H264DropReason, number> = emptyDropCounts();
+  private fuOpen = false;
+  private fuStart = 0;
+  private fuType = 0;
+  private fuLastSeq = 0;
+  private lastSps: Uint8Array | undefined;
+  private lastWidth = 0;
+  private lastHeight = 0;
+
+  /** push feeds one RTP payload (see `Depacketizer.push`). */
+  push(payload: Uint8Array, sequenceNumber: number, out: FrameBuffer): void {
+    const n = payload.length;
+    if (n === 0) {
+      this.dropped["empty-payload"]++;
+      return;
+    }
+    const type = payload[0]! & 0x1f;
+    if (type >= 1 && type <= 23) {
+      if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
+      this.writeNal(payload, 0, n, out);
+      return;
+    }
+    switch (type) {
+      case H264NalType.FU_A:
+        this.pushFuA(payload, sequenceNumber, out);
+        return;
+      case H264NalType.STAP_A:
+        if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
+        this.pushStapA(payload, out);
+        return;
+      case H264NalType.STAP_B:
+        this.dropData(out, "stap-b");
+        return;
+      case H264NalType.MTAP16:
+        this.dropData(out, "mtap16");
+        return;
+      case H264NalType.MTAP24:
+        this.dropData(out, "mtap24");
+        return;
+      case H264NalType.FU_B:
+        this.dropData(out, "fu-b");
+        return;
+      default:
+        // 0, 30, 31: unspecified; RFC 6184 §5.4 says receivers ignore them
+        this.dropped["reserved-nal-type"]++;
+    }
+  }
+
+  /** pending is true while an FU-A waits for its end fragment. */
+  get pending(): boolean {
+    return this.fuOpen;
+  }
+
+  /** endFrame discards an FU-A still open when the frame closes (its end fragment never came). */
+  endFrame(out: FrameBuffer): void {
+    if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
+  }
+
+  /** reset forgets a partially reassembled FU-A; the caller discards the frame it belonged to. */
+  reset(): void {
+    this.fuOpen = false;
+  }
+
+  private dropData(out: FrameBuffer, reason: H264DropReason): void {
+    this.dropped[reason]++;
+    if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
+    out.corrupt = true;
+  }
+
+  private abortFu(out: FrameBuffer, reason: H264DropReason): void {
+    this.dropped[reason]++;
+    out.truncate(this.fuStart);
+    out.corrupt = true;
+    this.fuOpen = false;
+  }
+
+  private startCode(header: number, out: FrameBuffer): boolean {
+    const t = header & 0x1f;
+    const first = out.length === 0;
+    if (first) out.cleanStart = t === H264NalType.SPS || t === H264NalType.AUD;
+    const long = first || t === H264NalType.SPS || t === H264NalType.PPS;
+    if (!out.reserve(long ? 4 : 3)) return false;
+    const b = out.bytes;
+    let o = out.length;
+    if (long) b[o++] = 0;
+    b[o] = 0;
+    b[o + 1] = 0;
+    b[o + 2] = 1;
+    out.length = o + 3;
+    return true;
+  }
+
+  private writeNal(src: Uint8Array, start: number, end: number, out: FrameBuffer): void {
+    const header = src[start]!;
+    const mark = out.length;
+    if (!this.startCode(header, out)) {
+      this.overflow(out, mark);
+      return;
+    }
+    out.write(src, start, end);
+    if (out.overflowed) {
+      this.overflow(out, mark);
+      return;
+    }
+    this.completed(header & 0x1f, mark, out);
+  }
+
+  private overflow(out: FrameBuffer, mark: number): void {
+    this.dropped["frame-too-large"]++;
+    out.truncate(mark);
+    out.corrupt = true;
+  }
+
+  private completed(type: number, nalStart: number, out: FrameBuffer): void {
+    out.units++;
+    if (type === H264NalType.IDR) out.keyframe = true;
+    else if (type === H264NalType.SPS) this.onSps(nalStart, out);
+  }
+
+  private onSps(nalStart: number, out: FrameBuffer): void {
+    let s = nalStart;
+    while (out.bytes[s] === 0) s++;
+    const sps = out.bytes.subarray(s + 1, out.length);
+    const last = this.lastSps;
+    if (last !== undefined && sameBytes(last, sps)) {
+      out.width = this.lastWidth;
+      out.height = this.lastHeight;
+      return;
+    }
+    try {
+      const parsed = parseSps(sps);
+      this.lastSps = sps.slice();
+      this.lastWidth = parsed.width;
+      this.lastHeight = parsed.height;
+      out.width = parsed.width;
+      out.height = parsed.height;
+    } catch {
+      // a malformed SPS is passed on (the decoder judges it) but gives no resolution
+      this.dropped["bad-sps"]++;
+    }
+  }
+
+  private pushStapA(p: Uint8Array, out: FrameBuffer): void {
+    // RFC 6184 §5.7.1: STAP-A header, then (16-bit size, NAL unit) pairs filling the payload
+    const n = p.length;
+    let o = 1;
+    let count = 0;
+    while (o < n) {
+      if (o + 2 > n) {
+        this.badStap(out);
+        return;
+      }
+      const size = (p[o]! << 8) | p[o + 1]!;
+      o += 2;
+      if (size === 0 || o + size > n) {
+        this.badStap(out);
+        return;
+      }
+      o += size;
+      count++;
+    }
+    if (count === 0) {
+      this.badStap(out);
+      return;
+    }
+    o = 1;
+    while (o < n) {
+      const size = (p[o]! << 8) | p[o + 1]!;
+      o += 2;
+      this.writeNal(p, o, o + size, out);
+      o += size;
+    }
+  }
+
+  private badStap(out: FrameBuffer): void {
+    this.dropped["stap-a-malformed"]++;
+    out.corrupt = true;
+  }
+
+  private pushFuA(p: Uint8Array, seq: number, out: FrameBuffer): void {
+    // RFC 6184 §5.8: FU indicator (F, NRI, type 28), FU header (S, E, R, type), fragment
+    if (p.length < 3) {
+      this.dropped["fu-a-truncated"]++;
+      if (this.fuOpen) this.abortFu(out, "fu-a-missing-fragment");
+      out.corrupt = true;
+      return;
+    }
+    const fuHeader = p[1]!;
+    const start = (fuHeader & 0x80) !== 0;
+    const end = (fuHeader & 0x40) !== 0;
+    const type = fuHeader & 0x1f;
+    if (start) {
+      if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
+      const header = (p[0]! & 0xe0) | type;
+      const mark = out.length;
+      if (!this.startCode(header, out)) {
+        this.overflow(out, mark);
+        return;
+      }
+      out.writeByte(header);
+      out.write(p, 2, p.length);
+      if (out.overflowed) {
+        this.overflow(out, mark);
+        return;
+      }
+      if (end) {
+        this.completed(type, mark, out);
+        return;
+      }
+      this.fuOpen = true;
+      this.fuStart = mark;
+      this.fuType = type;
+      this.fuLastSeq = seq;
+      return;
+    }
+    if (!this.fuOpen) {
+      this.dropped["fu-a-without-start"]++;
+      out.corrupt = true;
+      return;
+    }
+    if (seq !== ((this.fuLastSeq + 1) & 0xffff)) {
+      this.abortFu(out, "fu-a-missing-fragment");
+      return;
+    }
+    if (type !== this.fuType) {
+      this.abortFu(out, "fu-a-type-mismatch");
+      return;
+    }
+    out.write(p, 2, p.length);
+    if (out.overflowed) {
+      this.fuOpen = false;
+      this.overflow(out, this.fuStart);
+      return;
+    }
+    this.fuLastSeq = seq;
+    if (end) {
+      this.fuOpen = false;
+      this.completed(type, this.fuStart, out);
+    }
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

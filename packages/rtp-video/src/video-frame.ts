@@ -1,0 +1,25 @@
+/** VideoCodec names the video codecs Framewire carries. */
+export type VideoCodec = "h264" | "vp8" | "vp9" | "av1";
+
+/**
+ * VideoFrame is one encoded access unit, the unit every Framewire package exchanges
+ * (roomkit's `VideoFrame`): all codec data of one RTP timestamp.
+ */
+export interface VideoFrame {
+  /** codec of `data`. */
+  readonly codec: VideoCodec;
+  /** data is the whole access unit; Annex-B byte stream (start codes) for H.264. */
+  readonly data: Uint8Array;
+  /** keyframe is true when the access unit can be decoded on its own (an IDR slice for H.264). */
+  readonly keyframe: boolean;
+  /** timestampMs is the presentation time relative to the stream's first frame, in ms. */
+  readonly timestampMs: number;
+  /** rtpTimestamp is the 32-bit RTP timestamp the frame was carried with. */
+  readonly rtpTimestamp: number;
+  /** sequence counts the frames of a stream: +1 per frame emitted, starting at 0. */
+  readonly sequence: number;
+  /** width in pixels from the stream's latest SPS (0 until one was seen). */
+  readonly width: number;
+  /** height in pixels from the stream's latest SPS (0 until one was seen). */
+  readonly height: number;
+}
