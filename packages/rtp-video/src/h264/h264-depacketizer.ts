@@ -17,6 +17,8 @@ export type H264DropReason =
   | "fu-a-missing-fragment"
   | "fu-a-missing-end"
   | "fu-a-type-mismatch"
+  | "fu-a-bad-type"
+  | "nal-malformed"
   | "bad-sps"
   | "frame-too-large";
 
@@ -34,6 +36,8 @@ function emptyDropCounts(): Record<H264DropReason, number> {
     "fu-a-missing-fragment": 0,
     "fu-a-missing-end": 0,
     "fu-a-type-mismatch": 0,
+    "fu-a-bad-type": 0,
+    "nal-malformed": 0,
     "bad-sps": 0,
     "frame-too-large": 0,
   };
@@ -53,6 +57,7 @@ export class H264Depacketizer implements Depacketizer {
   readonly dropped: Record<H264DropReason, number> = emptyDropCounts();
   private fuOpen = false;
   private fuStart = 0;
+  private fuBody = 0;
   private fuType = 0;
   private fuLastSeq = 0;
   private lastSps: Uint8Array | undefined;
@@ -66,7 +71,13 @@ export class H264Depacketizer implements Depacketizer {
       this.dropped["empty-payload"]++;
       return;
     }
-    const type = payload[0]! & 0x1f;
+    const first = payload[0]!;
+    if (first & 0x80) {
+      // forbidden_zero_bit set: the unit is known to be damaged (RFC 6184 §5.3)
+      this.dropData(out, "nal-malformed");
+      return;
+    }
+    const type = first & 0x1f;
     if (type >= 1 && type <= 23) {
       if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
       this.writeNal(payload, 0, n, out);
@@ -149,12 +160,23 @@ export class H264Depacketizer implements Depacketizer {
       this.overflow(out, mark);
       return;
     }
+    const body = out.length + 1;
     out.write(src, start, end);
     if (out.overflowed) {
       this.overflow(out, mark);
       return;
     }
+    if (!wellFormedTail(out.bytes, body, out.length, true)) {
+      this.malformed(out, mark);
+      return;
+    }
     this.completed(header & 0x1f, mark, out);
+  }
+
+  private malformed(out: FrameBuffer, mark: number): void {
+    this.dropped["nal-malformed"]++;
+    out.truncate(mark);
+    out.corrupt = true;
   }
 
   private overflow(out: FrameBuffer, mark: number): void {
@@ -204,7 +226,7 @@ export class H264Depacketizer implements Depacketizer {
       }
       const size = (p[o]! << 8) | p[o + 1]!;
       o += 2;
-      if (size === 0 || o + size > n) {
+      if (size === 0 || o + size > n || !isSingleNalHeader(p[o]!)) {
         this.badStap(out);
         return;
       }
@@ -241,6 +263,13 @@ export class H264Depacketizer implements Depacketizer {
     const start = (fuHeader & 0x80) !== 0;
     const end = (fuHeader & 0x40) !== 0;
     const type = fuHeader & 0x1f;
+    if (type === 0 || type > 23) {
+      // RFC 6184 §5.8: an FU carries a fragment of a single NAL unit, never of an aggregate
+      this.dropped["fu-a-bad-type"]++;
+      if (this.fuOpen) this.abortFu(out, "fu-a-missing-fragment");
+      out.corrupt = true;
+      return;
+    }
     if (start) {
       if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
       const header = (p[0]! & 0xe0) | type;
@@ -250,9 +279,14 @@ export class H264Depacketizer implements Depacketizer {
         return;
       }
       out.writeByte(header);
+      const body = out.length;
       out.write(p, 2, p.length);
       if (out.overflowed) {
         this.overflow(out, mark);
+        return;
+      }
+      if (!wellFormedTail(out.bytes, body, out.length, end)) {
+        this.malformed(out, mark);
         return;
       }
       if (end) {
@@ -261,6 +295,7 @@ export class H264Depacketizer implements Depacketizer {
       }
       this.fuOpen = true;
       this.fuStart = mark;
+      this.fuBody = body;
       this.fuType = type;
       this.fuLastSeq = seq;
       return;
@@ -278,10 +313,15 @@ export class H264Depacketizer implements Depacketizer {
       this.abortFu(out, "fu-a-type-mismatch");
       return;
     }
+    const from = Math.max(this.fuBody, out.length - 2);
     out.write(p, 2, p.length);
     if (out.overflowed) {
       this.fuOpen = false;
       this.overflow(out, this.fuStart);
+      return;
+    }
+    if (!wellFormedTail(out.bytes, from, out.length, end)) {
+      this.abortFu(out, "nal-malformed");
       return;
     }
     this.fuLastSeq = seq;
@@ -290,6 +330,27 @@ export class H264Depacketizer implements Depacketizer {
       this.completed(type, this.fuStart, out);
     }
   }
+}
+
+/** isSingleNalHeader is true for a NAL header with F = 0 and a type of 1..23 (RFC 6184 §5.2). */
+function isSingleNalHeader(header: number): boolean {
+  const type = header & 0x1f;
+  return (header & 0x80) === 0 && type >= 1 && type <= 23;
+}
+
+/**
+ * wellFormedTail checks bytes[from, to) of a NAL unit being written: no start code emulation
+ * (00 00 00, 00 00 01, 00 00 02: H.264 §7.4.1), and when `complete`, no trailing zero byte.
+ * Such a unit would be split or merged wrongly by every Annex-B reader downstream.
+ */
+function wellFormedTail(bytes: Uint8Array, from: number, to: number, complete: boolean): boolean {
+  if (complete && bytes[to - 1] === 0) return false;
+  let i = bytes.indexOf(0, from);
+  while (i !== -1 && i + 2 < to) {
+    if (bytes[i + 1] === 0 && bytes[i + 2]! <= 2) return false;
+    i = bytes.indexOf(0, i + 1);
+  }
+  return true;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,0 +1,508 @@
+/**
+ * Acceptance tests against real third-party peers (FFmpeg, GStreamer), driven by the
+ * scripts in `<shared>/peers` (see test/peers.ts):
+ *  - FFmpeg (libx264) sends RTP H.264 → our FrameAssembler → Annex-B file → FFmpeg decodes it;
+ *  - our RtpPacketizer sends fixtures/test.h264 → GStreamer / FFmpeg receive and decode it.
+ * Skipped locally when a peer is missing; failing in CI (itWithPeers).
+ */
+import { createSocket, type Socket } from "node:dgram";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  FrameAssembler,
+  H264Packetizer,
+  joinAnnexB,
+  RtpPacketizer,
+  RtpVideoError,
+  splitAnnexB,
+  tryParseRtpPacket,
+  type VideoFrame,
+} from "../src/index.js";
+import {
+  ffmpegDecodeCheck,
+  findKvLine,
+  fixture,
+  freeUdpPortPair,
+  itWithPeers,
+  runScript,
+  sleep,
+  startScript,
+  waitForText,
+} from "./peers.js";
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+/**
+ * splitAccessUnits groups the NAL units of an Annex-B stream into access units (H.264
+ * §7.4.1.2.3, restricted to what an encoder like x264 produces): once the current access unit
+ * holds a slice, a new one starts at an AUD, SPS, PPS or SEI, or at a slice (type 1 or 5) whose
+ * first_mb_in_slice is 0 — its ue(v) is the single bit '1', so the first payload bit after the
+ * NAL header byte is set. Returns each access unit's NAL units (views, no start codes).
+ */
+function splitAccessUnits(stream: Uint8Array): Uint8Array[][] {
+  const units: Uint8Array[][] = [];
+  let current: Uint8Array[] = [];
+  let hasSlice = false;
+  for (const nal of splitAnnexB(stream)) {
+    const type = nal[0]! & 0x1f;
+    const isSlice = type === 1 || type === 5;
+    const startsAu = isSlice
+      ? nal.length > 1 && (nal[1]! & 0x80) !== 0
+      : type === 6 || type === 7 || type === 8 || type === 9;
+    if (startsAu && hasSlice) {
+      units.push(current);
+      current = [];
+      hasSlice = false;
+    }
+    current.push(nal);
+    if (isSlice) hasSlice = true;
+  }
+  if (current.length > 0) units.push(current);
+  return units;
+}
+
+/** accessUnitsOf returns the access units of an Annex-B file, each joined back to Annex-B. */
+function accessUnitsOf(path: string): { units: Uint8Array[]; idr: boolean[] } {
+  const groups = splitAccessUnits(readFileSync(path));
+  return {
+    units: groups.map((g) => joinAnnexB(g)),
+    idr: groups.map((g) => g.some((n) => (n[0]! & 0x1f) === 5)),
+  };
+}
+
+const FIXED_SSRC = 0x0badcafe;
+const RTP_TS_BASE = 1_234_567;
+const TICKS_PER_FRAME = 3000; // 90 kHz / 30 fps
+
+/** packetizeAll turns access units into RTP datagrams (mode 1, mtu 1200, PT 96, fixed SSRC). */
+function packetizeAll(units: readonly Uint8Array[]): Uint8Array[][] {
+  const rtp = new RtpPacketizer({
+    packetizer: new H264Packetizer({ mtu: 1200, packetizationMode: 1 }),
+    payloadType: 96,
+    ssrc: FIXED_SSRC,
+  });
+  return units.map((au, i) => rtp.packetizeFrame(au, RTP_TS_BASE + i * TICKS_PER_FRAME));
+}
+
+interface PacedSendResult {
+  frames: number;
+  packets: number;
+  bytes: number;
+  durationMs: number;
+  /** Largest delay of a frame behind its schedule (timer jitter). */
+  maxLateMs: number;
+}
+
+function sendDatagram(sock: Socket, data: Uint8Array, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    sock.send(data, port, "127.0.0.1", (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/**
+ * sendPaced sends frame i's datagrams to 127.0.0.1:port at t0 + i * intervalMs (drift-free:
+ * each wait is computed from the schedule, not from the previous send). Bounded: one pass over
+ * `frames`, and it throws once `deadlineMs` has elapsed.
+ */
+async function sendPaced(
+  port: number,
+  frames: readonly Uint8Array[][],
+  intervalMs: number,
+  deadlineMs: number,
+): Promise<PacedSendResult> {
+  const sock = createSocket({ type: "udp4" });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sock.once("error", reject);
+      sock.bind({ port: 0, address: "127.0.0.1" }, () => {
+        sock.off("error", reject);
+        resolve();
+      });
+    });
+    const t0 = performance.now();
+    let packets = 0;
+    let bytes = 0;
+    let maxLateMs = 0;
+    for (let i = 0; i < frames.length; i++) {
+      const due = t0 + i * intervalMs;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const now = performance.now();
+      if (now - t0 > deadlineMs) throw new Error(`paced send exceeded ${deadlineMs} ms`);
+      maxLateMs = Math.max(maxLateMs, now - due);
+      for (const d of frames[i]!) {
+        await sendDatagram(sock, d, port);
+        packets++;
+        bytes += d.length;
+      }
+    }
+    return {
+      frames: frames.length,
+      packets,
+      bytes,
+      durationMs: performance.now() - t0,
+      maxLateMs,
+    };
+  } finally {
+    await new Promise<void>((resolve) => sock.close(() => resolve()));
+  }
+}
+
+/** bindUdp binds a udp4 socket on 127.0.0.1:port. */
+function bindUdp(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket({ type: "udp4" });
+    sock.once("error", (err) => {
+      sock.close();
+      reject(err);
+    });
+    sock.bind({ port, address: "127.0.0.1", exclusive: true }, () => {
+      sock.removeAllListeners("error");
+      sock.on("error", () => {});
+      // a large receive buffer: FFmpeg sends each IDR's fragments back to back
+      try {
+        sock.setRecvBufferSize(4 * 1024 * 1024);
+      } catch {
+        // capped by net.core.rmem_max: keep the default
+      }
+      resolve(sock);
+    });
+  });
+}
+
+function closeUdp(sock: Socket | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (sock === undefined) {
+      resolve();
+      return;
+    }
+    try {
+      sock.close(() => resolve());
+    } catch {
+      resolve(); // already closed
+    }
+  });
+}
+
+function report(name: string, figures: Record<string, unknown>): void {
+  const line = Object.entries(figures)
+    .map(([k, v]) => `${k}=${typeof v === "number" && !Number.isInteger(v) ? v.toFixed(1) : v}`)
+    .join(" ");
+  console.info(`[real-peers] ${name}: ${line}`);
+}
+
+/** crcsOf returns the CRC column of framecrc data lines (`stream, dts, pts, duration, size, crc`). */
+function crcsOf(lines: readonly string[]): string[] {
+  return lines.map((l) => l.split(",").at(-1)!.trim());
+}
+
+/** framecrcLines returns the data lines of a framecrc file (empty if it does not exist). */
+function framecrcLines(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return [];
+  }
+  return text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#"));
+}
+
+/** The CRCs of the 300 pictures of fixtures/test.h264 (FFmpeg's reference decode). */
+function fixtureCrcs(): string[] {
+  return crcsOf(framecrcLines(fixture("test.framecrc")));
+}
+
+const TEST_H264_FRAMES = 300;
+const FRAME_INTERVAL_MS = 1000 / 30;
+
+// ---------------------------------------------------------------------------
+// Unit checks of the helpers and of packetization-mode 0 (no peers needed)
+
+describe("fixtures/test.h264 split into access units", () => {
+  it("gives 300 access units, 10 of them IDR, re-joined byte-identically", () => {
+    const data = readFileSync(fixture("test.h264"));
+    const { units, idr } = accessUnitsOf(fixture("test.h264"));
+    expect(units).toHaveLength(TEST_H264_FRAMES);
+    expect(idr.filter(Boolean)).toHaveLength(10);
+    expect(idr[0]).toBe(true);
+    // test.h264 uses §B.1.2 start codes, so joining the access units gives the file back
+    expect(Buffer.concat(units).equals(data)).toBe(true);
+  });
+
+  it("packetization-mode 0 refuses the first IDR access unit: H264_NAL_TOO_LARGE", () => {
+    const { units, idr } = accessUnitsOf(fixture("test.h264"));
+    const firstIdr = idr.indexOf(true);
+    expect(firstIdr).toBeGreaterThanOrEqual(0);
+    const au = units[firstIdr]!;
+    const largest = Math.max(...splitAnnexB(au).map((n) => n.length));
+    expect(largest).toBeGreaterThan(1200);
+    const packetizer = new H264Packetizer({ packetizationMode: 0, mtu: 1200 });
+    let payloads = 0;
+    let caught: unknown;
+    try {
+      packetizer.packetize(au, () => {
+        payloads++;
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(RtpVideoError);
+    expect((caught as RtpVideoError).code).toBe("H264_NAL_TOO_LARGE");
+    // nothing of the refused access unit was emitted
+    expect(payloads).toBe(0);
+    // the RTP layer surfaces the same error
+    const rtp = new RtpPacketizer({ packetizer, payloadType: 96, ssrc: FIXED_SSRC });
+    expect(() => rtp.packetizeFrame(au, RTP_TS_BASE)).toThrow(
+      expect.objectContaining({ code: "H264_NAL_TOO_LARGE" }),
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------
+// FFmpeg (libx264) → our depacketizer
+
+describe("real peers: ffmpeg-send-h264.sh → FrameAssembler", () => {
+  for (const mode of ["normal", "bigidr", "pkt1200"] as const) {
+    itWithPeers(["ffmpeg", "timeout"])(
+      `${mode}: 4 s at 30 fps reassemble into frames FFmpeg decodes without error`,
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), "framewire-real-peers-"));
+        let rtpSock: Socket | undefined;
+        let rtcpSock: Socket | undefined;
+        try {
+          const port = await freeUdpPortPair();
+          rtpSock = await bindUdp(port);
+          rtcpSock = await bindUdp(port + 1); // RTCP sender reports: received and ignored
+
+          const frames: VideoFrame[] = [];
+          const assembler = new FrameAssembler({ frame: (f) => frames.push(f) });
+          let datagrams = 0;
+          const parseErrors: string[] = [];
+          const payloadTypes = new Set<number>();
+          let maxDatagram = 0;
+          rtpSock.on("message", (msg: Buffer) => {
+            datagrams++;
+            maxDatagram = Math.max(maxDatagram, msg.length);
+            const p = tryParseRtpPacket(msg);
+            if (typeof p === "string") {
+              parseErrors.push(p);
+              return;
+            }
+            payloadTypes.add(p.payloadType);
+            assembler.push(p);
+          });
+
+          const sdp = join(dir, "send.sdp");
+          const t0 = Date.now();
+          const sender = await runScript(
+            "ffmpeg-send-h264.sh",
+            [String(port), "4", "640x360", mode, sdp],
+            { timeoutMs: 30_000 },
+          );
+          const sendMs = Date.now() - t0;
+          expect(sender.code, sender.stderr).toBe(0);
+          // let the last datagrams reach the socket (bounded)
+          for (let i = 0; i < 20 && Date.now() - t0 < sendMs + 2_000; i++) {
+            const before = datagrams;
+            await sleep(50);
+            if (datagrams === before && i >= 4) break;
+          }
+          assembler.flush();
+
+          const file = join(dir, `recv-${mode}.h264`);
+          writeFileSync(file, Buffer.concat(frames.map((f) => f.data)));
+          const decoded = await ffmpegDecodeCheck(file, { timeoutMs: 20_000 });
+
+          const keyframes = frames.filter((f) => f.keyframe);
+          const maxIdr = Math.max(0, ...keyframes.map((f) => f.data.length));
+          report(`ffmpeg-send ${mode}`, {
+            datagrams,
+            maxDatagram,
+            frames: frames.length,
+            keyframes: keyframes.length,
+            maxIdrBytes: maxIdr,
+            fileBytes: statSync(file).size,
+            decodedFrames: decoded.frames,
+            decodeErrors: decoded.errors,
+            lost: assembler.stats.lost,
+            sendMs,
+          });
+
+          expect(parseErrors).toEqual([]);
+          expect([...payloadTypes]).toEqual([96]);
+          expect(assembler.stats.lost).toBe(0);
+          expect(assembler.stats).toMatchObject({
+            duplicates: 0,
+            late: 0,
+            outOfWindow: 0,
+            resyncs: 0,
+            framesDroppedLoss: 0,
+            framesDroppedCorrupt: 0,
+            framesDroppedTooLarge: 0,
+            framesDroppedWaiting: 0,
+          });
+          const drops = assembler.depacketizerDrops;
+          expect(drops).toEqual(Object.fromEntries(Object.keys(drops).map((k) => [k, 0])));
+          expect(frames.length).toBeGreaterThanOrEqual(115);
+          expect(frames.length).toBeLessThanOrEqual(120);
+          expect(frames.map((f) => f.sequence)).toEqual([...frames.keys()]);
+          expect(frames.every((f) => f.width === 640 && f.height === 360)).toBe(true);
+          expect(frames[0]!.keyframe).toBe(true);
+          expect(keyframes.length).toBeGreaterThanOrEqual(4);
+          if (mode === "bigidr") expect(maxIdr).toBeGreaterThan(100_000);
+          if (mode === "pkt1200") expect(maxDatagram).toBeLessThanOrEqual(1200);
+          expect(decoded.errors, decoded.log).toBe(0);
+          expect(decoded.frames).toBe(frames.length);
+        } finally {
+          await closeUdp(rtpSock);
+          await closeUdp(rtcpSock);
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+      60_000,
+    );
+  }
+});
+
+// ---------------------------------------------------------------------------
+// Our packetizer → GStreamer / FFmpeg
+
+describe("real peers: RtpPacketizer(test.h264) → receivers", () => {
+  itWithPeers(["gst-launch-1.0", "ffmpeg", "timeout"])(
+    "gst-recv-h264.sh decodes all 300 frames, 0 errors",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "framewire-real-peers-"));
+      try {
+        const { units } = accessUnitsOf(fixture("test.h264"));
+        expect(units).toHaveLength(TEST_H264_FRAMES);
+        const datagrams = packetizeAll(units);
+        const port = await freeUdpPortPair();
+        const out = join(dir, "gst-out.h264");
+        const receiver = startScript("gst-recv-h264.sh", [String(port), "14", out], {
+          timeoutMs: 40_000,
+        });
+        try {
+          const t0 = Date.now();
+          const ready = await waitForText(`${out}.log`, "Setting pipeline to PLAYING", 10_000);
+          expect(ready, "gst-recv-h264.sh did not start listening").toBe(true);
+          await sleep(Math.max(300, 1_500 - (Date.now() - t0)));
+
+          const sent = await sendPaced(port, datagrams, FRAME_INTERVAL_MS, 13_000);
+          const r = await receiver.done;
+          const summary = findKvLine(r.stdout, "frames_decoded");
+          expect(summary, `receiver printed no summary:\n${r.stdout}\n${r.stderr}`).toBeDefined();
+          const decoded = await ffmpegDecodeCheck(out, { timeoutMs: 20_000 });
+          report("gst-recv", {
+            ...sent,
+            frames_decoded: summary!.frames_decoded,
+            warnings: summary!.warnings,
+            errors: summary!.errors,
+            out_bytes: summary!.out_bytes,
+            ffmpegFrames: decoded.frames,
+            ffmpegErrors: decoded.errors,
+            receiverMs: Date.now() - t0,
+          });
+          expect(sent.frames).toBe(TEST_H264_FRAMES);
+          expect(summary!.frames_decoded).toBe("300");
+          expect(summary!.errors).toBe("0");
+          expect(r.code).toBe(0);
+          expect(decoded.errors, decoded.log).toBe(0);
+          expect(decoded.frames).toBe(300);
+          // the very pictures of the fixture, in order
+          expect(crcsOf(decoded.crcLines)).toEqual(fixtureCrcs());
+        } finally {
+          receiver.kill();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+
+  itWithPeers(["ffmpeg", "timeout"])(
+    "ffmpeg-recv-h264.sh decodes ≥ 297 frames (all but the 3 it holds at stop), 0 errors, no lost packets",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "framewire-real-peers-"));
+      try {
+        const { units } = accessUnitsOf(fixture("test.h264"));
+        expect(units).toHaveLength(TEST_H264_FRAMES);
+        const datagrams = packetizeAll(units);
+        const port = await freeUdpPortPair();
+        const sdp = join(dir, "recv.sdp");
+        writeFileSync(
+          sdp,
+          [
+            "v=0",
+            "o=- 0 0 IN IP4 127.0.0.1",
+            "s=framewire rtp-video",
+            "c=IN IP4 127.0.0.1",
+            "t=0 0",
+            `m=video ${port} RTP/AVP 96`,
+            "a=rtpmap:96 H264/90000",
+            "a=fmtp:96 packetization-mode=1; profile-level-id=42C01F",
+            "",
+          ].join("\r\n"),
+        );
+        const out = join(dir, "ffmpeg-out.h264");
+        const receiver = startScript("ffmpeg-recv-h264.sh", [sdp, "14", out], {
+          timeoutMs: 40_000,
+        });
+        try {
+          const t0 = Date.now();
+          // FFmpeg logs nothing when it starts listening (level warning): give it 1.5 s
+          await sleep(1_500);
+          const sent = await sendPaced(port, datagrams, FRAME_INTERVAL_MS, 13_000);
+          const r = await receiver.done;
+          const summary = findKvLine(r.stdout, "frames_decoded");
+          expect(summary, `receiver printed no summary:\n${r.stdout}\n${r.stderr}`).toBeDefined();
+          const decoded = await ffmpegDecodeCheck(out, { timeoutMs: 20_000 });
+          report("ffmpeg-recv", {
+            ...sent,
+            frames_decoded: summary!.frames_decoded,
+            warnings: summary!.warnings,
+            errors: summary!.errors,
+            lost_packet_msgs: summary!.lost_packet_msgs,
+            out_bytes: summary!.out_bytes,
+            ffmpegFrames: decoded.frames,
+            ffmpegErrors: decoded.errors,
+            receiverMs: Date.now() - t0,
+          });
+          let log = "";
+          try {
+            log = readFileSync(`${out}.log`, "utf8");
+          } catch {
+            // no log
+          }
+          expect(sent.frames).toBe(TEST_H264_FRAMES);
+          expect(summary!.errors, log).toBe("0");
+          expect(summary!.lost_packet_msgs, log).toBe("0");
+          // ffmpeg-recv-h264.sh's stop (two SIGINTs: "Immediate exit requested") discards the
+          // last 3 pictures whatever the sender: 297 of 300 for the fixture's own pcap replayed
+          // by pcap-replay.sh, 117 of 120 for ffmpeg-send-h264.sh. They are held, not lost.
+          const decodedFrames = Number(summary!.frames_decoded);
+          expect(decodedFrames).toBeGreaterThanOrEqual(TEST_H264_FRAMES - 3);
+          expect(decodedFrames).toBeLessThanOrEqual(TEST_H264_FRAMES);
+          expect(r.code).toBe(0);
+          // what it decoded live is the fixture's pictures, in order
+          const fixture300 = fixtureCrcs();
+          expect(crcsOf(framecrcLines(`${out}.framecrc`))).toEqual(
+            fixture300.slice(0, decodedFrames),
+          );
+          // its stream copy holds all but the last access unit (kept by its H.264 parser)
+          expect(decoded.errors, decoded.log).toBe(0);
+          expect(decoded.frames).toBeGreaterThanOrEqual(TEST_H264_FRAMES - 1);
+          expect(crcsOf(decoded.crcLines)).toEqual(fixture300.slice(0, decoded.frames));
+        } finally {
+          receiver.kill();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+});
