@@ -77,7 +77,9 @@ describe("FrameAssembler", () => {
     const sent = send(aus, { seq: 65500, ts: 0xffffffff - 10 * 3000 });
     const { frames } = assemble(sent.packets);
     expect(frames).toHaveLength(20);
-    frames.forEach((f, i) => expect(f.timestampMs).toBeCloseTo((i * 100) / 3, 9));
+    frames.forEach((f, i) => {
+      expect(f.timestampMs).toBeCloseTo((i * 100) / 3, 9);
+    });
   });
 
   it("closes a frame on a timestamp change when the sender never sets the marker", () => {

@@ -7,7 +7,9 @@ import { H264Depacketizer } from "./h264-depacketizer.js";
 function run(payloads: string[], firstSeq = 100, maxBytes?: number) {
   const d = new H264Depacketizer();
   const out = new FrameBuffer(maxBytes);
-  payloads.forEach((p, i) => d.push(hex(p), (firstSeq + i) & 0xffff, out));
+  payloads.forEach((p, i) => {
+    d.push(hex(p), (firstSeq + i) & 0xffff, out);
+  });
   d.endFrame(out);
   return { d, out, bytes: [...out.bytes.subarray(0, out.length)] };
 }
