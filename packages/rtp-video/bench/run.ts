@@ -6,6 +6,7 @@
 // BENCH_TIME_MS time per task (default 2000); BENCH_SYNTHETIC=1 skip ffmpeg;
 // BENCH_JSON=<file> also write the results as JSON; BENCH_GST_DEPAY_PPS / BENCH_GST_PAY_PPS
 // replace the GStreamer anchors (packets/s) with figures measured on this machine.
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { Bench, type Task } from "tinybench";
@@ -65,6 +66,7 @@ function fail(message: string): never {
 // ---------------------------------------------------------------------------------------------
 
 const t0 = performance.now();
+const REVISION = gitRevision(); // read before the modules run, close to when they were loaded
 const stream = loadStream(FRAMES, process.env.BENCH_SYNTHETIC === "1");
 const units: readonly AccessUnit[] = stream.units;
 
@@ -324,6 +326,18 @@ interface Result extends Row {
   mbps: number;
 }
 
+/** gitRevision names the code measured: HEAD, plus "+dirty" when src/ has uncommitted changes. */
+function gitRevision(): string {
+  const git = (...args: string[]): string | undefined => {
+    const r = spawnSync("git", args, { cwd: import.meta.dirname, encoding: "utf8" });
+    return r.status === 0 ? r.stdout.trim() : undefined;
+  };
+  const head = git("rev-parse", "--short", "HEAD");
+  if (head === undefined) return "unknown";
+  const dirty = git("status", "--porcelain", "--", "../src");
+  return dirty ? `${head}+dirty src` : head;
+}
+
 function cpuModel(): string {
   return cpus()[0]?.model ?? "unknown";
 }
@@ -358,6 +372,7 @@ async function main(): Promise<void> {
 
   console.log("framewire rtp-video benchmark");
   console.log(`  node ${process.version}, ${cpus().length} CPUs, ${cpuModel()}`);
+  console.log(`  code: ${REVISION}`);
   console.log(`  input: ${stream.source}`);
   if (stream.synthetic)
     console.log("  NOTE: SYNTHETIC INPUT (no ffmpeg/libx264): figures are indicative");
@@ -498,6 +513,7 @@ async function main(): Promise<void> {
           node: process.version,
           cpus: cpus().length,
           cpu: cpuModel(),
+          revision: REVISION,
           quick: QUICK,
           synthetic: stream.synthetic,
           source: stream.source,

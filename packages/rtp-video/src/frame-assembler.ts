@@ -178,6 +178,16 @@ export class FrameAssembler {
     this.buffer = new FrameBuffer(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
   }
 
+  /** heldPackets is how many packets wait in the reorder window (at most `reorderWindow`). */
+  get heldPackets(): number {
+    return this.buffered + (this.probation === undefined ? 0 : 1);
+  }
+
+  /** frameBufferBytes is the capacity of the frame buffer (at most `maxFrameBytes`). */
+  get frameBufferBytes(): number {
+    return this.buffer.bytes.length;
+  }
+
   /** depacketizerDrops are the depacketizer's counters of discarded payloads, by reason. */
   get depacketizerDrops(): Readonly<Record<string, number>> {
     return this.depacketizer.dropped;

@@ -72,7 +72,7 @@ export class RtpPacketizer {
         timestamp,
         ssrc: this.ssrc,
         marker: last,
-        payload: payload.slice(),
+        payload: new Uint8Array(payload), // a copy, even when the input is a Node Buffer
       });
     });
     return out;
