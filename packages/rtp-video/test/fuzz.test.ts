@@ -131,7 +131,7 @@ describe("fuzz: hostile datagrams through parser, depacketizer and assembler", (
     let seq = 0;
     for (let loop = 0; loop < 80; loop++) {
       for (let k = 0; k < real.length; k++) {
-        let d = new Uint8Array(real[k]!);
+        let d: Uint8Array = new Uint8Array(real[k]!);
         if (r() < 0.03) {
           d = mutate(r, seq);
           if (d.length >= 4) {

@@ -2,7 +2,6 @@ import { from, lastValueFrom, map, mergeMap, toArray } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
 import { rng, stream } from "../../test/gen.js";
-import { H264Packetizer } from "../h264/h264-packetizer.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
 import { sequenceFrom } from "../rtp/sequence.js";
 import type { VideoFrame } from "../video-frame.js";
