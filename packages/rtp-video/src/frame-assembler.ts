@@ -134,7 +134,7 @@ export class FrameAssembler {
   private readonly tsUnwrapper = new TimestampUnwrapper();
 
   private started = false;
-  private ssrc = 0;
+  private currentSsrc = 0;
   private expected = 0; // extended sequence number of the next packet to process
   private highest = 0; // highest extended sequence number seen
   private buffered = 0;
@@ -143,10 +143,11 @@ export class FrameAssembler {
   // the open frame
   private frameOpen = false;
   private frameTs = 0;
+  private frameExtTs = 0;
   private frameAfterGap = false;
   private frameHitByLoss = false;
   // stream state
-  private waitingForKeyframe = true;
+  private awaitingKeyframe = true;
   private signalled = false;
   private frameSequence = 0;
   private firstExtTs = -1;
@@ -201,10 +202,10 @@ export class FrameAssembler {
     const seq = packet.sequenceNumber;
     if (!this.started) {
       this.started = true;
-      this.ssrc = packet.ssrc;
+      this.currentSsrc = packet.ssrc;
       this.expected = seq + 0x10000;
       this.highest = this.expected - 1;
-    } else if (packet.ssrc !== this.ssrc) {
+    } else if (packet.ssrc !== this.currentSsrc) {
       this.jump(packet);
       return;
     }
@@ -256,6 +257,35 @@ export class FrameAssembler {
     if (this.buffered > 0) this.advanceTo(this.highest + 1);
   }
 
+  /**
+   * giveUpTo declares the packets up to and including `sequenceNumber` lost if they have not
+   * arrived, and processes the packets waiting behind them: a jitter buffer calls it when the
+   * oldest missing packet has waited longer than its latency bound. A number outside the
+   * window ahead is ignored.
+   */
+  giveUpTo(sequenceNumber: number): void {
+    if (!this.started || this.buffered === 0) return;
+    let delta = (sequenceNumber - this.expected) & 0xffff;
+    if (delta >= 0x8000) delta -= 0x10000;
+    if (delta < 0 || delta >= this.window) return;
+    this.advanceTo(this.expected + delta + 1);
+  }
+
+  /** ssrc of the stream being assembled (0 before the first packet). */
+  get ssrc(): number {
+    return this.currentSsrc;
+  }
+
+  /** waitingForKeyframe is true while frames are held back until the next keyframe. */
+  get waitingForKeyframe(): boolean {
+    return this.awaitingKeyframe;
+  }
+
+  /** waitingFor is the sequence number of the oldest packet the assembler waits for, if any. */
+  get waitingFor(): number | undefined {
+    return this.buffered > 0 ? this.expected & 0xffff : undefined;
+  }
+
   /** reset forgets the stream: the next packet starts a new one, which waits for a keyframe. */
   reset(): void {
     this.restart();
@@ -295,7 +325,7 @@ export class FrameAssembler {
     this.dropOpenFrame();
     this.depacketizer.reset();
     this.gapPending = true;
-    this.waitingForKeyframe = true;
+    this.awaitingKeyframe = true;
     this.signalled = false;
     // keep timestampMs monotonic across a new stream: continue from the last frame
     if (this.firstExtTs >= 0) this.msOffset = this.lastMs + this.lastDeltaMs;
@@ -355,6 +385,9 @@ export class FrameAssembler {
     if (!this.frameOpen) {
       this.frameOpen = true;
       this.frameTs = p.timestamp;
+      // timestampMs counts from the stream's first frame, received, whether or not it is emitted
+      this.frameExtTs = this.tsUnwrapper.unwrap(p.timestamp);
+      if (this.firstExtTs < 0) this.firstExtTs = this.frameExtTs;
       this.frameAfterGap = afterGap;
       this.frameHitByLoss = false;
     } else if (afterGap) {
@@ -392,7 +425,7 @@ export class FrameAssembler {
       this.needKeyframe("corrupt-frame");
       return;
     }
-    if (this.waitingForKeyframe) {
+    if (this.awaitingKeyframe) {
       // after a gap, a keyframe must also start cleanly: its leading packets may be the lost ones
       if (!buf.keyframe || (this.frameAfterGap && !buf.cleanStart)) {
         this.stats.framesDroppedWaiting++;
@@ -400,7 +433,7 @@ export class FrameAssembler {
         if (!this.signalled) this.needKeyframe("stream-start");
         return;
       }
-      this.waitingForKeyframe = false;
+      this.awaitingKeyframe = false;
       this.signalled = false;
     }
     this.emit(buf);
@@ -408,11 +441,11 @@ export class FrameAssembler {
   }
 
   private needKeyframe(reason: KeyframeNeededReason): void {
-    this.waitingForKeyframe = true;
+    this.awaitingKeyframe = true;
     if (this.signalled) return;
     this.signalled = true;
     this.stats.keyframeRequests++;
-    this.sink.keyframeNeeded?.({ reason, ssrc: this.ssrc, lostPackets: this.stats.lost });
+    this.sink.keyframeNeeded?.({ reason, ssrc: this.currentSsrc, lostPackets: this.stats.lost });
   }
 
   private emit(buf: FrameBuffer): void {
@@ -420,9 +453,7 @@ export class FrameAssembler {
       this.width = buf.width;
       this.height = buf.height;
     }
-    const extTs = this.tsUnwrapper.unwrap(this.frameTs);
-    if (this.firstExtTs < 0) this.firstExtTs = extTs;
-    const timestampMs = this.msOffset + ((extTs - this.firstExtTs) * 1000) / this.clockRate;
+    const timestampMs = this.msOffset + ((this.frameExtTs - this.firstExtTs) * 1000) / this.clockRate;
     if (this.stats.frames > 0 && timestampMs > this.lastMs)
       this.lastDeltaMs = timestampMs - this.lastMs;
     this.lastMs = timestampMs;

@@ -1,0 +1,274 @@
+import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
+import type { Depacketizer } from "../codec.js";
+import { RtpVideoError } from "../errors.js";
+import {
+  FrameAssembler,
+  type FrameAssemblerStats,
+  type KeyframeNeededReason,
+} from "../frame-assembler.js";
+import type { RtpPacket } from "../rtp/rtp-packet.js";
+import type { VideoFrame } from "../video-frame.js";
+
+/** VideoReceiverOptions configure a VideoReceiver; every field has a default. */
+export interface VideoReceiverOptions {
+  /** depacketizer of the stream's codec; default H.264. */
+  readonly depacketizer?: Depacketizer;
+  /** clockRate of the RTP timestamps; default 90000. */
+  readonly clockRate?: number;
+  /** scheduler gives time and timers; default rxjs asyncScheduler (tests pass a virtual one). */
+  readonly scheduler?: SchedulerLike;
+  /** latencyMs is the longest a missing packet is waited for before it is declared lost; 200. */
+  readonly latencyMs?: number;
+  /** nack enables generic NACK requests for missing packets (RFC 4585 §6.2.1); default true. */
+  readonly nack?: boolean;
+  /** nackDelayMs is how long a gap may be plain reordering before the first NACK; default 5. */
+  readonly nackDelayMs?: number;
+  /** nackRetryMs is the interval between NACKs of the same packet; default 40 (≈ an RTT). */
+  readonly nackRetryMs?: number;
+  /** maxNackRetries bounds the NACKs sent per packet; default 4. */
+  readonly maxNackRetries?: number;
+  /** maxMissing bounds the packets tracked as missing; a larger gap is not NACKed; default 512. */
+  readonly maxMissing?: number;
+  /** keyframeIntervalMs is the minimum interval between keyframe requests (PLI); default 200. */
+  readonly keyframeIntervalMs?: number;
+  /** keyframeRetryMs repeats a keyframe request while none has come; default 1000. */
+  readonly keyframeRetryMs?: number;
+  /** reorderWindow of the assembler, in packets (memory bound); default 1024. */
+  readonly reorderWindow?: number;
+  /** maxFrameBytes of the assembler; default 8 MiB. */
+  readonly maxFrameBytes?: number;
+}
+
+/** VideoReceiverSink receives what a VideoReceiver produces. */
+export interface VideoReceiverSink {
+  /** frame receives each complete frame, in order. */
+  frame(frame: VideoFrame): void;
+  /** nack asks the sender to retransmit these sequence numbers (send an RTCP generic NACK). */
+  nack(mediaSsrc: number, sequenceNumbers: number[]): void;
+  /** keyframeRequest asks the sender for a keyframe (send an RTCP PLI). */
+  keyframeRequest(mediaSsrc: number, reason: KeyframeNeededReason | "retry"): void;
+}
+
+/** VideoReceiverStats extend the assembler's counters with the feedback the receiver sent. */
+export interface VideoReceiverStats extends FrameAssemblerStats {
+  /** NACK messages sent. */
+  nacksSent: number;
+  /** sequence numbers requested in NACKs (a packet asked for twice counts twice). */
+  nackedPackets: number;
+  /** missing packets that arrived after all (retransmitted or late within the latency bound). */
+  recovered: number;
+  /** keyframe requests sent. */
+  keyframeRequestsSent: number;
+}
+
+interface Missing {
+  readonly sequenceNumber: number;
+  readonly since: number;
+  lastNack: number;
+  retries: number;
+}
+
+/**
+ * VideoReceiver is the receiving half of a video RTP session without the socket: a jitter buffer
+ * with a latency bound in front of a FrameAssembler, generic NACK for missing packets, and
+ * rate-limited keyframe requests that repeat until a keyframe comes. Time comes only from the
+ * injected scheduler, so tests run in virtual time.
+ */
+export class VideoReceiver {
+  /** stats are live counters. */
+  readonly stats: VideoReceiverStats;
+  private readonly assembler: FrameAssembler;
+  private readonly sink: VideoReceiverSink;
+  private readonly scheduler: SchedulerLike;
+  private readonly latencyMs: number;
+  private readonly nackOn: boolean;
+  private readonly nackDelayMs: number;
+  private readonly nackRetryMs: number;
+  private readonly maxNackRetries: number;
+  private readonly maxMissing: number;
+  private readonly keyframeIntervalMs: number;
+  private readonly keyframeRetryMs: number;
+  private readonly missing = new Map<number, Missing>(); // by extended sequence number
+  private highest = -1; // extended
+  private ssrc = 0;
+  private tick: Subscription | undefined;
+  private lastKeyframeRequest = Number.NEGATIVE_INFINITY;
+  private keyframeTimer: Subscription | undefined;
+  private closed = false;
+
+  constructor(sink: VideoReceiverSink, options: VideoReceiverOptions = {}) {
+    this.sink = sink;
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.latencyMs = options.latencyMs ?? 200;
+    this.nackOn = options.nack ?? true;
+    this.nackDelayMs = options.nackDelayMs ?? 5;
+    this.nackRetryMs = options.nackRetryMs ?? 40;
+    this.maxNackRetries = options.maxNackRetries ?? 4;
+    this.maxMissing = options.maxMissing ?? 512;
+    this.keyframeIntervalMs = options.keyframeIntervalMs ?? 200;
+    this.keyframeRetryMs = options.keyframeRetryMs ?? 1000;
+    if (!(this.latencyMs >= 0)) throw new RtpVideoError("BAD_OPTION", "latencyMs must be >= 0");
+    this.assembler = new FrameAssembler(
+      {
+        frame: (f) => this.onFrame(f),
+        keyframeNeeded: (s) => this.requestKeyframe(s.reason),
+      },
+      {
+        ...(options.depacketizer === undefined ? {} : { depacketizer: options.depacketizer }),
+        clockRate: options.clockRate ?? 90000,
+        reorderWindow: options.reorderWindow ?? 1024,
+        maxDropout: Math.max(3000, (options.reorderWindow ?? 1024) + 1),
+        ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+      },
+    );
+    this.stats = Object.assign(this.assembler.stats, {
+      nacksSent: 0,
+      nackedPackets: 0,
+      recovered: 0,
+      keyframeRequestsSent: 0,
+    });
+  }
+
+  /** depacketizerDrops are the depacketizer's counters by reason. */
+  get depacketizerDrops(): Readonly<Record<string, number>> {
+    return this.assembler.depacketizerDrops;
+  }
+
+  /** receive feeds one RTP packet as it arrives. */
+  receive(packet: RtpPacket): void {
+    if (this.closed) return;
+    this.assembler.push(packet);
+    const current = this.assembler.ssrc;
+    if (this.highest < 0 || current !== this.ssrc) {
+      // the first packet, or the assembler has followed a new source: track from here
+      this.ssrc = current;
+      this.missing.clear();
+      this.highest = packet.ssrc === current ? packet.sequenceNumber + 0x10000 : -1;
+    } else if (packet.ssrc === current) {
+      this.track(packet);
+    }
+    this.schedule();
+  }
+
+  /** requestKeyframe asks for a keyframe now, within the rate limit. */
+  requestKeyframe(reason: KeyframeNeededReason | "retry" = "retry"): void {
+    if (this.closed) return;
+    const now = this.scheduler.now();
+    const due = this.lastKeyframeRequest + this.keyframeIntervalMs;
+    if (now >= due) {
+      this.sendKeyframeRequest(reason);
+      return;
+    }
+    // rate-limited: send once at the end of the interval (one pending request at most)
+    if (this.keyframeTimer === undefined || this.keyframeTimer.closed) {
+      this.keyframeTimer = this.scheduler.schedule(() => {
+        this.keyframeTimer = undefined;
+        if (this.assembler.waitingForKeyframe) this.sendKeyframeRequest(reason);
+      }, due - now);
+    }
+  }
+
+  /** close stops the timers; later packets are ignored. */
+  close(): void {
+    this.closed = true;
+    this.tick?.unsubscribe();
+    this.keyframeTimer?.unsubscribe();
+    this.missing.clear();
+  }
+
+  private sendKeyframeRequest(reason: KeyframeNeededReason | "retry"): void {
+    this.lastKeyframeRequest = this.scheduler.now();
+    this.stats.keyframeRequestsSent++;
+    this.sink.keyframeRequest(this.ssrc, reason);
+    // repeat while no keyframe comes (the request or the keyframe may be lost)
+    this.keyframeTimer?.unsubscribe();
+    this.keyframeTimer = this.scheduler.schedule(() => {
+      this.keyframeTimer = undefined;
+      if (!this.closed && this.assembler.waitingForKeyframe) this.sendKeyframeRequest("retry");
+    }, this.keyframeRetryMs);
+  }
+
+  private onFrame(frame: VideoFrame): void {
+    if (frame.keyframe) {
+      this.keyframeTimer?.unsubscribe();
+      this.keyframeTimer = undefined;
+    }
+    this.sink.frame(frame);
+  }
+
+  private track(packet: RtpPacket): void {
+    const seq = packet.sequenceNumber;
+    let delta = (seq - (this.highest & 0xffff)) & 0xffff;
+    if (delta >= 0x8000) delta -= 0x10000;
+    const ext = this.highest + delta;
+    if (delta <= 0) {
+      const m = this.missing.get(ext);
+      if (m !== undefined) {
+        this.missing.delete(ext);
+        this.stats.recovered++;
+      }
+      return;
+    }
+    if (delta > 1) {
+      const gap = delta - 1;
+      if (gap > this.maxMissing || this.missing.size + gap > this.maxMissing) {
+        // too much at once to repair by NACK: the assembler drops and asks for a keyframe
+        this.missing.clear();
+      } else {
+        const now = this.scheduler.now();
+        for (let e = this.highest + 1; e < ext; e++) {
+          this.missing.set(e, { sequenceNumber: e & 0xffff, since: now, lastNack: Number.NEGATIVE_INFINITY, retries: 0 });
+        }
+      }
+    }
+    this.highest = ext;
+  }
+
+  private schedule(): void {
+    if (this.missing.size === 0 && this.assembler.waitingFor === undefined) return;
+    if (this.tick !== undefined && !this.tick.closed) return;
+    const period = Math.max(1, Math.min(this.nackDelayMs, 10));
+    this.tick = this.scheduler.schedule(() => this.onTick(), period);
+  }
+
+  private onTick(): void {
+    this.tick = undefined;
+    if (this.closed) return;
+    const now = this.scheduler.now();
+    const nacks: number[] = [];
+    let giveUpTo: number | undefined;
+    for (const [ext, m] of this.missing) {
+      if (now - m.since >= this.latencyMs) {
+        giveUpTo = ext;
+        this.missing.delete(ext);
+        continue;
+      }
+      if (!this.nackOn || m.retries >= this.maxNackRetries || now - m.since < this.nackDelayMs) continue;
+      if (now - m.lastNack >= this.nackRetryMs) {
+        m.lastNack = now;
+        m.retries++;
+        nacks.push(m.sequenceNumber);
+      }
+    }
+    if (giveUpTo !== undefined) this.assembler.giveUpTo(giveUpTo & 0xffff);
+    // the assembler may wait for a packet the tracker does not know (after an overflow)
+    const waiting = this.assembler.waitingFor;
+    if (waiting !== undefined && this.missing.size === 0) {
+      this.waitedSince ??= now;
+      if (now - this.waitedSince >= this.latencyMs) {
+        this.assembler.giveUpTo(waiting);
+        this.waitedSince = undefined;
+      }
+    } else {
+      this.waitedSince = undefined;
+    }
+    if (nacks.length > 0) {
+      this.stats.nacksSent++;
+      this.stats.nackedPackets += nacks.length;
+      this.sink.nack(this.ssrc, nacks);
+    }
+    this.schedule();
+  }
+
+  private waitedSince: number | undefined;
+}
