@@ -11,7 +11,8 @@ export type RtpVideoErrorCode =
   | "H264_BAD_NAL"
   | "H264_BAD_SPS"
   | "BAD_OPTION"
-  | "FRAME_TOO_LARGE";
+  | "FRAME_TOO_LARGE"
+  | "VP8_BAD_FRAME";
 
 /**
  * RtpVideoError is the typed error of `@framewire/rtp-video`: `code` is stable and

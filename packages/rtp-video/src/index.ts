@@ -47,4 +47,68 @@ export {
   sequenceFrom,
   TimestampUnwrapper,
 } from "./rtp/sequence.js";
+export {
+  type AudioCodec,
+  type AudioFrame,
+  type AudioPayloadType,
+  DEFAULT_AUDIO_PAYLOAD_TYPES,
+} from "./session/audio-frame.js";
+export {
+  AudioRtpSession,
+  type AudioSessionOptions,
+  type AudioSessionStats,
+  type OutgoingAudio,
+} from "./session/audio-session.js";
+export {
+  type RemoteReport,
+  RtpSessionBase,
+  type RtpSessionOptions,
+  type TransportStats,
+} from "./session/rtp-session.js";
+export type { Address } from "./session/udp-pair.js";
+export {
+  VideoReceiver,
+  type VideoReceiverOptions,
+  type VideoReceiverSink,
+  type VideoReceiverStats,
+} from "./session/video-receiver.js";
+export {
+  VideoSender,
+  type VideoSenderOptions,
+  type VideoSenderStats,
+} from "./session/video-sender.js";
+export {
+  type CodecPlug,
+  type KeyframeRequest,
+  type OutgoingVideoFrame,
+  VideoRtpSession,
+  type VideoSessionOptions,
+  type VideoSessionStats,
+} from "./session/video-session.js";
 export type { VideoCodec, VideoFrame } from "./video-frame.js";
+export { Vp8Depacketizer, type Vp8DropReason } from "./vp8/vp8-depacketizer.js";
+export {
+  Vp8Packetizer,
+  type Vp8PacketizerOptions,
+  type Vp8PictureIdMode,
+} from "./vp8/vp8-packetizer.js";
+export {
+  parseVp8FrameHeader,
+  parseVp8PayloadDescriptor,
+  VP8_KEYFRAME_HEADER_BYTES,
+  type Vp8FrameHeader,
+  type Vp8PayloadDescriptor,
+  vp8DescriptorLength,
+} from "./vp8/vp8-payload.js";
+export { Vp9Depacketizer, type Vp9DropReason } from "./vp9/vp9-depacketizer.js";
+export {
+  MAX_REFERENCE_DIFFS,
+  newVp9Descriptor,
+  parseVp9Descriptor,
+  type Vp9Descriptor,
+  type Vp9DescriptorFault,
+  type Vp9PictureGroupEntry,
+  type Vp9ScalabilityStructure,
+} from "./vp9/vp9-descriptor.js";
+export { parseVp9FrameHeader, type Vp9FrameHeader } from "./vp9/vp9-header.js";
+export { VP9_MIN_MTU, Vp9Packetizer, type Vp9PacketizerOptions } from "./vp9/vp9-packetizer.js";

@@ -18,7 +18,11 @@ export class ManualScheduler implements SchedulerLike {
     return this.time;
   }
 
-  schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+  schedule<T>(
+    work: (this: SchedulerAction<T>, state?: T) => void,
+    delay = 0,
+    state?: T,
+  ): Subscription {
     const sub = new Subscription(() => {
       this.tasks = this.tasks.filter((t) => t.sub !== sub);
     });
@@ -39,7 +43,11 @@ export class ManualScheduler implements SchedulerLike {
     for (let guard = 0; guard < 1_000_000; guard++) {
       let next: Task | undefined;
       for (const t of this.tasks) {
-        if (t.at <= end && (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+        if (
+          t.at <= end &&
+          (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq))
+        )
+          next = t;
       }
       if (next === undefined) break;
       this.tasks = this.tasks.filter((t) => t !== next);

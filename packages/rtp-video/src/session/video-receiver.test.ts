@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ManualScheduler } from "../../test/manual-scheduler.js";
 import { rng, stream } from "../../test/gen.js";
+import { ManualScheduler } from "../../test/manual-scheduler.js";
 import { H264Packetizer } from "../h264/h264-packetizer.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
 import { RtpPacketizer } from "../rtp/rtp-packetizer.js";
@@ -62,7 +62,11 @@ describe("VideoReceiver (virtual time)", () => {
 
   it("repeats a NACK at the retry interval, at most maxNackRetries times, then gives up at the latency bound", () => {
     const { packets: ps } = packets(20, 10);
-    const { scheduler, frames, nacks, plis, r } = setup({ latencyMs: 200, nackRetryMs: 40, maxNackRetries: 3 });
+    const { scheduler, frames, nacks, plis, r } = setup({
+      latencyMs: 200,
+      nackRetryMs: 40,
+      maxNackRetries: 3,
+    });
     for (let i = 0; i < ps.length; i++) {
       if (i !== 3) r.receive(ps[i]!);
     }

@@ -217,7 +217,12 @@ export class VideoReceiver {
       } else {
         const now = this.scheduler.now();
         for (let e = this.highest + 1; e < ext; e++) {
-          this.missing.set(e, { sequenceNumber: e & 0xffff, since: now, lastNack: Number.NEGATIVE_INFINITY, retries: 0 });
+          this.missing.set(e, {
+            sequenceNumber: e & 0xffff,
+            since: now,
+            lastNack: Number.NEGATIVE_INFINITY,
+            retries: 0,
+          });
         }
       }
     }
@@ -243,7 +248,8 @@ export class VideoReceiver {
         this.missing.delete(ext);
         continue;
       }
-      if (!this.nackOn || m.retries >= this.maxNackRetries || now - m.since < this.nackDelayMs) continue;
+      if (!this.nackOn || m.retries >= this.maxNackRetries || now - m.since < this.nackDelayMs)
+        continue;
       if (now - m.lastNack >= this.nackRetryMs) {
         m.lastNack = now;
         m.retries++;

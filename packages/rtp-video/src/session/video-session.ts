@@ -1,0 +1,352 @@
+import { type Observable, Subject } from "rxjs";
+import type { Depacketizer, Packetizer } from "../codec.js";
+import { RtpVideoError } from "../errors.js";
+import { H264Depacketizer } from "../h264/h264-depacketizer.js";
+import { type H264PacketizationMode, H264Packetizer } from "../h264/h264-packetizer.js";
+import { ReceptionStats } from "../rtcp/reception-stats.js";
+import type { ReportBlock, RtcpPacket } from "../rtcp/types.js";
+import type { RtpPacket } from "../rtp/rtp-packet.js";
+import type { VideoCodec, VideoFrame } from "../video-frame.js";
+import { Vp8Depacketizer } from "../vp8/vp8-depacketizer.js";
+import { Vp8Packetizer } from "../vp8/vp8-packetizer.js";
+import { Vp9Depacketizer } from "../vp9/vp9-depacketizer.js";
+import { Vp9Packetizer } from "../vp9/vp9-packetizer.js";
+import { RateMeter } from "./rate-meter.js";
+import {
+  openPair,
+  type RemoteReport,
+  RtpSessionBase,
+  type RtpSessionOptions,
+  randomSsrc,
+} from "./rtp-session.js";
+import type { UdpPair } from "./udp-pair.js";
+import { VideoReceiver, type VideoReceiverOptions } from "./video-receiver.js";
+import { VideoSender } from "./video-sender.js";
+
+/** KeyframeRequest is a PLI or FIR received from the remote (RFC 4585 §6.3.1, RFC 5104 §4.3.1). */
+export interface KeyframeRequest {
+  readonly kind: "pli" | "fir";
+  /** senderSsrc is who asked. */
+  readonly senderSsrc: number;
+}
+
+/** VideoSessionOptions configure a VideoRtpSession. */
+export interface VideoSessionOptions
+  extends RtpSessionOptions,
+    Omit<VideoReceiverOptions, "depacketizer" | "scheduler" | "clockRate"> {
+  /** codec of the stream; default "h264". */
+  readonly codec?: VideoCodec;
+  /** payloadType of the stream; default 96. */
+  readonly payloadType?: number;
+  /** clockRate; default 90000. */
+  readonly clockRate?: number;
+  /** mtu of outgoing payloads; default 1200. */
+  readonly mtu?: number;
+  /** packetizationMode for H.264; default 1. */
+  readonly packetizationMode?: H264PacketizationMode;
+  /** codecs lets a caller plug other codecs: factories by codec name. */
+  readonly codecs?: Partial<Record<VideoCodec, CodecPlug>>;
+}
+
+/** OutgoingVideoFrame is what `sendFrame` takes: a VideoFrame, or just data and timing. */
+export interface OutgoingVideoFrame {
+  /** data is one access unit (Annex-B for H.264). */
+  readonly data: Uint8Array;
+  /** keyframe of the access unit (for stats). */
+  readonly keyframe?: boolean;
+  /** timestampMs on the sender's media clock; default: time since the session's first frame. */
+  readonly timestampMs?: number;
+}
+
+/** VideoSessionStats is a snapshot of a session's counters and rates. */
+export interface VideoSessionStats {
+  readonly packets: number;
+  readonly bytes: number;
+  readonly lost: number;
+  readonly reordered: number;
+  readonly duplicates: number;
+  readonly late: number;
+  /** jitterMs is the interarrival jitter (RFC 3550 §A.8) in ms. */
+  readonly jitterMs: number;
+  readonly frames: number;
+  readonly keyframes: number;
+  /** fps over the last second. */
+  readonly fps: number;
+  /** bitrate received over the last second, bits/s. */
+  readonly bitrate: number;
+  readonly framesDropped: number;
+  readonly nacksSent: number;
+  readonly recovered: number;
+  readonly keyframeRequestsSent: number;
+  readonly keyframeRequestsReceived: number;
+  readonly sent: {
+    readonly frames: number;
+    readonly keyframes: number;
+    readonly packets: number;
+    readonly octets: number;
+    readonly retransmitted: number;
+    /** fps and bitrate sent over the last second. */
+    readonly fps: number;
+    readonly bitrate: number;
+  };
+  readonly remote: RemoteReport | undefined;
+}
+
+/**
+ * VideoRtpSession is one video RTP stream over UDP, both ways: inbound packets come out as
+ * frames on `frames$` (jitter bound, NACK, keyframe requests as PLI), outbound frames go out
+ * with `sendFrame` (NACKs answered from a bounded history), keyframe requests from the remote
+ * come out on `keyframeRequests$`, and SR/RR/SDES flow at a regular interval.
+ */
+export class VideoRtpSession extends RtpSessionBase {
+  /** frames$ emits each complete inbound frame. */
+  readonly frames$: Observable<VideoFrame>;
+  /** keyframeRequests$ emits each PLI or FIR the remote sends about our stream. */
+  readonly keyframeRequests$: Observable<KeyframeRequest>;
+  /** codec of the stream. */
+  readonly codec: VideoCodec;
+  /** payloadType of the stream. */
+  readonly payloadType: number;
+  /** clockRate of the stream. */
+  readonly clockRate: number;
+  private readonly receiver: VideoReceiver;
+  private readonly sender: VideoSender;
+  private readonly framesSubject = new Subject<VideoFrame>();
+  private readonly keyframeSubject = new Subject<KeyframeRequest>();
+  private reception: ReceptionStats | undefined;
+  private readonly inMeter = new RateMeter();
+  private readonly outMeter = new RateMeter();
+  private firSeq = 0;
+  private readonly lastFirSeq = new Map<number, number>();
+  private keyframeRequestsReceived = 0;
+  private sentSinceReport = false;
+  private firstSendMs: number | undefined;
+  private rtpBase: number;
+  private lastSendWall = 0;
+
+  /** open binds the sockets and starts the session. Bad options throw before any bind. */
+  static async open(options: VideoSessionOptions = {}): Promise<VideoRtpSession> {
+    const codec = options.codec ?? "h264";
+    if (BUILT_IN[codec] === undefined && options.codecs?.[codec] === undefined) {
+      throw new RtpVideoError(
+        "BAD_OPTION",
+        `no packetizer for codec ${codec}; pass options.codecs`,
+      );
+    }
+    const pt = options.payloadType ?? 96;
+    if (!Number.isInteger(pt) || pt < 0 || pt > 127)
+      throw new RtpVideoError("BAD_OPTION", "payloadType must be 0..127");
+    const pair = await openPair(options);
+    return new VideoRtpSession(pair, options);
+  }
+
+  private constructor(pair: UdpPair, options: VideoSessionOptions) {
+    const random = options.random ?? Math.random;
+    super(pair, options, options.ssrc ?? randomSsrc(random));
+    this.codec = options.codec ?? "h264";
+    this.payloadType = options.payloadType ?? 96;
+    this.clockRate = options.clockRate ?? 90000;
+    this.rtpBase = Math.floor(random() * 0x100000000);
+    const mtu = options.mtu ?? 1200;
+    const plug = options.codecs?.[this.codec] ?? BUILT_IN[this.codec]!;
+    const depacketizer = plug.depacketizer();
+    const packetizer =
+      this.codec === "h264" && options.codecs?.h264 === undefined
+        ? new H264Packetizer({ mtu, packetizationMode: options.packetizationMode ?? 1 })
+        : plug.packetizer(mtu);
+    const {
+      codec: _c,
+      payloadType: _p,
+      clockRate: _r,
+      mtu: _m,
+      codecs: _x,
+      ...receiverOptions
+    } = options;
+    this.receiver = new VideoReceiver(
+      {
+        frame: (f) => {
+          this.inMeter.record(this.scheduler.now(), f.data.length);
+          this.framesSubject.next(f);
+        },
+        nack: (mediaSsrc, lost) =>
+          this.sendRtcp([{ type: "nack", senderSsrc: this.ssrc, mediaSsrc, lost }]),
+        keyframeRequest: (mediaSsrc) =>
+          this.sendRtcp([{ type: "pli", senderSsrc: this.ssrc, mediaSsrc }]),
+      },
+      {
+        ...stripUndefined(receiverOptions),
+        depacketizer,
+        scheduler: this.scheduler,
+        clockRate: this.clockRate,
+      },
+    );
+    this.sender = new VideoSender((d) => this.sendRtpDatagram(d), {
+      packetizer,
+      payloadType: this.payloadType,
+      ssrc: this.ssrc,
+    });
+    this.frames$ = this.framesSubject.asObservable();
+    this.keyframeRequests$ = this.keyframeSubject.asObservable();
+  }
+
+  /**
+   * sendFrame packetizes one access unit and sends it; returns the number of packets. The RTP
+   * timestamp follows `timestampMs` (or real time since the first frame). Frames sent before the
+   * remote address is known are dropped (0 is returned).
+   */
+  sendFrame(frame: OutgoingVideoFrame): number {
+    if (this.isClosed) return 0;
+    const now = this.scheduler.now();
+    this.firstSendMs ??= now;
+    const ms = frame.timestampMs ?? now - this.firstSendMs;
+    const ts = (this.rtpBase + Math.round((ms * this.clockRate) / 1000)) % 0x100000000;
+    if (this.remoteAddr === undefined) return 0;
+    const n = this.sender.sendFrame(frame.data, ts, frame.keyframe ?? false);
+    this.lastSendWall = now;
+    this.sentSinceReport = true;
+    this.outMeter.record(now, frame.data.length);
+    return n;
+  }
+
+  /** requestKeyframe sends a PLI (default) or a FIR for the remote's stream. */
+  requestKeyframe(kind: "pli" | "fir" = "pli"): void {
+    const media = this.remoteSsrc ?? 0;
+    if (kind === "pli") {
+      this.receiver.requestKeyframe("retry");
+      return;
+    }
+    this.firSeq = (this.firSeq + 1) & 0xff;
+    this.sendRtcp([
+      {
+        type: "fir",
+        senderSsrc: this.ssrc,
+        entries: [{ ssrc: media, sequenceNumber: this.firSeq }],
+      },
+    ]);
+  }
+
+  /** stats returns a snapshot of the session's counters and rates. */
+  stats(): VideoSessionStats {
+    const now = this.scheduler.now();
+    const r = this.receiver.stats;
+    const s = this.sender.stats;
+    const inRate = this.inMeter.rate(now);
+    const outRate = this.outMeter.rate(now);
+    const jitter = this.reception?.snapshot().jitter ?? 0;
+    return {
+      packets: r.packets,
+      bytes: r.bytes,
+      lost: r.lost,
+      reordered: r.reordered,
+      duplicates: r.duplicates,
+      late: r.late,
+      jitterMs: (jitter * 1000) / this.clockRate,
+      frames: r.frames,
+      keyframes: r.keyframes,
+      fps: inRate.perSecond,
+      bitrate: inRate.bitsPerSecond,
+      framesDropped:
+        r.framesDroppedLoss +
+        r.framesDroppedCorrupt +
+        r.framesDroppedTooLarge +
+        r.framesDroppedWaiting,
+      nacksSent: r.nacksSent,
+      recovered: r.recovered,
+      keyframeRequestsSent: r.keyframeRequestsSent,
+      keyframeRequestsReceived: this.keyframeRequestsReceived,
+      sent: { ...s, fps: outRate.perSecond, bitrate: outRate.bitsPerSecond },
+      remote: this.remoteReport,
+    };
+  }
+
+  /** depacketizerDrops are the depacketizer's counters by reason. */
+  get depacketizerDrops(): Readonly<Record<string, number>> {
+    return this.receiver.depacketizerDrops;
+  }
+
+  protected override acceptsPayloadType(pt: number): boolean {
+    return pt === this.payloadType;
+  }
+
+  protected override onRtp(packet: RtpPacket): void {
+    const now = this.scheduler.now();
+    if (this.reception === undefined || this.reception.ssrc !== packet.ssrc) {
+      this.reception = new ReceptionStats({
+        ssrc: packet.ssrc,
+        clockRate: this.clockRate,
+        minSequential: 1,
+      });
+      this.remoteSsrc = packet.ssrc;
+    }
+    this.reception.receive(packet.sequenceNumber, packet.timestamp, now);
+    this.receiver.receive(packet);
+  }
+
+  protected override onFeedback(p: RtcpPacket): void {
+    if (p.type === "nack" && p.mediaSsrc === this.ssrc) {
+      this.sender.retransmit(p.lost);
+    } else if (p.type === "pli" && p.mediaSsrc === this.ssrc) {
+      this.keyframeRequestsReceived++;
+      this.keyframeSubject.next({ kind: "pli", senderSsrc: p.senderSsrc });
+    } else if (p.type === "fir") {
+      for (const e of p.entries) {
+        if (e.ssrc !== this.ssrc) continue;
+        // RFC 5104 §4.3.1.2: a repeated sequence number is a retransmission of the same request
+        if (this.lastFirSeq.get(p.senderSsrc) === e.sequenceNumber) continue;
+        this.lastFirSeq.set(p.senderSsrc, e.sequenceNumber);
+        this.keyframeRequestsReceived++;
+        this.keyframeSubject.next({ kind: "fir", senderSsrc: p.senderSsrc });
+      }
+    }
+  }
+
+  protected override senderInfo(nowMs: number) {
+    if (!this.sentSinceReport) return undefined;
+    this.sentSinceReport = false;
+    const ticks = Math.round(((nowMs - this.lastSendWall) * this.clockRate) / 1000);
+    return {
+      rtpTimestamp: (this.sender.lastRtpTimestamp + ticks) >>> 0,
+      packets: this.sender.stats.packets,
+      octets: this.sender.stats.octets,
+    };
+  }
+
+  protected override receptionBlock(nowMs: number): ReportBlock | undefined {
+    return this.reception?.reportBlock(nowMs, this.lastSrInfo());
+  }
+
+  protected override clockRateForReports(): number {
+    return this.clockRate;
+  }
+
+  protected override onClose(): void {
+    this.receiver.close();
+    this.framesSubject.complete();
+    this.keyframeSubject.complete();
+  }
+}
+
+/** CodecPlug makes the depacketizer and packetizer of one codec. */
+export interface CodecPlug {
+  readonly depacketizer: () => Depacketizer;
+  readonly packetizer: (mtu: number) => Packetizer;
+}
+
+const BUILT_IN: Partial<Record<VideoCodec, CodecPlug>> = {
+  h264: {
+    depacketizer: () => new H264Depacketizer(),
+    packetizer: (mtu) => new H264Packetizer({ mtu }),
+  },
+  vp8: {
+    depacketizer: () => new Vp8Depacketizer(),
+    packetizer: (mtu) => new Vp8Packetizer({ mtu }),
+  },
+  vp9: {
+    depacketizer: () => new Vp9Depacketizer(),
+    packetizer: (mtu) => new Vp9Packetizer({ mtu }),
+  },
+};
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
