@@ -12,7 +12,12 @@ export type RtpVideoErrorCode =
   | "H264_BAD_SPS"
   | "BAD_OPTION"
   | "FRAME_TOO_LARGE"
-  | "VP8_BAD_FRAME";
+  | "VP8_BAD_FRAME"
+  | "VP9_EMPTY_FRAME"
+  | "PORT_UNAVAILABLE"
+  | "NO_VIDEO_REMOTE_ADDR"
+  | "SESSION_NOT_FOUND"
+  | "SESSION_CLOSED";
 
 /**
  * RtpVideoError is the typed error of `@framewire/rtp-video`: `code` is stable and

@@ -453,7 +453,8 @@ export class FrameAssembler {
       this.width = buf.width;
       this.height = buf.height;
     }
-    const timestampMs = this.msOffset + ((this.frameExtTs - this.firstExtTs) * 1000) / this.clockRate;
+    const timestampMs =
+      this.msOffset + ((this.frameExtTs - this.firstExtTs) * 1000) / this.clockRate;
     if (this.stats.frames > 0 && timestampMs > this.lastMs)
       this.lastDeltaMs = timestampMs - this.lastMs;
     this.lastMs = timestampMs;

@@ -1,4 +1,13 @@
 // @framewire/rtp-video: explicit public API.
+export {
+  type MediaSession,
+  type MediaSessionState,
+  RtpVideoBackend,
+  type RtpVideoBackendOptions,
+  type SessionMetadata,
+  type VideoChunk,
+  type VideoSession,
+} from "./backend/rtp-video-backend.js";
 export type { Depacketizer, Packetizer, PayloadSink } from "./codec.js";
 export { RtpVideoError, type RtpVideoErrorCode } from "./errors.js";
 export {
@@ -30,6 +39,54 @@ export {
   type NalUnitEvent,
 } from "./operators/depacketize.js";
 export { type PacketizeOptions, packetize } from "./operators/packetize.js";
+export {
+  canonicalNackOrder,
+  lostFromNackPairs,
+  type NackPair,
+  nackPairsFromLost,
+} from "./rtcp/nack.js";
+export {
+  compactNtp,
+  compactNtpFromMs,
+  compactToMs,
+  delayToCompact,
+  NTP_UNIX_OFFSET_SEC,
+  ntpFromMs,
+  ntpToMs,
+  roundTripTimeMs,
+} from "./rtcp/ntp.js";
+export { parseRtcp } from "./rtcp/parse.js";
+export {
+  type LastSrInfo,
+  type ReceptionSnapshot,
+  ReceptionStats,
+  type ReceptionStatsOptions,
+} from "./rtcp/reception-stats.js";
+export { type SerializeRtcpOptions, serializeRtcp, serializeRtcpPacket } from "./rtcp/serialize.js";
+export {
+  type FirEntry,
+  type NtpTime,
+  PSFB_FMT_FIR,
+  PSFB_FMT_PLI,
+  type ReportBlock,
+  RTCP_PT,
+  RTPFB_FMT_NACK,
+  type RtcpApp,
+  type RtcpBye,
+  type RtcpFir,
+  type RtcpNack,
+  type RtcpPacket,
+  type RtcpParseErrorCode,
+  type RtcpParseResult,
+  type RtcpPli,
+  type RtcpReceiverReport,
+  type RtcpSdes,
+  type RtcpSenderReport,
+  type RtcpUnknown,
+  SDES_ITEM,
+  type SdesChunk,
+  type SdesItem,
+} from "./rtcp/types.js";
 export {
   parseRtpPacket,
   type RtpHeaderFields,

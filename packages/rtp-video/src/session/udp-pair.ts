@@ -51,14 +51,22 @@ export async function bindUdpPair(
     throw new RtpVideoError("BAD_OPTION", `bad local port ${port}`);
   }
   if (port !== 0 || rtcpMux) {
-    const rtp = await bind(host, port);
+    let rtp: Socket;
+    try {
+      rtp = await bind(host, port);
+    } catch (e) {
+      throw new RtpVideoError(
+        "PORT_UNAVAILABLE",
+        `${host}:${port} unavailable: ${(e as Error).message}`,
+      );
+    }
     if (rtcpMux) return { rtp, rtcp: undefined, port: rtp.address().port };
     try {
       return { rtp, rtcp: await bind(host, port + 1), port };
     } catch (e) {
       rtp.close();
       throw new RtpVideoError(
-        "BAD_OPTION",
+        "PORT_UNAVAILABLE",
         `RTCP port ${port + 1} unavailable: ${(e as Error).message}`,
       );
     }
@@ -77,5 +85,5 @@ export async function bindUdpPair(
       rtp.close();
     }
   }
-  throw new RtpVideoError("BAD_OPTION", "no free even/odd UDP port pair found in 64 tries");
+  throw new RtpVideoError("PORT_UNAVAILABLE", "no free even/odd UDP port pair found in 64 tries");
 }

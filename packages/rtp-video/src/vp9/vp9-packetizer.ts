@@ -71,7 +71,7 @@ export class Vp9Packetizer implements Packetizer {
   packetize(frame: Uint8Array, emit: PayloadSink): number {
     const n = frame.length;
     if (n === 0) {
-      throw new RtpVideoError("BAD_OPTION", "empty VP9 frame: there is nothing to packetize");
+      throw new RtpVideoError("VP9_EMPTY_FRAME", "empty VP9 frame: there is nothing to packetize");
     }
     const header = parseVp9FrameHeader(frame);
     const keyframe = header?.keyframe === true;
