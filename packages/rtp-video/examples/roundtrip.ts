@@ -103,10 +103,14 @@ console.log(
 );
 console.log(`output ${out}: ${joined.length} bytes, byte-identical to the input: ${same}`);
 try {
-  const log = execFileSync("ffmpeg", ["-hide_banner", "-v", "error", "-i", out, "-f", "null", "-"], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const log = execFileSync(
+    "ffmpeg",
+    ["-hide_banner", "-v", "error", "-i", out, "-f", "null", "-"],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   console.log(`ffmpeg decode: ${log.trim() === "" ? "0 errors" : log.trim()}`);
 } catch (e) {
   console.log(`ffmpeg decode check not run: ${(e as Error).message.split("\n")[0]}`);
