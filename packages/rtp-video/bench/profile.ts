@@ -1,7 +1,9 @@
 // Profiling driver: runs one of the benchmark's own tasks in a loop, for a CPU profiler.
 //   node --import tsx --conditions=@framewire/source --cpu-prof --cpu-prof-dir=/tmp/prof \
 //     bench/profile.ts depay|pay|parse [iterations]
-//   tsx bench/profile.ts summary /tmp/prof/<file>.cpuprofile   (self time by function)
+//   tsx bench/profile.ts summary /tmp/prof/<file>.cpuprofile   (self time by function, hot lines)
+// Line numbers are exact when the JS runs directly: tsc -p tsconfig.json --noEmit false
+//   --outDir /tmp/fwbuild, then node --cpu-prof /tmp/fwbuild/bench/profile.js depay 30
 import { readFileSync } from "node:fs";
 import {
   FrameAssembler,
@@ -16,6 +18,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
+  positionTicks?: { line: number; ticks: number }[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -38,11 +41,38 @@ function summary(file: string): void {
     self.set(key, (self.get(key) ?? 0) + dt);
     total += dt;
   }
+  // hot lines (exact for JS run directly, e.g. a `tsc --outDir` build of src and bench)
+  const lines = new Map<string, number>();
+  let ticks = 0;
+  for (const n of prof.nodes) {
+    for (const t of n.positionTicks ?? []) {
+      const key = `${n.callFrame.url}:${t.line}`;
+      lines.set(key, (lines.get(key) ?? 0) + t.ticks);
+      ticks += t.ticks;
+    }
+  }
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
   console.log(`total ${(total / 1000).toFixed(0)} ms sampled; self time:`);
   for (const [k, v] of rows) {
     console.log(
       `${((100 * v) / total).toFixed(1).padStart(5)}%  ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`,
+    );
+  }
+  if (ticks === 0) return;
+  console.log("hot lines (share of line-attributed samples):");
+  for (const [k, v] of [...lines.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    const at = k.lastIndexOf(":");
+    const url = k.slice(0, at);
+    const line = Number(k.slice(at + 1));
+    let text = "";
+    try {
+      text = readFileSync(new URL(url), "utf8").split("\n")[line - 1]?.trim() ?? "";
+    } catch {
+      // not a file URL
+    }
+    const where = url.replace(/^.*\/(src|bench)\//, "$1/");
+    console.log(
+      `${((100 * v) / ticks).toFixed(1).padStart(5)}%  ${where}:${line}  ${text.slice(0, 90)}`,
     );
   }
 }

@@ -4,12 +4,15 @@
 // Env: BENCH_QUICK=1 short smoke run (300 frames, 200 ms per task); BENCH_DIR cache directory
 // (default <tmpdir>/framewire-bench); BENCH_FRAMES frames to use (default 4500);
 // BENCH_TIME_MS time per task (default 2000); BENCH_SYNTHETIC=1 skip ffmpeg;
-// BENCH_JSON=<file> also write the results as JSON; BENCH_GST_DEPAY_PPS / BENCH_GST_PAY_PPS
-// replace the GStreamer anchors (packets/s) with figures measured on this machine.
+// BENCH_JSON=<file> also write the results as JSON; BENCH_ONLY=key,key runs only those tasks
+// (diagnostics: no summary); BENCH_GST_DEPAY_PPS / BENCH_GST_PAY_PPS add this machine's
+// GStreamer anchors (packets/s, "depay alone" / "pay alone" of /work/shared/peers/bench-depay.sh).
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { Bench, type Task } from "tinybench";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { Bench, type FnOptions, type Task } from "tinybench";
 import { dePacketizeRtpPackets, H264RtpPayload, RtpPacket as WeriftRtpPacket } from "werift-rtp";
 import {
   FrameAssembler,
@@ -34,20 +37,23 @@ const SSRC = 0x5eed1234;
 const SEQ0 = 0xfff0; // wraps early: the 16-bit wrap is on the measured path
 const TS0 = 0xfffe0000; // the 32-bit timestamp wraps too
 const TICKS_PER_FRAME = 90000 / FPS;
-// a werift iteration longer than this runs on a prefix of whole frames instead (rates are per packet)
-const WERIFT_MAX_ITERATION_MS = QUICK ? 1000 : 1500;
+// when one werift pass over the whole array takes longer than this, werift runs on a fixed prefix
+// of the stream, the first WERIFT_PREFIX_FRAMES frames (whole GOPs); rates are per packet
+const WERIFT_MAX_ITERATION_MS = 1000;
+const WERIFT_PREFIX_FRAMES = 1500;
 
 // GStreamer anchors and targets (packets/s)
 const ISSUE_GST_DEPAY = 1.66e6;
 const ISSUE_GST_PAY = 0.71e6;
-const GST_DEPAY = envNumber("BENCH_GST_DEPAY_PPS", ISSUE_GST_DEPAY);
-const GST_PAY = envNumber("BENCH_GST_PAY_PPS", ISSUE_GST_PAY);
-const GST_SOURCE =
-  process.env.BENCH_GST_DEPAY_PPS !== undefined || process.env.BENCH_GST_PAY_PPS !== undefined
-    ? "measured on this machine (env)"
-    : "from the issue";
+// this machine's figures, from /work/shared/peers/bench-depay.sh ("depay alone", "pay alone")
+const MACHINE_GST_DEPAY = envNumber("BENCH_GST_DEPAY_PPS", 0);
+const MACHINE_GST_PAY = envNumber("BENCH_GST_PAY_PPS", 0);
 const TARGET_DEPAY = 2.0e6;
 const TARGET_PAY = 1.0e6;
+
+// global.gc without a node flag (the bench script runs plain tsx)
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
 
 function envNumber(name: string, fallback: number): number {
   const v = process.env[name];
@@ -82,10 +88,18 @@ function newRtpPacketizer(): RtpPacketizer {
 const datagrams: Uint8Array[] = [];
 {
   const packetizer = newRtpPacketizer();
+  const made: Uint8Array[] = [];
   for (let i = 0; i < units.length; i++) {
-    for (const d of packetizer.packetizeFrame(units[i]!.data, TS0 + i * TICKS_PER_FRAME)) {
-      datagrams.push(d);
-    }
+    made.push(...packetizer.packetizeFrame(units[i]!.data, TS0 + i * TICKS_PER_FRAME));
+  }
+  // the datagrams live in one slab, as in a receive ring: 130k separate ArrayBuffers kept alive
+  // for the whole run would make every GC slower and the timings noisier
+  const slab = new Uint8Array(made.reduce((s, d) => s + d.length, 0));
+  let o = 0;
+  for (const d of made) {
+    slab.set(d, o);
+    datagrams.push(slab.subarray(o, o + d.length));
+    o += d.length;
   }
 }
 // werift works on Buffers: views of the same memory
@@ -258,12 +272,23 @@ function oursPacketize(): void {
 }
 
 // d) RTP header only
-const oursPackets: RtpPacket[] = datagrams.map((d) => {
-  const p = tryParseRtpPacket(d);
-  if (typeof p === "string") fail(p);
-  return p;
-});
-const weriftRtpPackets: WeriftRtpPacket[] = buffers.map((b) => WeriftRtpPacket.deSerialize(b));
+// parsed packets for the serialize tasks: made before those tasks run, dropped after them
+let oursPackets: RtpPacket[] = [];
+let weriftRtpPackets: WeriftRtpPacket[] = [];
+const withParsedPackets = {
+  beforeAll(): void {
+    oursPackets = datagrams.map((d) => {
+      const p = tryParseRtpPacket(d);
+      if (typeof p === "string") fail(p);
+      return p;
+    });
+    weriftRtpPackets = buffers.map((b) => WeriftRtpPacket.deSerialize(b));
+  },
+  afterAll(): void {
+    oursPackets = [];
+    weriftRtpPackets = [];
+  },
+};
 const headerScratch = new Uint8Array(12);
 
 function oursParse(): void {
@@ -285,22 +310,26 @@ function weriftParse(): void {
 }
 function oursSerialize(): void {
   let acc = 0;
-  for (let i = 0; i < PACKETS; i++) acc += serializeRtpPacket(oursPackets[i]!).length;
+  for (let i = 0; i < oursPackets.length; i++) acc += serializeRtpPacket(oursPackets[i]!).length;
   sink += acc;
 }
 function weriftSerialize(): void {
   let acc = 0;
-  for (let i = 0; i < PACKETS; i++) acc += weriftRtpPackets[i]!.serialize().length;
+  for (let i = 0; i < weriftRtpPackets.length; i++) acc += weriftRtpPackets[i]!.serialize().length;
   sink += acc;
 }
 function oursWriteHeader(): void {
   let acc = 0;
-  for (let i = 0; i < PACKETS; i++) acc += writeRtpHeader(headerScratch, 0, oursPackets[i]!);
+  for (let i = 0; i < oursPackets.length; i++) {
+    acc += writeRtpHeader(headerScratch, 0, oursPackets[i]!);
+  }
   sink += acc + headerScratch[3]!;
 }
 function weriftHeaderSerialize(): void {
   let acc = 0;
-  for (let i = 0; i < PACKETS; i++) acc += weriftRtpPackets[i]!.header.serialize(12).length;
+  for (let i = 0; i < weriftRtpPackets.length; i++) {
+    acc += weriftRtpPackets[i]!.header.serialize(12).length;
+  }
   sink += acc;
 }
 
@@ -334,7 +363,7 @@ function gitRevision(): string {
   };
   const head = git("rev-parse", "--short", "HEAD");
   if (head === undefined) return "unknown";
-  const dirty = git("status", "--porcelain", "--", "../src");
+  const dirty = git("status", "--porcelain", "--untracked-files=no", "--", "../src");
   return dirty ? `${head}+dirty src` : head;
 }
 
@@ -353,14 +382,13 @@ async function main(): Promise<void> {
   weriftTask();
   const weriftFullMs = performance.now() - t;
   let weriftNote: string | undefined;
-  if (weriftFullMs > WERIFT_MAX_ITERATION_MS) {
-    const share = WERIFT_MAX_ITERATION_MS / 2 / weriftFullMs;
-    let frames = Math.max(1, Math.floor(units.length * share));
+  if (weriftFullMs > WERIFT_MAX_ITERATION_MS && units.length > WERIFT_PREFIX_FRAMES) {
+    let frames = WERIFT_PREFIX_FRAMES;
     let packets = 0;
     let count = 0;
     for (let i = 0; i < PACKETS && count < frames; i++) {
       packets++;
-      if (oursPackets[i]!.marker) count++;
+      if ((datagrams[i]![1]! & 0x80) !== 0) count++; // marker bit
     }
     frames = count;
     weriftPackets = packets;
@@ -399,7 +427,7 @@ async function main(): Promise<void> {
     bytes: weriftBytes,
     ...(weriftNote === undefined ? {} : { note: weriftNote }),
   };
-  const rows: [Row, () => void][] = [
+  const rows: [Row, () => void, FnOptions?][] = [
     [{ key: "oursDepay", name: "a  ours depacketize+assemble", ...all }, oursDepacketize],
     [
       { key: "weriftDepay", name: "b  werift depacketize (DepacketizeBase way)", ...wer },
@@ -412,15 +440,25 @@ async function main(): Promise<void> {
     [{ key: "oursPay", name: "c  ours packetize (packetizeFrame)", ...all }, oursPacketize],
     [{ key: "oursParse", name: "d  ours tryParseRtpPacket", ...all }, oursParse],
     [{ key: "weriftParse", name: "d  werift RtpPacket.deSerialize", ...all }, weriftParse],
-    [{ key: "oursSerialize", name: "d  ours serializeRtpPacket", ...all }, oursSerialize],
-    [{ key: "weriftSerialize", name: "d  werift RtpPacket.serialize", ...all }, weriftSerialize],
+    [
+      { key: "oursSerialize", name: "d  ours serializeRtpPacket", ...all },
+      oursSerialize,
+      withParsedPackets,
+    ],
+    [
+      { key: "weriftSerialize", name: "d  werift RtpPacket.serialize", ...all },
+      weriftSerialize,
+      withParsedPackets,
+    ],
     [
       { key: "oursWriteHeader", name: "d  ours writeRtpHeader (hdr only)", ...all },
       oursWriteHeader,
+      withParsedPackets,
     ],
     [
       { key: "weriftHeaderSerialize", name: "d  werift RtpHeader.serialize (hdr only)", ...all },
       weriftHeaderSerialize,
+      withParsedPackets,
     ],
   ];
 
@@ -430,8 +468,12 @@ async function main(): Promise<void> {
     warmupTime: QUICK ? 50 : 500,
     warmupIterations: QUICK ? 1 : 3,
     throws: true,
+    // a full GC before each task (untimed), so no task pays for the garbage of the one before
+    setup: () => gc(),
   });
-  for (const [row, fn] of rows) bench.add(row.key, fn);
+  const only = process.env.BENCH_ONLY?.split(",").filter((k) => k !== "");
+  const selected = only === undefined ? rows : rows.filter(([row]) => only.includes(row.key));
+  for (const [row, fn, options] of selected) bench.add(row.key, fn, options);
   bench.addEventListener("cycle", (e) => {
     const task = (e as Event & { task?: Task }).task;
     if (task) process.stderr.write(`  done ${task.name} (${task.runs} iterations)\n`);
@@ -440,7 +482,7 @@ async function main(): Promise<void> {
   await bench.run();
   const benchMs = performance.now() - t;
 
-  const results: Result[] = rows.map(([row]) => {
+  const results: Result[] = selected.map(([row]) => {
     const r = bench.getTask(row.key)?.result;
     if (r === undefined || r.error !== undefined) fail(`task ${row.key}: ${r?.error?.message}`);
     const medianMs = r.latency.p50 ?? r.latency.mean;
@@ -469,6 +511,10 @@ async function main(): Promise<void> {
     })),
   );
 
+  if (only !== undefined) {
+    console.log("BENCH_ONLY: a subset of the tasks ran, no summary");
+    return;
+  }
   const by = (k: string): Result => results.find((r) => r.key === k) ?? fail(k);
   const depay = by("oursDepay");
   const wdepay = by("weriftDepay");
@@ -487,10 +533,16 @@ async function main(): Promise<void> {
       ` serialize (full packet) ours/werift = ${ratio(by("oursSerialize").pps, by("weriftSerialize").pps)};` +
       ` header only ours/werift = ${ratio(by("oursWriteHeader").pps, by("weriftHeaderSerialize").pps)}`,
   );
-  console.log(
-    `  GStreamer anchors (${GST_SOURCE}): rtph264depay ${fmtRate(GST_DEPAY)} pkt/s -> ours/gst = ${ratio(depay.pps, GST_DEPAY)};` +
-      ` rtph264pay ${fmtRate(GST_PAY)} pkt/s -> ours/gst = ${ratio(pay.pps, GST_PAY)}`,
-  );
+  const anchors: [string, number, number][] = [["from the issue", ISSUE_GST_DEPAY, ISSUE_GST_PAY]];
+  if (MACHINE_GST_DEPAY > 0 && MACHINE_GST_PAY > 0) {
+    anchors.push(["this machine, bench-depay.sh", MACHINE_GST_DEPAY, MACHINE_GST_PAY]);
+  }
+  for (const [label, gstDepay, gstPay] of anchors) {
+    console.log(
+      `  GStreamer (${label}): rtph264depay ${fmtRate(gstDepay)} pkt/s -> ours/gst = ${ratio(depay.pps, gstDepay)};` +
+        ` rtph264pay ${fmtRate(gstPay)} pkt/s -> ours/gst = ${ratio(pay.pps, gstPay)}`,
+    );
+  }
   const depayVerdict = verdict(depay.pps, TARGET_DEPAY);
   const payVerdict = verdict(pay.pps, TARGET_PAY);
   console.log(
@@ -522,7 +574,7 @@ async function main(): Promise<void> {
           datagramBytes: DATAGRAM_BYTES,
           timeMs: TIME_MS,
           results,
-          gst: { depay: GST_DEPAY, pay: GST_PAY, source: GST_SOURCE },
+          gst: anchors.map(([source, depay, pay]) => ({ source, depay, pay })),
           targets: {
             depay: { min: TARGET_DEPAY, verdict: depayVerdict },
             pay: { min: TARGET_PAY, verdict: payVerdict },

@@ -63,7 +63,7 @@ export function loadStream(frames: number, forceSynthetic: boolean): StreamInput
   return {
     units: syntheticStream(frames),
     source:
-      "SYNTHETIC stream (ffmpeg/libx264 not used): random-content NAL units sized like an 8 Mbit/s 640x360p30 x264 stream",
+      "SYNTHETIC stream (ffmpeg/libx264 not used): random-content NAL units sized like an 8 Mbit/s 640x360p30 x264 stream, x264-like zero-byte density",
     synthetic: true,
   };
 }
@@ -173,8 +173,9 @@ function hex(s: string): Uint8Array {
 /**
  * syntheticStream makes `frames` access units shaped like the libx264 stream: AUD, then SPS+PPS+
  * IDR every KEYINT frames, else one P slice; mean size 8 Mbit/s / 30 fps, an IDR ~1.8x a P frame
- * (the libx264 stream measures 57.4 kB vs 32.6 kB).
- * Slice bytes are random but never 0, so no start code can be emulated.
+ * (the libx264 stream measures 57.4 kB vs 32.6 kB). Slice bytes are random with the zero-byte
+ * density of the libx264 stream (~0.8 %), with emulation prevention (H.264 §7.4.1) applied so no
+ * start code can appear, and a non-zero last byte (rbsp_trailing_bits).
  */
 function syntheticStream(frames: number): AccessUnit[] {
   let state = 0x9e3779b9;
@@ -195,7 +196,18 @@ function syntheticStream(frames: number): AccessUnit[] {
     const slice = new Uint8Array(size);
     slice[0] = idr ? 0x65 : 0x41;
     slice[1] = 0x80 | Math.floor(rnd() * 0x7f); // first_mb_in_slice = 0
-    for (let i = 2; i < size; i++) slice[i] = 1 + Math.floor(rnd() * 255);
+    let zeros = 0;
+    for (let i = 2; i < size - 1; i++) {
+      let b = rnd() < 0.004 ? 0 : Math.floor(rnd() * 256);
+      if (zeros >= 2 && b <= 3) {
+        b = 3; // emulation_prevention_three_byte
+        zeros = 0;
+      } else {
+        zeros = b === 0 ? zeros + 1 : 0;
+      }
+      slice[i] = b;
+    }
+    slice[size - 1] = 0x80;
     const nals = idr ? [AUD, SPS, PPS, slice] : [AUD, slice];
     units.push({ nals, data: joinAnnexB(nals), keyframe: idr });
   }
