@@ -1,3 +1,4 @@
+import { indexOfBytes, START_CODE } from "../bytes.js";
 import { H264NalType } from "./nal.js";
 
 /**
@@ -7,25 +8,15 @@ import { H264NalType } from "./nal.js";
  */
 export function splitAnnexB(data: Uint8Array): Uint8Array[] {
   const units: Uint8Array[] = [];
-  const n = data.length;
-  let start = -1;
-  let i = 0;
-  while (i + 2 < n) {
-    // a start code is 00 00 01; skip ahead fast on non-zero bytes
-    if (data[i + 2]! > 1) {
-      i += 3;
-      continue;
-    }
-    if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
-      if (start >= 0) units.push(data.subarray(start, trimZeros(data, start, i)));
-      start = i + 3;
-      i += 3;
-      continue;
-    }
-    i++;
+  let at = indexOfBytes(data, START_CODE, 0);
+  while (at >= 0) {
+    const start = at + 3;
+    const next = indexOfBytes(data, START_CODE, start);
+    const end = next < 0 ? data.length : trimZeros(data, start, next);
+    if (end > start) units.push(data.subarray(start, end));
+    at = next;
   }
-  if (start >= 0 && start < n) units.push(data.subarray(start, n));
-  return units.filter((u) => u.length > 0);
+  return units;
 }
 
 function trimZeros(data: Uint8Array, start: number, end: number): number {

@@ -1,3 +1,4 @@
+import { indexOfBytes, ZERO_PAIR } from "../bytes.js";
 import type { Depacketizer } from "../codec.js";
 import type { FrameBuffer } from "../frame-buffer.js";
 import { H264NalType } from "./nal.js";
@@ -57,7 +58,6 @@ export class H264Depacketizer implements Depacketizer {
   readonly dropped: Record<H264DropReason, number> = emptyDropCounts();
   private fuOpen = false;
   private fuStart = 0;
-  private fuBody = 0;
   private fuType = 0;
   private fuLastSeq = 0;
   private lastSps: Uint8Array | undefined;
@@ -155,19 +155,18 @@ export class H264Depacketizer implements Depacketizer {
 
   private writeNal(src: Uint8Array, start: number, end: number, out: FrameBuffer): void {
     const header = src[start]!;
+    if (!bodyOk(src, start + 1, end, 1, 1, true)) {
+      this.malformed(out, out.length);
+      return;
+    }
     const mark = out.length;
     if (!this.startCode(header, out)) {
       this.overflow(out, mark);
       return;
     }
-    const body = out.length + 1;
     out.write(src, start, end);
     if (out.overflowed) {
       this.overflow(out, mark);
-      return;
-    }
-    if (!wellFormedTail(out.bytes, body, out.length, true)) {
-      this.malformed(out, mark);
       return;
     }
     this.completed(header & 0x1f, mark, out);
@@ -273,20 +272,19 @@ export class H264Depacketizer implements Depacketizer {
     if (start) {
       if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
       const header = (p[0]! & 0xe0) | type;
+      if (!bodyOk(p, 2, p.length, 1, 1, end)) {
+        this.malformed(out, out.length);
+        return;
+      }
       const mark = out.length;
       if (!this.startCode(header, out)) {
         this.overflow(out, mark);
         return;
       }
       out.writeByte(header);
-      const body = out.length;
       out.write(p, 2, p.length);
       if (out.overflowed) {
         this.overflow(out, mark);
-        return;
-      }
-      if (!wellFormedTail(out.bytes, body, out.length, end)) {
-        this.malformed(out, mark);
         return;
       }
       if (end) {
@@ -295,7 +293,6 @@ export class H264Depacketizer implements Depacketizer {
       }
       this.fuOpen = true;
       this.fuStart = mark;
-      this.fuBody = body;
       this.fuType = type;
       this.fuLastSeq = seq;
       return;
@@ -313,15 +310,17 @@ export class H264Depacketizer implements Depacketizer {
       this.abortFu(out, "fu-a-type-mismatch");
       return;
     }
-    const from = Math.max(this.fuBody, out.length - 2);
+    // the two bytes before this fragment: a start-code emulation may straddle the boundary
+    const b = out.bytes;
+    const n = out.length;
+    if (!bodyOk(p, 2, p.length, b[n - 2]!, b[n - 1]!, end)) {
+      this.abortFu(out, "nal-malformed");
+      return;
+    }
     out.write(p, 2, p.length);
     if (out.overflowed) {
       this.fuOpen = false;
       this.overflow(out, this.fuStart);
-      return;
-    }
-    if (!wellFormedTail(out.bytes, from, out.length, end)) {
-      this.abortFu(out, "nal-malformed");
       return;
     }
     this.fuLastSeq = seq;
@@ -339,16 +338,33 @@ function isSingleNalHeader(header: number): boolean {
 }
 
 /**
- * wellFormedTail checks bytes[from, to) of a NAL unit being written: no start code emulation
- * (00 00 00, 00 00 01, 00 00 02: H.264 §7.4.1), and when `complete`, no trailing zero byte.
- * Such a unit would be split or merged wrongly by every Annex-B reader downstream.
+ * bodyOk checks NAL unit bytes src[from, to) as they are appended after `prev2`, `prev1` (the two
+ * bytes already written before them; pass non-zero values at the start of a unit): no start code
+ * emulation (00 00 00, 00 00 01, 00 00 02, H.264 §7.4.1) and, when `complete`, no trailing zero
+ * byte. Such a unit would be split or merged wrongly by every Annex-B reader downstream. The
+ * search is native (memmem) and bounded by `src`.
  */
-function wellFormedTail(bytes: Uint8Array, from: number, to: number, complete: boolean): boolean {
-  if (complete && bytes[to - 1] === 0) return false;
-  let i = bytes.indexOf(0, from);
-  while (i !== -1 && i + 2 < to) {
-    if (bytes[i + 1] === 0 && bytes[i + 2]! <= 2) return false;
-    i = bytes.indexOf(0, i + 1);
+function bodyOk(
+  src: Uint8Array,
+  from: number,
+  to: number,
+  prev2: number,
+  prev1: number,
+  complete: boolean,
+): boolean {
+  if (to <= from) return !(complete && prev1 === 0);
+  const b0 = src[from]!;
+  if (
+    prev1 === 0 &&
+    ((prev2 === 0 && b0 <= 2) || (b0 === 0 && to - from > 1 && src[from + 1]! <= 2))
+  ) {
+    return false;
+  }
+  if (complete && src[to - 1] === 0) return false;
+  let i = indexOfBytes(src, ZERO_PAIR, from);
+  while (i >= 0 && i + 2 < to) {
+    if (src[i + 2]! <= 2) return false;
+    i = indexOfBytes(src, ZERO_PAIR, i + 1);
   }
   return true;
 }

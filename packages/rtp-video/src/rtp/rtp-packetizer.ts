@@ -1,6 +1,14 @@
 import type { Packetizer } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
-import { type RtpPacket, rtpPacketSize, writeRtpHeader } from "./rtp-packet.js";
+import {
+  type RtpHeaderFields,
+  type RtpPacket,
+  rtpPacketSize,
+  writeRtpHeader,
+} from "./rtp-packet.js";
+
+const SLAB_BYTES = 256 * 1024;
+
 import { type SequenceSource, sequenceFrom } from "./sequence.js";
 
 /** RtpPacketizerOptions configure an RtpPacketizer. */
@@ -27,6 +35,9 @@ export class RtpPacketizer {
   readonly ssrc: number;
   private readonly packetizer: Packetizer;
   private readonly sequence: SequenceSource;
+  private readonly header: { -readonly [K in keyof RtpHeaderFields]: RtpHeaderFields[K] };
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
 
   constructor(options: RtpPacketizerOptions) {
     const { payloadType, ssrc } = options;
@@ -40,22 +51,29 @@ export class RtpPacketizer {
     this.payloadType = payloadType;
     this.ssrc = ssrc;
     this.sequence = options.sequence ?? sequenceFrom();
+    this.header = { payloadType, sequenceNumber: 0, timestamp: 0, ssrc, marker: false };
   }
 
-  /** packetizeFrame returns the datagrams of one access unit sent with `rtpTimestamp`. */
+  /**
+   * packetizeFrame returns the datagrams of one access unit sent with `rtpTimestamp`. They are
+   * views carved from shared slabs (one allocation per 256 KiB, not per packet); each stays valid
+   * as long as it is referenced.
+   */
   packetizeFrame(accessUnit: Uint8Array, rtpTimestamp: number): Uint8Array[] {
     const out: Uint8Array[] = [];
     const timestamp = rtpTimestamp >>> 0;
     this.packetizer.packetize(accessUnit, (payload, last) => {
-      const datagram = new Uint8Array(rtpPacketSize(payload.length));
-      const offset = writeRtpHeader(datagram, 0, {
-        payloadType: this.payloadType,
-        sequenceNumber: this.sequence.next(),
-        timestamp,
-        ssrc: this.ssrc,
-        marker: last,
-      });
-      datagram.set(payload, offset);
+      const size = rtpPacketSize(payload.length);
+      if (this.slabUsed + size > this.slab.length) {
+        this.slab = new Uint8Array(Math.max(SLAB_BYTES, size));
+        this.slabUsed = 0;
+      }
+      const datagram = this.slab.subarray(this.slabUsed, this.slabUsed + size);
+      this.slabUsed += size;
+      this.header.sequenceNumber = this.sequence.next();
+      this.header.timestamp = timestamp;
+      this.header.marker = last;
+      datagram.set(payload, writeRtpHeader(datagram, 0, this.header));
       out.push(datagram);
     });
     return out;
