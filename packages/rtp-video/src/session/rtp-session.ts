@@ -199,9 +199,8 @@ export abstract class RtpSessionBase {
   protected sendRtpDatagram(datagram: Uint8Array): boolean {
     const target = this.rtpTarget;
     if (this.isClosed || target === undefined) return false;
-    this.pair.rtp.send(datagram, target[1], target[0], (e) => {
-      if (e) this.transport.sendErrors++;
-    });
+    // no per-send callback: send errors arrive as the socket's "error" event (counted there)
+    this.pair.rtp.send(datagram, target[1], target[0]);
     return true;
   }
 

@@ -1,0 +1,102 @@
+// Session benchmark: UDP in → frames → UDP out through a VideoRtpSession pair, side by side
+// with a bare node:dgram relay of the same packets (the Node limit). The traffic comes from a
+// separate process (bench/relay-peer.ts), so the CPU time measured here is the relay's alone:
+// the figure is packets per CPU-second of this process, medians of RUNS runs, and the ratio.
+// Usage: tsx bench/relay.ts   Env: BENCH_RELAY_RUNS (5), BENCH_RELAY_FRAMES (1500),
+//        BENCH_RELAY_RATE (pkt/s offered, 40000), BENCH_QUICK=1 (2 runs, 300 frames).
+import { spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { VideoRtpSession } from "../src/index.js";
+
+const quick = process.env.BENCH_QUICK === "1";
+const runs = Number(process.env.BENCH_RELAY_RUNS ?? (quick ? 2 : 5));
+const frames = Number(process.env.BENCH_RELAY_FRAMES ?? (quick ? 300 : 1500));
+const rate = Number(process.env.BENCH_RELAY_RATE ?? 40000);
+
+interface Result {
+  relayed: number;
+  sent: number;
+  cpuMs: number;
+  wallMs: number;
+}
+
+type Relay = { inPort: number; close: () => void; relayed: () => number };
+
+async function bareRelay(sinkPort: number): Promise<Relay> {
+  const s = createSocket("udp4");
+  let n = 0;
+  s.on("message", (m) => {
+    n++;
+    s.send(m, sinkPort, "127.0.0.1");
+  });
+  await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
+  s.setRecvBufferSize(8 * 1024 * 1024);
+  return { inPort: s.address().port, close: () => s.close(), relayed: () => n };
+}
+
+async function sessionRelay(sinkPort: number): Promise<Relay> {
+  // A receives (jitter buffer, NACK, assembler), B re-packetizes and sends on
+  const a = await VideoRtpSession.open({ localAddr: ["127.0.0.1", 0], rtcpIntervalMs: 1000 });
+  const b = await VideoRtpSession.open({
+    localAddr: ["127.0.0.1", 0],
+    remoteAddr: ["127.0.0.1", sinkPort],
+    symmetric: false,
+  });
+  a.frames$.subscribe((f) => b.sendFrame({ data: f.data, keyframe: f.keyframe, timestampMs: f.timestampMs }));
+  return {
+    inPort: a.localPort,
+    close: () => {
+      a.close();
+      b.close();
+    },
+    relayed: () => b.stats().sent.packets,
+  };
+}
+
+async function run(kind: "bare" | "session"): Promise<Result> {
+  const sinkPort = 30000 + Math.floor(Math.random() * 10000) * 2;
+  const relay = kind === "bare" ? await bareRelay(sinkPort) : await sessionRelay(sinkPort);
+  const peer = spawn(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(new URL("./relay-peer.ts", import.meta.url)), String(relay.inPort), String(sinkPort), String(rate), String(frames)],
+    { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: "--conditions=@framewire/source" } },
+  );
+  const lines = createInterface({ input: peer.stdout! });
+  const it = lines[Symbol.asyncIterator]();
+  const ready = JSON.parse((await it.next()).value as string) as { packets: number };
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  peer.stdin!.write("go\n");
+  const done = JSON.parse((await it.next()).value as string) as { sent: number; received: number };
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - t0;
+  relay.close();
+  peer.kill();
+  return { relayed: done.received, sent: ready.packets, cpuMs: (cpu.user + cpu.system) / 1000, wallMs };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const bare: Result[] = [];
+const ours: Result[] = [];
+for (let i = 0; i < runs; i++) {
+  // alternate, so drift on the shared machine hits both alike
+  bare.push(await run("bare"));
+  ours.push(await run("session"));
+}
+const perCpu = (r: Result) => r.relayed / (r.cpuMs / 1000);
+const table = (name: string, rs: Result[]) => ({
+  relay: name,
+  "sent pkts": rs[0]!.sent,
+  "relayed (median)": median(rs.map((r) => r.relayed)),
+  "cpu ms (median)": median(rs.map((r) => r.cpuMs)).toFixed(0),
+  "pkt per cpu-s (median)": Math.round(median(rs.map(perCpu))),
+  "µs cpu/pkt": (1e6 / median(rs.map(perCpu))).toFixed(2),
+});
+console.log(`relay benchmark: ${frames} frames offered at ${rate} pkt/s, ${runs} runs each, node ${process.version}`);
+console.table([table("bare node:dgram relay", bare), table("VideoRtpSession pair (frames)", ours)]);
+const ratio = median(ours.map(perCpu)) / median(bare.map(perCpu));
+console.log(`ratio ours/bare (packets per CPU-second): ${ratio.toFixed(3)}  target >= 0.8: ${ratio >= 0.8 ? "PASS" : "FAIL"}`);
+const lossOurs = 1 - median(ours.map((r) => r.relayed / r.sent));
+console.log(`delivered: bare ${(100 * median(bare.map((r) => r.relayed / r.sent))).toFixed(1)} %, ours ${(100 * (1 - lossOurs)).toFixed(1)} %`);

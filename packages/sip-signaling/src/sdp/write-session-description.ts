@@ -1,0 +1,38 @@
+/** MediaSection is one m-line we write and its attribute values (without the `a=`). */
+export interface MediaSection {
+  readonly media: string;
+  readonly port: number;
+  readonly proto: string;
+  readonly formats: readonly (string | number)[];
+  readonly attributes: readonly string[];
+}
+
+/** SessionSection is a description we write: origin, name, one session-level `c=`, m-lines. */
+export interface SessionSection {
+  readonly username: string;
+  readonly sessionId: string;
+  readonly sessionVersion: string;
+  readonly addressType: "IP4" | "IP6";
+  readonly address: string;
+  readonly sessionName: string;
+  readonly media: readonly MediaSection[];
+}
+
+/**
+ * writeSessionDescription writes SDP in RFC 4566 §5 order (v, o, s, c, t, then per m-line
+ * m and a), every line ended by CRLF. The connection is session-level: it covers every m-line.
+ */
+export function writeSessionDescription(session: SessionSection): string {
+  const lines = [
+    "v=0",
+    `o=${session.username} ${session.sessionId} ${session.sessionVersion} IN ${session.addressType} ${session.address}`,
+    `s=${session.sessionName}`,
+    `c=IN ${session.addressType} ${session.address}`,
+    "t=0 0",
+  ];
+  for (const m of session.media) {
+    lines.push(`m=${m.media} ${m.port} ${m.proto} ${m.formats.join(" ")}`);
+    for (const attribute of m.attributes) lines.push(`a=${attribute}`);
+  }
+  return `${lines.join("\r\n")}\r\n`;
+}
