@@ -6,7 +6,12 @@ import { createSocket } from "node:dgram";
 import { H264Packetizer, RtpPacketizer, sequenceFrom } from "../src/index.js";
 import { loadStream } from "./stream.js";
 
-const [target, sinkPort, rate, frames] = process.argv.slice(2).map(Number) as [number, number, number, number];
+const [target, sinkPort, rate, frames] = process.argv.slice(2).map(Number) as [
+  number,
+  number,
+  number,
+  number,
+];
 const stream = loadStream(frames, process.env.BENCH_SYNTHETIC === "1");
 const rtp = new RtpPacketizer({
   packetizer: new H264Packetizer({ mtu: 1200 }),
@@ -32,15 +37,19 @@ await new Promise<void>((r) => process.stdin.once("data", () => r()));
 const start = performance.now();
 const batch = 64;
 for (let i = 0; i < datagrams.length; i += batch) {
-  for (let k = i; k < Math.min(i + batch, datagrams.length); k++) sender.send(datagrams[k]!, target, "127.0.0.1");
+  for (let k = i; k < Math.min(i + batch, datagrams.length); k++)
+    sender.send(datagrams[k]!, target, "127.0.0.1");
   const due = start + ((i + batch) * 1000) / rate;
   const wait = due - performance.now();
   await new Promise((r) => (wait > 1 ? setTimeout(r, wait) : setImmediate(r)));
 }
 const sentMs = performance.now() - start;
 // let the tail arrive (bounded)
-for (let k = 0; k < 100 && received < datagrams.length; k++) await new Promise((r) => setTimeout(r, 10));
-process.stdout.write(`${JSON.stringify({ sent: datagrams.length, received, receivedBytes, sentMs })}\n`);
+for (let k = 0; k < 100 && received < datagrams.length; k++)
+  await new Promise((r) => setTimeout(r, 10));
+process.stdout.write(
+  `${JSON.stringify({ sent: datagrams.length, received, receivedBytes, sentMs })}\n`,
+);
 sender.close();
 sink.close();
 process.exit(0);

@@ -3,11 +3,33 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { VideoRtpSession } from "../src/index.js";
+
 const sinkPort = 41000;
 const a = await VideoRtpSession.open({ localAddr: ["127.0.0.1", 0] });
-const b = await VideoRtpSession.open({ localAddr: ["127.0.0.1", 0], remoteAddr: ["127.0.0.1", sinkPort], symmetric: false });
-a.frames$.subscribe((f) => b.sendFrame({ data: f.data, keyframe: f.keyframe, timestampMs: f.timestampMs }));
-const peer = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./relay-peer.ts", import.meta.url)), String(a.localPort), String(sinkPort), "40000", "1500"], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: "--conditions=@framewire/source" } });
+const b = await VideoRtpSession.open({
+  localAddr: ["127.0.0.1", 0],
+  remoteAddr: ["127.0.0.1", sinkPort],
+  symmetric: false,
+});
+a.frames$.subscribe((f) =>
+  b.sendFrame({ data: f.data, keyframe: f.keyframe, timestampMs: f.timestampMs }),
+);
+const peer = spawn(
+  process.execPath,
+  [
+    "--import",
+    "tsx",
+    fileURLToPath(new URL("./relay-peer.ts", import.meta.url)),
+    String(a.localPort),
+    String(sinkPort),
+    "40000",
+    "1500",
+  ],
+  {
+    stdio: ["pipe", "pipe", "inherit"],
+    env: { ...process.env, NODE_OPTIONS: "--conditions=@framewire/source" },
+  },
+);
 const it = createInterface({ input: peer.stdout! })[Symbol.asyncIterator]();
 await it.next();
 const c0 = process.cpuUsage();
@@ -15,4 +37,6 @@ peer.stdin!.write("go\n");
 console.log((await it.next()).value);
 const c = process.cpuUsage(c0);
 console.log("cpu ms", (c.user + c.system) / 1000, "sent", b.stats().sent.packets);
-a.close(); b.close(); peer.kill();
+a.close();
+b.close();
+peer.kill();

@@ -44,7 +44,9 @@ async function sessionRelay(sinkPort: number): Promise<Relay> {
     remoteAddr: ["127.0.0.1", sinkPort],
     symmetric: false,
   });
-  a.frames$.subscribe((f) => b.sendFrame({ data: f.data, keyframe: f.keyframe, timestampMs: f.timestampMs }));
+  a.frames$.subscribe((f) =>
+    b.sendFrame({ data: f.data, keyframe: f.keyframe, timestampMs: f.timestampMs }),
+  );
   return {
     inPort: a.localPort,
     close: () => {
@@ -60,8 +62,19 @@ async function run(kind: "bare" | "session"): Promise<Result> {
   const relay = kind === "bare" ? await bareRelay(sinkPort) : await sessionRelay(sinkPort);
   const peer = spawn(
     process.execPath,
-    ["--import", "tsx", fileURLToPath(new URL("./relay-peer.ts", import.meta.url)), String(relay.inPort), String(sinkPort), String(rate), String(frames)],
-    { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: "--conditions=@framewire/source" } },
+    [
+      "--import",
+      "tsx",
+      fileURLToPath(new URL("./relay-peer.ts", import.meta.url)),
+      String(relay.inPort),
+      String(sinkPort),
+      String(rate),
+      String(frames),
+    ],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+      env: { ...process.env, NODE_OPTIONS: "--conditions=@framewire/source" },
+    },
   );
   const lines = createInterface({ input: peer.stdout! });
   const it = lines[Symbol.asyncIterator]();
@@ -74,7 +87,12 @@ async function run(kind: "bare" | "session"): Promise<Result> {
   const wallMs = performance.now() - t0;
   relay.close();
   peer.kill();
-  return { relayed: done.received, sent: ready.packets, cpuMs: (cpu.user + cpu.system) / 1000, wallMs };
+  return {
+    relayed: done.received,
+    sent: ready.packets,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    wallMs,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -94,9 +112,15 @@ const table = (name: string, rs: Result[]) => ({
   "pkt per cpu-s (median)": Math.round(median(rs.map(perCpu))),
   "µs cpu/pkt": (1e6 / median(rs.map(perCpu))).toFixed(2),
 });
-console.log(`relay benchmark: ${frames} frames offered at ${rate} pkt/s, ${runs} runs each, node ${process.version}`);
+console.log(
+  `relay benchmark: ${frames} frames offered at ${rate} pkt/s, ${runs} runs each, node ${process.version}`,
+);
 console.table([table("bare node:dgram relay", bare), table("VideoRtpSession pair (frames)", ours)]);
 const ratio = median(ours.map(perCpu)) / median(bare.map(perCpu));
-console.log(`ratio ours/bare (packets per CPU-second): ${ratio.toFixed(3)}  target >= 0.8: ${ratio >= 0.8 ? "PASS" : "FAIL"}`);
+console.log(
+  `ratio ours/bare (packets per CPU-second): ${ratio.toFixed(3)}  target >= 0.8: ${ratio >= 0.8 ? "PASS" : "FAIL"}`,
+);
 const lossOurs = 1 - median(ours.map((r) => r.relayed / r.sent));
-console.log(`delivered: bare ${(100 * median(bare.map((r) => r.relayed / r.sent))).toFixed(1)} %, ours ${(100 * (1 - lossOurs)).toFixed(1)} %`);
+console.log(
+  `delivered: bare ${(100 * median(bare.map((r) => r.relayed / r.sent))).toFixed(1)} %, ours ${(100 * (1 - lossOurs)).toFixed(1)} %`,
+);

@@ -29,3 +29,54 @@ export type {
   SdpOrigin,
   VideoCodecName,
 } from "./sdp/sdp-types.js";
+export type {
+  CallEndReason,
+  CallState,
+  CallTermination,
+  IncomingCall,
+  IncomingReinvite,
+  OutgoingCall,
+  SipCall,
+} from "./sip/call-types.js";
+export {
+  bindNodeDatagramSocket,
+  type DatagramSocket,
+  type DatagramSocketBindOptions,
+  type DatagramSocketFactory,
+} from "./sip/datagram-socket.js";
+export {
+  computeDigestResponse,
+  type DigestAlgorithm,
+  DigestAuthenticator,
+  type DigestAuthOptions,
+  type DigestCredentialLookup,
+  type DigestCredentials,
+  type DigestRequest,
+  type DigestResponseInput,
+  type DigestVerdict,
+  parseDigestCredentials,
+} from "./sip/digest-auth.js";
+export type { RetransmissionStats } from "./sip/retransmissions.js";
+export { SipError, type SipErrorCode } from "./sip/sip-error.js";
+export {
+  type CallOptions,
+  type SipListenAddress,
+  type SipLogFunction,
+  type SipLogLevel,
+  SipUserAgent,
+  type SipUserAgentOptions,
+  type SipUserAgentStats,
+  SUPPORTED_METHODS,
+} from "./sip/sip-user-agent.js";
+export {
+  type SipTimerHandle,
+  type SipTimers,
+  systemTimers,
+  T1,
+  T2,
+  T4,
+  UDP_TRANSACTION_TIMERS,
+  withUdpTransactionTimers,
+} from "./sip/timers.js";
+export { MAX_SIP_DATAGRAM_BYTES, type SipTransportStats } from "./sip/udp-transport.js";
+export type { SipAddress } from "./sip/via.js";

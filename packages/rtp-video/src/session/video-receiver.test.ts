@@ -112,3 +112,48 @@ describe("VideoReceiver (virtual time)", () => {
     expect(scheduler.pending).toBe(0);
   });
 });
+
+describe("VideoReceiver regressions", () => {
+  it("a stray packet far ahead of the stream (held on probation) does not stop NACKs", () => {
+    const { packets: ps, frameOf } = packets(40, 20);
+    const { scheduler, nacks, r, frames } = setup();
+    const lostIndex = frameOf.indexOf(25) + 1;
+    ps.forEach((p, i) => {
+      if (i === frameOf.indexOf(10)) {
+        r.receive({
+          ...p,
+          sequenceNumber: (p.sequenceNumber + 5000) & 0xffff,
+          payload: new Uint8Array([0x41, 0x9a]),
+        });
+      }
+      if (i !== lostIndex) r.receive(p);
+      scheduler.advance(3);
+    });
+    expect(nacks.flatMap((n) => n.seqs)).toContain(ps[lostIndex]!.sequenceNumber);
+    r.receive(ps[lostIndex]!);
+    scheduler.advance(300);
+    expect(frames).toHaveLength(40);
+  });
+
+  it("asks again for a keyframe when packets are lost while one is awaited (rate limit, not the 1 s retry)", () => {
+    const { packets: ps, frameOf } = packets(60, 20);
+    const { scheduler, plis, r } = setup({
+      keyframeIntervalMs: 200,
+      keyframeRetryMs: 1000,
+      nack: false,
+      latencyMs: 50,
+    });
+    // a loss in frame 2 → PLI; then the keyframe that answers (frame 20) loses a packet too
+    const lost = new Set([frameOf.indexOf(2) + 1, frameOf.indexOf(20) + 2]);
+    ps.forEach((p, i) => {
+      if (!lost.has(i)) r.receive(p);
+      scheduler.advance(10);
+    });
+    scheduler.advance(300);
+    const times = plis.map((p) => p.at);
+    expect(times.length).toBeGreaterThanOrEqual(2);
+    // the second request follows the second loss within the rate limit + latency bound
+    const secondLossAt = (frameOf.indexOf(20) + 3) * 10;
+    expect(times[1]! - secondLossAt).toBeLessThan(300);
+  });
+});

@@ -137,18 +137,40 @@ export class VideoReceiver {
   /** receive feeds one RTP packet as it arrives. */
   receive(packet: RtpPacket): void {
     if (this.closed) return;
+    const a = this.assembler.stats;
+    const resyncs = a.resyncs;
+    const outOfWindow = a.outOfWindow;
+    const signals = a.keyframeRequests;
     this.assembler.push(packet);
     const current = this.assembler.ssrc;
-    if (this.highest < 0 || current !== this.ssrc) {
-      // the first packet, or the assembler has followed a new source: track from here
+    if (this.highest < 0 || current !== this.ssrc || a.resyncs !== resyncs) {
+      // the first packet, or the assembler has followed a new source or restarted its
+      // sequence numbers: track from here
       this.ssrc = current;
       this.missing.clear();
       this.highest = packet.ssrc === current ? packet.sequenceNumber + 0x10000 : -1;
-    } else if (packet.ssrc === current) {
+    } else if (packet.ssrc === current && a.outOfWindow === outOfWindow) {
+      // (a packet the assembler holds on probation, far from the stream, is not tracked)
       this.track(packet);
     }
+    this.afterLoss(signals);
     this.schedule();
   }
+
+  /**
+   * afterLoss asks again for a keyframe when packets were declared lost while one is awaited
+   * (the keyframe asked for may be what was lost); the assembler signals once per wait.
+   */
+  private afterLoss(signalsBefore: number): void {
+    const a = this.assembler.stats;
+    if (a.lost === this.lostSeen) return;
+    this.lostSeen = a.lost;
+    // the assembler has just signalled (and we asked): nothing more to do
+    if (a.keyframeRequests !== signalsBefore) return;
+    if (this.assembler.waitingForKeyframe) this.requestKeyframe("packet-loss");
+  }
+
+  private lostSeen = 0;
 
   /** requestKeyframe asks for a keyframe now, within the rate limit. */
   requestKeyframe(reason: KeyframeNeededReason | "retry" = "retry"): void {
@@ -256,6 +278,7 @@ export class VideoReceiver {
         nacks.push(m.sequenceNumber);
       }
     }
+    const signals = this.assembler.stats.keyframeRequests;
     if (giveUpTo !== undefined) this.assembler.giveUpTo(giveUpTo & 0xffff);
     // the assembler may wait for a packet the tracker does not know (after an overflow)
     const waiting = this.assembler.waitingFor;
@@ -268,6 +291,7 @@ export class VideoReceiver {
     } else {
       this.waitedSince = undefined;
     }
+    this.afterLoss(signals);
     if (nacks.length > 0) {
       this.stats.nacksSent++;
       this.stats.nackedPackets += nacks.length;

@@ -1,0 +1,83 @@
+/**
+ * The datagram socket the SIP UDP transport runs on: node:dgram in production, an in-memory
+ * fake in tests (anything implementing {@link DatagramSocket}).
+ */
+import { createSocket, type Socket } from "node:dgram";
+import { isIPv6 } from "node:net";
+import { SipError } from "./sip-error.js";
+import type { SipAddress } from "./via.js";
+
+/** DatagramSocket is a bound UDP socket. */
+export interface DatagramSocket {
+  /** local is the bound address (the real port when 0 was asked for). */
+  readonly local: SipAddress;
+  /** send sends one datagram; `to.host` may be an IP literal or a host name. */
+  send(data: Uint8Array, to: SipAddress): Promise<void>;
+  /** close releases the socket; calling it twice is safe. */
+  close(): Promise<void>;
+}
+
+/** DatagramSocketBindOptions says where to bind and who receives the datagrams. */
+export interface DatagramSocketBindOptions {
+  readonly host: string;
+  readonly port: number;
+  /** onMessage receives every datagram with its source address. */
+  readonly onMessage: (data: Uint8Array, source: SipAddress) => void;
+  /** onError receives socket errors after the bind. */
+  readonly onError: (error: Error) => void;
+}
+
+/** DatagramSocketFactory binds a {@link DatagramSocket}. */
+export type DatagramSocketFactory = (options: DatagramSocketBindOptions) => Promise<DatagramSocket>;
+
+class NodeDatagramSocket implements DatagramSocket {
+  private closed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly local: SipAddress,
+  ) {}
+
+  send(data: Uint8Array, to: SipAddress): Promise<void> {
+    if (this.closed) return Promise.reject(new SipError("TRANSPORT_CLOSED", "socket closed"));
+    return new Promise((resolve, reject) => {
+      this.socket.send(data, to.port, to.host, (error) => {
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => {
+      this.socket.close(() => resolve());
+    });
+  }
+}
+
+/** bindNodeDatagramSocket binds a node:dgram socket (udp6 for an IPv6 host, else udp4). */
+export const bindNodeDatagramSocket: DatagramSocketFactory = (options) =>
+  new Promise((resolve, reject) => {
+    const socket = createSocket({ type: isIPv6(options.host) ? "udp6" : "udp4" });
+    const onBindError = (error: Error): void => {
+      socket.close();
+      reject(
+        new SipError(
+          "BIND_FAILED",
+          `cannot bind ${options.host}:${options.port}: ${error.message}`,
+        ),
+      );
+    };
+    socket.once("error", onBindError);
+    socket.on("message", (data, rinfo) => {
+      options.onMessage(data, { host: rinfo.address, port: rinfo.port });
+    });
+    socket.bind({ address: options.host, port: options.port, exclusive: true }, () => {
+      socket.off("error", onBindError);
+      socket.on("error", options.onError);
+      const address = socket.address();
+      resolve(new NodeDatagramSocket(socket, { host: address.address, port: address.port }));
+    });
+  });

@@ -1,0 +1,384 @@
+/**
+ * SipUdpTransport is the UDP transport layer (RFC 3261 §18) under sip.js's core.
+ *
+ * Receive: datagram → size cap → sip.js `Parser.parseMessage` → checks (mandatory header
+ * fields, CSeq, Content-Length against the datagram, §18.3) → for requests, `received` and
+ * `rport` on the top Via (§18.2.1, RFC 3581 §4) → handler. A malformed request that can be
+ * answered gets a stateless 400; anything else malformed is dropped and counted.
+ *
+ * Send: sip.js passes message text only, so the destination is read back from it: requests
+ * go to the first Route or the Request-URI, responses to the top Via (§18.2.2).
+ */
+import { randomBytes } from "node:crypto";
+import { Core } from "sip.js";
+import {
+  bindNodeDatagramSocket,
+  type DatagramSocket,
+  type DatagramSocketFactory,
+} from "./datagram-socket.js";
+import { messageDestination } from "./next-hop.js";
+import {
+  buildStatelessResponse,
+  canAnswer,
+  parseRequestLine,
+  parseStatusCode,
+  type RawMessage,
+  type RequestLine,
+  rawHeaderValue,
+  scanMessage,
+} from "./raw-message.js";
+import {
+  parseVia,
+  responseDestination,
+  type SipAddress,
+  splitTopViaParm,
+  stampViaHeader,
+  viaMatchesSentBy,
+} from "./via.js";
+
+/** MAX_SIP_DATAGRAM_BYTES is the largest UDP payload over IPv4 (65,535 − 8 − 20 bytes). */
+export const MAX_SIP_DATAGRAM_BYTES = 65_507;
+
+/** SipTransportStats counts what the transport received, sent and dropped. */
+export interface SipTransportStats {
+  readonly datagramsIn: number;
+  readonly datagramsOut: number;
+  /** keepalives counts CRLF keep-alive datagrams (RFC 5626 §3.5.1), ignored. */
+  readonly keepalives: number;
+  /** oversize counts datagrams dropped for exceeding the size cap. */
+  readonly oversize: number;
+  /** malformed counts datagrams dropped without an answer (not SIP, or unanswerable). */
+  readonly malformed: number;
+  /** badRequests counts malformed requests answered with a stateless 400. */
+  readonly badRequests: number;
+  /** misrouted counts responses dropped because their top Via is not ours (§18.1.2). */
+  readonly misrouted: number;
+  /** sendErrors counts messages that could not be routed or sent. */
+  readonly sendErrors: number;
+}
+
+/** SipUdpTransportOptions configures {@link SipUdpTransport.bind}. */
+export interface SipUdpTransportOptions {
+  /** host is the local address to bind (e.g. "127.0.0.1", "0.0.0.0"). */
+  readonly host: string;
+  /** port is the local port to bind (0: any free port). */
+  readonly port: number;
+  /** advertisedHost is the host put in Via sent-by and Contact (default: the bound host). */
+  readonly advertisedHost?: string;
+  /** maxDatagramBytes caps received and sent datagrams (default {@link MAX_SIP_DATAGRAM_BYTES}). */
+  readonly maxDatagramBytes?: number;
+  /** socketFactory binds the socket (default node:dgram). */
+  readonly socketFactory?: DatagramSocketFactory;
+  /** loggerFactory is sip.js's logger factory (its parser logs through it). */
+  readonly loggerFactory: Core.LoggerFactory;
+  /** onRequest receives each valid request, its top Via stamped. */
+  readonly onRequest: (message: Core.IncomingRequestMessage, source: SipAddress) => void;
+  /** onResponse receives each valid response whose top Via is ours. */
+  readonly onResponse: (message: Core.IncomingResponseMessage, source: SipAddress) => void;
+  /** onSocketError receives socket errors after the bind. */
+  readonly onSocketError?: (error: Error) => void;
+}
+
+type Counters = { -readonly [K in keyof SipTransportStats]: number };
+
+const CRLF_CRLF = [13, 10, 13, 10] as const;
+const MANDATORY = ["via", "from", "to", "call-id", "cseq"] as const;
+const CSEQ = /^(\d{1,10})\s+([A-Za-z0-9.!%*_+`'~-]+)$/;
+
+function indexOfBytes(data: Uint8Array, pattern: readonly number[]): number {
+  outer: for (let i = 0; i + pattern.length <= data.length; i++) {
+    for (let j = 0; j < pattern.length; j++) {
+      if (data[i + j] !== pattern[j]) continue outer;
+    }
+    return i;
+  }
+  return -1;
+}
+
+function isKeepalive(data: Uint8Array): boolean {
+  if (data.length === 0) return true;
+  for (const b of data) if (b !== 13 && b !== 10) return false;
+  return true;
+}
+
+/** newStatelessTag returns a fresh To tag for a stateless response. */
+function newStatelessTag(): string {
+  return randomBytes(6).toString("hex");
+}
+
+/** SipUdpTransport is sip.js's `Transport` over one UDP socket. */
+export class SipUdpTransport implements Core.Transport {
+  /** protocol is the Via sent-protocol transport sip.js writes. */
+  readonly protocol = "UDP";
+  /** sentBy is the host and port written in our Via headers (and checked on responses). */
+  readonly sentBy: SipAddress;
+
+  private readonly counters: Counters = {
+    datagramsIn: 0,
+    datagramsOut: 0,
+    keepalives: 0,
+    oversize: 0,
+    malformed: 0,
+    badRequests: 0,
+    misrouted: 0,
+    sendErrors: 0,
+  };
+  private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder("utf-8");
+  private readonly logger: Core.Logger;
+  private readonly maxBytes: number;
+  private socket: DatagramSocket | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly options: SipUdpTransportOptions,
+    advertisedHost: string,
+    port: number,
+  ) {
+    this.sentBy = { host: advertisedHost, port };
+    this.logger = options.loggerFactory.getLogger("framewire.sip.transport");
+    this.maxBytes = Math.min(
+      options.maxDatagramBytes ?? MAX_SIP_DATAGRAM_BYTES,
+      MAX_SIP_DATAGRAM_BYTES,
+    );
+  }
+
+  /** bind opens the socket and returns the transport receiving on it. */
+  static async bind(options: SipUdpTransportOptions): Promise<SipUdpTransport> {
+    let transport: SipUdpTransport | undefined;
+    const pending: Array<[Uint8Array, SipAddress]> = [];
+    const socket = await (options.socketFactory ?? bindNodeDatagramSocket)({
+      host: options.host,
+      port: options.port,
+      onMessage: (data, source) => {
+        if (transport === undefined) {
+          if (pending.length < 64) pending.push([data, source]);
+        } else transport.receiveDatagram(data, source);
+      },
+      onError: (error) => options.onSocketError?.(error),
+    });
+    transport = new SipUdpTransport(
+      options,
+      options.advertisedHost ?? socket.local.host,
+      socket.local.port,
+    );
+    transport.socket = socket;
+    for (const [data, source] of pending) transport.receiveDatagram(data, source);
+    return transport;
+  }
+
+  /** local is the bound socket address. */
+  get local(): SipAddress {
+    if (this.socket === undefined) throw new Core.TransportError("SIP UDP transport not bound");
+    return this.socket.local;
+  }
+
+  /** stats returns a snapshot of the counters. */
+  get stats(): SipTransportStats {
+    return { ...this.counters };
+  }
+
+  /** send routes and sends one SIP message (sip.js's `Transport.send`). */
+  send(message: string): Promise<void> {
+    let to: SipAddress;
+    try {
+      to = messageDestination(message);
+    } catch (error) {
+      this.counters.sendErrors++;
+      return Promise.reject(new Core.TransportError(`unroutable message: ${String(error)}`));
+    }
+    return this.sendTo(message, to);
+  }
+
+  /** sendTo sends one SIP message to an explicit address. */
+  async sendTo(message: string, to: SipAddress): Promise<void> {
+    const socket = this.socket;
+    if (this.closed || socket === undefined) {
+      this.counters.sendErrors++;
+      throw new Core.TransportError("SIP UDP transport closed");
+    }
+    const bytes = this.encoder.encode(message);
+    if (bytes.length > this.maxBytes) {
+      this.counters.sendErrors++;
+      throw new Core.TransportError(
+        `message of ${bytes.length} bytes exceeds the ${this.maxBytes}-byte datagram cap`,
+      );
+    }
+    try {
+      await socket.send(bytes, to);
+      this.counters.datagramsOut++;
+    } catch (error) {
+      this.counters.sendErrors++;
+      throw new Core.TransportError(`send to ${to.host}:${to.port} failed: ${String(error)}`);
+    }
+  }
+
+  /** close stops receiving and releases the socket; calling it twice is safe. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.socket?.close();
+  }
+
+  /** receiveDatagram handles one datagram from `source` (the socket calls it). */
+  receiveDatagram(data: Uint8Array, source: SipAddress): void {
+    if (this.closed) return;
+    this.counters.datagramsIn++;
+    if (data.length > this.maxBytes) {
+      this.counters.oversize++;
+      return;
+    }
+    if (isKeepalive(data)) {
+      this.counters.keepalives++;
+      return;
+    }
+    const text = this.decoder.decode(data);
+    const raw = scanMessage(text);
+    if (raw === undefined) {
+      this.counters.malformed++;
+      return;
+    }
+    if (parseStatusCode(raw.startLine) !== undefined) {
+      this.receiveResponse(data, text, raw);
+      return;
+    }
+    const line = parseRequestLine(raw.startLine);
+    if (line === undefined) {
+      this.counters.malformed++;
+      return;
+    }
+    this.receiveRequest(data, text, raw, line, source);
+  }
+
+  private receiveRequest(
+    data: Uint8Array,
+    text: string,
+    raw: RawMessage,
+    line: RequestLine,
+    source: SipAddress,
+  ): void {
+    const problem = this.checkRequest(raw, line);
+    if (problem !== undefined) {
+      this.answerBadRequest(raw, line, source, problem);
+      return;
+    }
+    const message = Core.Parser.parseMessage(text, this.logger);
+    if (!(message instanceof Core.IncomingRequestMessage)) {
+      this.answerBadRequest(raw, line, source, "Bad Request");
+      return;
+    }
+    const body = this.bodyOf(data, message);
+    if (body === undefined) {
+      // RFC 3261 §18.3: the datagram ends before the end of the body.
+      this.answerBadRequest(raw, line, source, "Content-Length Exceeds Datagram");
+      return;
+    }
+    message.body = body;
+    const vias = message.headers.Via;
+    const top = vias?.[0];
+    const stamped = top === undefined ? undefined : stampViaHeader(top.raw, source);
+    const via = stamped === undefined ? undefined : parseVia(splitTopViaParm(stamped).first);
+    if (vias === undefined || stamped === undefined || via === undefined) {
+      this.answerBadRequest(raw, line, source, "Bad Via");
+      return;
+    }
+    if (via.branch === undefined || via.branch === "") {
+      this.answerBadRequest(raw, line, source, "Via Without Branch");
+      return;
+    }
+    // The stamped value is what responses copy (sip.js constructOutgoingResponse reads raw).
+    vias[0] = { raw: stamped };
+    message.via = { host: via.host, port: via.port ?? 5060 };
+    // sip.js merges a comma-separated Via list into one parse: take the top branch ourselves.
+    message.viaBranch = via.branch;
+    this.options.onRequest(message, source);
+  }
+
+  private receiveResponse(data: Uint8Array, text: string, raw: RawMessage): void {
+    if (!raw.complete || MANDATORY.some((name) => rawHeaderValue(raw, name) === undefined)) {
+      this.counters.malformed++;
+      return;
+    }
+    const message = Core.Parser.parseMessage(text, this.logger);
+    if (!(message instanceof Core.IncomingResponseMessage)) {
+      this.counters.malformed++;
+      return;
+    }
+    const top = message.headers.Via?.[0];
+    const via = top === undefined ? undefined : parseVia(splitTopViaParm(top.raw).first);
+    if (via === undefined || via.branch === undefined) {
+      this.counters.malformed++;
+      return;
+    }
+    if (!viaMatchesSentBy(via, this.sentBy)) {
+      this.counters.misrouted++;
+      return;
+    }
+    const body = this.bodyOf(data, message);
+    if (body === undefined) {
+      // RFC 3261 §18.3: a truncated response MUST be discarded.
+      this.counters.malformed++;
+      return;
+    }
+    message.body = body;
+    message.via = { host: via.host, port: via.port ?? 5060 };
+    message.viaBranch = via.branch;
+    this.options.onResponse(message, { host: via.host, port: via.port ?? 5060 });
+  }
+
+  /** Returns why a request cannot be processed (a 400 reason phrase), or undefined. */
+  private checkRequest(raw: RawMessage, line: RequestLine): string | undefined {
+    if (!raw.complete) return "Missing Empty Line After Header Fields";
+    for (const name of MANDATORY) {
+      if (rawHeaderValue(raw, name) === undefined) return `Missing ${name} Header Field`;
+    }
+    const cseq = CSEQ.exec(rawHeaderValue(raw, "cseq") ?? "");
+    if (cseq === null || Number(cseq[1]) >= 2 ** 31) return "Bad CSeq";
+    if ((cseq[2] ?? "").toUpperCase() !== line.method) return "CSeq Method Does Not Match";
+    const length = rawHeaderValue(raw, "content-length");
+    if (length !== undefined && !/^\d{1,9}$/.test(length)) return "Bad Content-Length";
+    return undefined;
+  }
+
+  /**
+   * The body per Content-Length counted in bytes (sip.js counts UTF-16 code units), the rest
+   * of the datagram when absent (allowed over UDP, §18.3); undefined when truncated.
+   */
+  private bodyOf(data: Uint8Array, message: Core.IncomingMessage): string | undefined {
+    const end = indexOfBytes(data, CRLF_CRLF);
+    const bytes = end < 0 ? new Uint8Array(0) : data.subarray(end + 4);
+    const header = message.getHeader("content-length");
+    if (header === undefined) return this.decoder.decode(bytes);
+    const length = Number(header);
+    if (length > bytes.length) return undefined;
+    return this.decoder.decode(bytes.subarray(0, length));
+  }
+
+  private answerBadRequest(
+    raw: RawMessage,
+    line: RequestLine,
+    source: SipAddress,
+    reason: string,
+  ): void {
+    // Never answer an ACK (RFC 3261 §17.1.1.3); unanswerable requests are dropped.
+    if (line.method === "ACK" || !canAnswer(raw)) {
+      this.counters.malformed++;
+      return;
+    }
+    const topValue = rawHeaderValue(raw, "via") ?? "";
+    const stamped = stampViaHeader(topValue, source);
+    const via = stamped === undefined ? undefined : parseVia(splitTopViaParm(stamped).first);
+    const to = via === undefined ? source : responseDestination(via);
+    const response = buildStatelessResponse(
+      raw,
+      400,
+      reason,
+      stamped ?? topValue,
+      newStatelessTag(),
+    );
+    this.counters.badRequests++;
+    this.sendTo(response, to).catch((error: unknown) => {
+      this.logger.warn(`cannot send 400: ${String(error)}`);
+    });
+  }
+}

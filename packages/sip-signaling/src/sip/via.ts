@@ -1,0 +1,178 @@
+/**
+ * The top Via header field: parsing one via-parm, the server transport's `received`/`rport`
+ * stamping (RFC 3261 §18.2.1, RFC 3581 §4) and where a response goes (RFC 3261 §18.2.2,
+ * RFC 3581 §4).
+ */
+import { Grammar } from "sip.js";
+
+/** SipAddress is a UDP destination: an IP literal or host name (no brackets) and a port. */
+export interface SipAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** ParsedVia is one via-parm (RFC 3261 §20.42), with the parameters the transport uses. */
+export interface ParsedVia {
+  /** transport is the sent-protocol transport, upper case ("UDP", "TCP", ...). */
+  readonly transport: string;
+  /** host is the sent-by host; IPv6 references keep their brackets. */
+  readonly host: string;
+  /** port is the sent-by port, if given. */
+  readonly port: number | undefined;
+  readonly branch: string | undefined;
+  readonly received: string | undefined;
+  /** rport is the response port (RFC 3581): a number, `true` when present without a value. */
+  readonly rport: number | true | undefined;
+  readonly maddr: string | undefined;
+}
+
+/** DEFAULT_SIP_PORT is the port used when a URI or sent-by names none (RFC 3261 §19.1.2). */
+export const DEFAULT_SIP_PORT = 5060;
+
+/**
+ * splitTopViaParm splits a Via header field value at its first top-level comma: `first` is
+ * the topmost via-parm, `rest` the others (without the comma), or undefined.
+ */
+export function splitTopViaParm(value: string): { first: string; rest: string | undefined } {
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (quoted && c === "\\") {
+      i++;
+      continue;
+    }
+    if (c === '"') quoted = !quoted;
+    else if (c === "," && !quoted) {
+      return { first: value.slice(0, i).trim(), rest: value.slice(i + 1).trim() };
+    }
+  }
+  return { first: value.trim(), rest: undefined };
+}
+
+function field(obj: Record<string, unknown>, name: string): unknown {
+  return Object.hasOwn(obj, name) ? obj[name] : undefined;
+}
+
+/**
+ * parseVia parses ONE via-parm (use {@link splitTopViaParm} first: sip.js's grammar merges
+ * the parameters of a comma-separated list into one object). Returns undefined if invalid.
+ */
+export function parseVia(viaParm: string): ParsedVia | undefined {
+  const parsed: unknown = Grammar.parse(viaParm, "Via");
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const obj = parsed as Record<string, unknown>;
+  const host = field(obj, "host");
+  const transport = field(obj, "transport");
+  if (typeof host !== "string" || typeof transport !== "string") return undefined;
+  const port = field(obj, "port");
+  const branch = field(obj, "branch");
+  const received = field(obj, "received");
+  const maddr = field(obj, "maddr");
+  const rportValue = field(obj, "rport");
+  const params = field(obj, "params");
+  const bareRport = typeof params === "object" && params !== null && Object.hasOwn(params, "rport");
+  let rport: number | true | undefined;
+  if (typeof rportValue === "string" && rportValue !== "") rport = Number(rportValue);
+  else if (bareRport || rportValue !== undefined) rport = true;
+  return {
+    transport: transport.toUpperCase(),
+    host,
+    port: typeof port === "number" && Number.isInteger(port) ? port : undefined,
+    branch: typeof branch === "string" ? branch : undefined,
+    received: typeof received === "string" ? received : undefined,
+    rport,
+    maddr: typeof maddr === "string" ? maddr : undefined,
+  };
+}
+
+/** unbracket removes the brackets of an IPv6 reference (`[::1]` → `::1`). */
+export function unbracket(host: string): string {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+
+function sameHost(a: string, b: string): boolean {
+  return unbracket(a).toLowerCase() === unbracket(b).toLowerCase();
+}
+
+/** Splits `s` on `sep` outside double quotes. */
+function splitOutsideQuotes(s: string, sep: string): string[] {
+  const out: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quoted && c === "\\") {
+      i++;
+      continue;
+    }
+    if (c === '"') quoted = !quoted;
+    else if (c === sep && !quoted) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+/**
+ * stampViaParm returns the via-parm with the server transport's parameters, for a request
+ * that arrived from `source`:
+ * - RFC 3581 §4: an `rport` without value gets the source port, and `received` is then
+ *   always added;
+ * - RFC 3261 §18.2.1: otherwise `received` is added when the sent-by host is a domain name
+ *   or an address other than the source address.
+ * Returns undefined when the via-parm does not parse.
+ */
+export function stampViaParm(viaParm: string, source: SipAddress): string | undefined {
+  const via = parseVia(viaParm);
+  if (via === undefined) return undefined;
+  const needsRport = via.rport === true;
+  const needsReceived = needsRport || !sameHost(via.host, source.host);
+  if (!needsRport && !needsReceived) return viaParm;
+  const [head = "", ...params] = splitOutsideQuotes(viaParm, ";");
+  const kept: string[] = [];
+  for (const param of params) {
+    const name = (param.split("=")[0] ?? "").trim().toLowerCase();
+    if (name === "received" && needsReceived) continue;
+    if (name === "rport" && needsRport) continue;
+    kept.push(param.trim());
+  }
+  if (needsReceived) kept.push(`received=${unbracket(source.host)}`);
+  if (needsRport) kept.push(`rport=${source.port}`);
+  return [head.trim(), ...kept].join(";");
+}
+
+/**
+ * stampViaHeader applies {@link stampViaParm} to the topmost via-parm of a Via header field
+ * value (which may hold a comma-separated list). Returns undefined if it does not parse.
+ */
+export function stampViaHeader(value: string, source: SipAddress): string | undefined {
+  const { first, rest } = splitTopViaParm(value);
+  const stamped = stampViaParm(first, source);
+  if (stamped === undefined) return undefined;
+  return rest === undefined ? stamped : `${stamped}, ${rest}`;
+}
+
+/**
+ * responseDestination is where a response goes over UDP, from the top Via of the request
+ * (RFC 3261 §18.2.2 with RFC 3581 §4): `maddr` if present; else `received` with the `rport`
+ * value, or the sent-by port; else the sent-by host and port. Ports default to 5060.
+ */
+export function responseDestination(via: ParsedVia): SipAddress {
+  const sentByPort = via.port ?? DEFAULT_SIP_PORT;
+  if (via.maddr !== undefined) return { host: unbracket(via.maddr), port: sentByPort };
+  if (via.received !== undefined) {
+    const port = typeof via.rport === "number" ? via.rport : sentByPort;
+    return { host: unbracket(via.received), port };
+  }
+  return { host: unbracket(via.host), port: sentByPort };
+}
+
+/**
+ * viaMatchesSentBy checks RFC 3261 §18.1.2: the top Via of a response must carry the sent-by
+ * value the client transport put in its requests.
+ */
+export function viaMatchesSentBy(via: ParsedVia, sentBy: SipAddress): boolean {
+  return sameHost(via.host, sentBy.host) && (via.port ?? DEFAULT_SIP_PORT) === sentBy.port;
+}
