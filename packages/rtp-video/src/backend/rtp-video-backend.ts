@@ -74,6 +74,8 @@ export interface MediaSession {
   readonly channelId: string;
   readonly metadata: SessionMetadata;
   readonly state: MediaSessionState;
+  /** videoCodec is the codec of the session's video stream (what it can receive). */
+  readonly videoCodec: VideoCodec;
   /** video is the session's video RTP session. */
   readonly video: VideoRtpSession;
   /** audio is the session's audio RTP session. */
@@ -94,6 +96,7 @@ interface MutableSession {
   channelId: string;
   metadata: SessionMetadata;
   state: MediaSessionState;
+  videoCodec: VideoCodec;
   video: VideoRtpSession;
   audio: AudioRtpSession;
   keyframeRequests$: Observable<KeyframeRequest>;
@@ -194,6 +197,7 @@ export class RtpVideoBackend {
       channelId,
       metadata,
       state: "active",
+      videoCodec: video.codec,
       video,
       audio,
       keyframeRequests$: video.keyframeRequests$,
