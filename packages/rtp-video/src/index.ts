@@ -1,12 +1,17 @@
 // @framewire/rtp-video: explicit public API.
 export {
+  MediaBackend,
   type MediaSession,
   type MediaSessionState,
-  RtpVideoBackend,
-  type RtpVideoBackendOptions,
+  type NewSession,
   type SessionMetadata,
   type VideoChunk,
   type VideoSession,
+} from "./backend/media-backend.js";
+export {
+  type RtpMediaSession,
+  RtpVideoBackend,
+  type RtpVideoBackendOptions,
 } from "./backend/rtp-video-backend.js";
 export type { Depacketizer, Packetizer, PayloadSink } from "./codec.js";
 export { RtpVideoError, type RtpVideoErrorCode } from "./errors.js";

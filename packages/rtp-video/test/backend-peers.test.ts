@@ -16,11 +16,11 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect } from "vitest";
 import {
   type AudioFrame,
-  type MediaSession,
   parseVp8FrameHeader,
   type RtcpPacket,
   type RtcpReceiverReport,
   type RtcpSenderReport,
+  type RtpMediaSession,
   RtpVideoBackend,
   type RtpVideoBackendOptions,
   type VideoFrame,
@@ -85,7 +85,7 @@ afterEach(() => {
  */
 async function openSession(
   options: RtpVideoBackendOptions = {},
-): Promise<{ backend: RtpVideoBackend; session: MediaSession }> {
+): Promise<{ backend: RtpVideoBackend; session: RtpMediaSession }> {
   const unused = await freeUdpPortPair();
   const backend = new RtpVideoBackend({
     videoLocalAddr: ["127.0.0.1", 0],
@@ -121,7 +121,7 @@ function fixtureCrcs(): string[] {
 }
 
 /** expectCleanVideoSession: no loss, no drop, nothing foreign or malformed at the socket. */
-function expectCleanVideoSession(session: MediaSession): void {
+function expectCleanVideoSession(session: RtpMediaSession): void {
   const stats = session.video.stats();
   expect(stats).toMatchObject({ lost: 0, duplicates: 0, late: 0, framesDropped: 0, nacksSent: 0 });
   expect(stats.keyframeRequestsSent).toBe(0);
@@ -187,7 +187,7 @@ describe("backend receives H.264 from real senders", () => {
         const file = join(dir, `recv-${sender}.h264`);
         writeFileSync(file, Buffer.concat(frames.map((f) => f.data)));
         const decoded = await ffmpegDecodeCheck(file, { timeoutMs: 20_000 });
-        const stats = backend.videoStats(session);
+        const stats = backend.videoStats(session)!;
         const keyframes = frames.filter((f) => f.keyframe);
         const steps = new Set(
           frames.slice(1).map((f, i) => rtpTicks(frames[i]!.rtpTimestamp, f.rtpTimestamp)),
@@ -281,7 +281,7 @@ describe("backend receives VP8 from GStreamer", () => {
         ),
       );
       const decoded = await ffmpegDecodeCheck(ivf, { timeoutMs: 20_000 });
-      const stats = backend.videoStats(session);
+      const stats = backend.videoStats(session)!;
       // the keyframe flag agrees with each frame's own header (RFC 6386 §9.1)
       const headerKeyframes = frames.map((f) => parseVp8FrameHeader(f.data)?.keyframe);
       report("gst-send-vp8", {
@@ -351,7 +351,7 @@ describe("backend sends video to GStreamer receivers", () => {
       const summary = findKvLine(r.stdout, "frames_decoded");
       expect(summary, `no summary:\n${r.stdout}\n${r.stderr}`).toBeDefined();
       const decoded = await ffmpegDecodeCheck(out, { timeoutMs: 20_000 });
-      const sent = backend.videoStats(session).sent;
+      const sent = backend.videoStats(session)!.sent;
       report("sendVideoSync → gst-recv-h264", {
         framesSent: sent.frames,
         keyframesSent: sent.keyframes,
@@ -429,7 +429,7 @@ describe("backend sends video to GStreamer receivers", () => {
       const r = await receiver.done;
       const summary = findKvLine(r.stdout, "frames_decoded");
       expect(summary, `no summary:\n${r.stdout}\n${r.stderr}`).toBeDefined();
-      const sent = backend.videoStats(session).sent;
+      const sent = backend.videoStats(session)!.sent;
       report("sendVideoSync → gst-recv-vp8", {
         ivfFrames: ivf.frames.length,
         ivfKeyframes: keyframes.filter(Boolean).length,
@@ -651,7 +651,7 @@ describe("backend video RTCP: GStreamer rtpbin receiver reports", () => {
       const log = summarizeGstLog(gst.log);
       const remote = session.video.remoteReport;
       const blocks = rrs.map(ours).filter((b) => b !== undefined);
-      const sent = backend.videoStats(session).sent;
+      const sent = backend.videoStats(session)!.sent;
       report("rtpbin RR", {
         framesSent: sent.frames,
         packetsSent: sent.packets,
@@ -688,7 +688,7 @@ describe("backend video RTCP: GStreamer rtpbin receiver reports", () => {
       const lostAllowed = gstRtcpFirst ? [0, -1] : [0];
       expect(lostAllowed).toContain(remote!.cumulativeLost);
       for (const b of blocks) expect(lostAllowed).toContain(b.cumulativeLost);
-      expect(backend.videoStats(session).remote).toEqual(remote);
+      expect(backend.videoStats(session)!.remote).toEqual(remote);
       expect(session.video.transport.malformedRtcp).toEqual({});
       expect(session.video.transport.foreignSource).toBe(0);
       // rtpbin decoded what we sent

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { rng, stream } from "../../test/gen.js";
 import type { VideoFrame } from "../video-frame.js";
-import { RtpVideoBackend, type VideoChunk, type VideoSession } from "./rtp-video-backend.js";
+import type { VideoChunk, VideoSession } from "./media-backend.js";
+import { RtpVideoBackend } from "./rtp-video-backend.js";
 
 const backends: RtpVideoBackend[] = [];
 afterEach(() => {
@@ -87,7 +88,7 @@ describe("RtpVideoBackend (seed 001: RTPVideoBackend)", () => {
     const kinds: string[] = [];
     sa.keyframeRequests$.subscribe((r) => kinds.push(r.kind));
     await a.sendVideo(sa, stream(1, 1, () => 500, rng(1))[0]!);
-    await until(() => b.videoStats(sb).frames === 1);
+    await until(() => b.videoStats(sb)?.frames === 1);
     b.requestKeyframe(sb);
     await until(() => kinds.length === 1);
     expect(kinds).toEqual(["pli"]);

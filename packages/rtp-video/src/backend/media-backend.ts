@@ -1,0 +1,301 @@
+import { randomUUID } from "node:crypto";
+import { EMPTY, type Observable, Subject, type Subscription } from "rxjs";
+import { RtpVideoError } from "../errors.js";
+import type { AudioFrame } from "../session/audio-frame.js";
+import type { AudioRtpSession, OutgoingAudio } from "../session/audio-session.js";
+import type { Address } from "../session/udp-pair.js";
+import type {
+  KeyframeRequest,
+  VideoRtpSession,
+  VideoSessionStats,
+} from "../session/video-session.js";
+import type { VideoCodec, VideoFrame } from "../video-frame.js";
+
+/** VideoChunk is one access unit of an outgoing stream with its own timing (roomkit VideoChunk). */
+export interface VideoChunk {
+  readonly data: Uint8Array;
+  readonly keyframe?: boolean;
+  /** timestampMs on the stream's clock; default real time since the first chunk. */
+  readonly timestampMs?: number;
+}
+
+/** SessionMetadata is what a session carries besides its media (all optional). */
+export interface SessionMetadata {
+  readonly videoRemoteAddr?: Address;
+  readonly remoteAddr?: Address;
+  readonly videoLocalAddr?: Address;
+  readonly localAddr?: Address;
+  readonly [key: string]: unknown;
+}
+
+/** MediaSessionState is the life of a session. */
+export type MediaSessionState = "active" | "ended";
+
+/**
+ * MediaSession is one participant's audio RTP session and, when video was set up, its video RTP
+ * session, under one id (roomkit's VoiceSession + VideoSession).
+ */
+export interface MediaSession {
+  readonly id: string;
+  readonly roomId: string;
+  readonly participantId: string;
+  readonly channelId: string;
+  readonly metadata: SessionMetadata;
+  readonly state: MediaSessionState;
+  /** videoCodec is the codec of the session's video stream; undefined for audio-only. */
+  readonly videoCodec: VideoCodec | undefined;
+  /** video is the session's video RTP session; undefined for audio-only sessions. */
+  readonly video: VideoRtpSession | undefined;
+  /** audio is the session's audio RTP session. */
+  readonly audio: AudioRtpSession;
+  /** keyframeRequests$ emits the PLI/FIR the remote sends for our video. */
+  readonly keyframeRequests$: Observable<KeyframeRequest>;
+}
+
+/** VideoSession is what getVideoSession returns: the MediaSession (same id as the audio one). */
+export type VideoSession = MediaSession;
+
+type Callback<A extends unknown[]> = (...args: A) => void;
+
+interface MutableSession {
+  id: string;
+  roomId: string;
+  participantId: string;
+  channelId: string;
+  metadata: SessionMetadata;
+  state: MediaSessionState;
+  videoCodec: VideoCodec | undefined;
+  video: VideoRtpSession | undefined;
+  audio: AudioRtpSession;
+  keyframeRequests$: Observable<KeyframeRequest>;
+  subs: Subscription[];
+  sendChain: Promise<void>;
+}
+
+/** NewSession is what a backend hands to `register` once its RTP sessions are open. */
+export interface NewSession {
+  readonly id?: string;
+  readonly roomId: string;
+  readonly participantId: string;
+  readonly channelId: string;
+  readonly metadata: SessionMetadata;
+  readonly video: VideoRtpSession | undefined;
+  readonly audio: AudioRtpSession;
+}
+
+/**
+ * MediaBackend is the session registry and media API shared by the RTP and SIP backends
+ * (roomkit's VideoBackend): callbacks and Observables for frames, audio, ready and disconnected
+ * sessions; sendVideo / sendVideoSync / sendAudio / requestKeyframe; disconnect exactly once.
+ * A callback that throws is counted in `callbackErrors`, never breaks the media path.
+ */
+export abstract class MediaBackend {
+  /** videoReceived$ emits every inbound frame with its session. */
+  readonly videoReceived$: Observable<{ session: VideoSession; frame: VideoFrame }>;
+  /** audioReceived$ emits every inbound audio payload with its session. */
+  readonly audioReceived$: Observable<{ session: MediaSession; frame: AudioFrame }>;
+  /** sessionReady$ emits each session once it is connected. */
+  readonly sessionReady$: Observable<VideoSession>;
+  /** disconnected$ emits each session once, when it ends. */
+  readonly disconnected$: Observable<VideoSession>;
+  /** callbackErrors counts exceptions thrown by user callbacks (they are otherwise ignored). */
+  callbackErrors = 0;
+  private readonly sessions = new Map<string, MutableSession>();
+  private readonly videoSubject = new Subject<{ session: VideoSession; frame: VideoFrame }>();
+  private readonly audioSubject = new Subject<{ session: MediaSession; frame: AudioFrame }>();
+  private readonly readySubject = new Subject<VideoSession>();
+  private readonly endedSubject = new Subject<VideoSession>();
+  private readonly videoCallbacks = new Set<Callback<[VideoSession, VideoFrame]>>();
+  private readonly audioCallbacks = new Set<Callback<[MediaSession, AudioFrame]>>();
+  private readonly readyCallbacks = new Set<Callback<[VideoSession]>>();
+  private readonly endedCallbacks = new Set<Callback<[VideoSession]>>();
+
+  protected constructor() {
+    this.videoReceived$ = this.videoSubject.asObservable();
+    this.audioReceived$ = this.audioSubject.asObservable();
+    this.sessionReady$ = this.readySubject.asObservable();
+    this.disconnected$ = this.endedSubject.asObservable();
+  }
+
+  /** disconnect ends a session once: subclass teardown, both RTP sessions closed, callback fired. */
+  disconnect(session: VideoSession | string, reason = "disconnect"): void {
+    const s = this.sessions.get(typeof session === "string" ? session : session.id);
+    if (s === undefined || s.state === "ended") return;
+    s.state = "ended";
+    this.sessions.delete(s.id);
+    for (const sub of s.subs) sub.unsubscribe();
+    this.safely(() => this.beforeClose(s, reason));
+    s.video?.sendBye(reason);
+    s.audio.sendBye(reason);
+    s.video?.close(reason);
+    s.audio.close(reason);
+    this.safely(() => this.afterClose(s, reason));
+    this.endedSubject.next(s);
+    for (const cb of this.endedCallbacks) this.safely(() => cb(s));
+  }
+
+  /** close disconnects every session. */
+  close(): void {
+    for (const s of [...this.sessions.values()]) this.disconnect(s, "closed");
+  }
+
+  /** getVideoSession returns the session with this id (the same id as the audio session). */
+  getVideoSession(id: string): VideoSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** listVideoSessions lists the active sessions of a room. */
+  listVideoSessions(roomId: string): VideoSession[] {
+    return [...this.sessions.values()].filter((s) => s.roomId === roomId);
+  }
+
+  /** sessionCount is the number of active sessions. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** onVideoReceived registers a callback for inbound frames; returns a function that removes it. */
+  onVideoReceived(cb: (session: VideoSession, frame: VideoFrame) => void): () => void {
+    return register(this.videoCallbacks, cb);
+  }
+
+  /** onAudioReceived registers a callback for inbound audio payloads. */
+  onAudioReceived(cb: (session: MediaSession, frame: AudioFrame) => void): () => void {
+    return register(this.audioCallbacks, cb);
+  }
+
+  /** onVideoSessionReady registers a callback for each new session. */
+  onVideoSessionReady(cb: (session: VideoSession) => void): () => void {
+    return register(this.readyCallbacks, cb);
+  }
+
+  /** onClientDisconnected registers a callback fired once per session when it ends. */
+  onClientDisconnected(cb: (session: VideoSession) => void): () => void {
+    return register(this.endedCallbacks, cb);
+  }
+
+  /**
+   * sendVideo sends one Annex-B access unit (timestamps follow real time), or every chunk of an
+   * async iterable in order (each with its own timestamp and keyframe flag). Sends to one session
+   * are serialised. Resolves with the number of packets sent (0 for an audio-only session).
+   */
+  async sendVideo(
+    session: VideoSession,
+    data: Uint8Array | AsyncIterable<VideoChunk>,
+  ): Promise<number> {
+    const s = this.active(session);
+    const run = async (): Promise<number> => {
+      if (data instanceof Uint8Array) return this.sendVideoSync(s, data);
+      let n = 0;
+      for await (const chunk of data) {
+        if (s.state === "ended") break;
+        n += this.sendVideoSync(s, chunk);
+      }
+      return n;
+    };
+    const result = s.sendChain.then(run);
+    s.sendChain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** sendVideoSync sends one access unit now; returns the number of packets (0 when none sent). */
+  sendVideoSync(session: VideoSession, data: Uint8Array | VideoChunk): number {
+    const s = this.active(session);
+    if (s.video === undefined) return 0;
+    const chunk: VideoChunk = data instanceof Uint8Array ? { data } : data;
+    return s.video.sendFrame({
+      data: chunk.data,
+      keyframe: chunk.keyframe ?? false,
+      ...(chunk.timestampMs === undefined ? {} : { timestampMs: chunk.timestampMs }),
+    });
+  }
+
+  /** sendAudio sends one audio payload on the session's audio RTP session. */
+  sendAudio(session: MediaSession, audio: OutgoingAudio): boolean {
+    return this.active(session).audio.sendAudio(audio);
+  }
+
+  /** requestKeyframe asks the remote for a keyframe with an RTCP PLI (no-op without video). */
+  requestKeyframe(session: VideoSession): void {
+    this.active(session).video?.requestKeyframe("pli");
+  }
+
+  /** videoStats returns the video session's stats (undefined for an audio-only session). */
+  videoStats(session: VideoSession): VideoSessionStats | undefined {
+    return this.active(session).video?.stats();
+  }
+
+  /** register adds a session whose RTP sessions are open, wires its streams, fires ready. */
+  protected register(init: NewSession): MediaSession {
+    const { video, audio } = init;
+    const session: MutableSession = {
+      id: init.id ?? randomUUID(),
+      roomId: init.roomId,
+      participantId: init.participantId,
+      channelId: init.channelId,
+      metadata: init.metadata,
+      state: "active",
+      videoCodec: video?.codec,
+      video,
+      audio,
+      keyframeRequests$: video?.keyframeRequests$ ?? EMPTY,
+      subs: [],
+      sendChain: Promise.resolve(),
+    };
+    if (this.sessions.has(session.id)) {
+      throw new RtpVideoError("BAD_OPTION", `session id ${session.id} is in use`);
+    }
+    this.sessions.set(session.id, session);
+    if (video !== undefined) {
+      session.subs.push(
+        video.frames$.subscribe((frame) => {
+          this.videoSubject.next({ session, frame });
+          for (const cb of this.videoCallbacks) this.safely(() => cb(session, frame));
+        }),
+      );
+    }
+    session.subs.push(
+      audio.frames$.subscribe((frame) => {
+        this.audioSubject.next({ session, frame });
+        for (const cb of this.audioCallbacks) this.safely(() => cb(session, frame));
+      }),
+    );
+    this.readySubject.next(session);
+    for (const cb of this.readyCallbacks) this.safely(() => cb(session));
+    return session;
+  }
+
+  /** beforeClose runs before the RTP sessions close (e.g. send a SIP BYE). */
+  protected beforeClose(_session: MediaSession, _reason: string): void {}
+
+  /** afterClose runs after the RTP sessions closed (e.g. release ports). */
+  protected afterClose(_session: MediaSession, _reason: string): void {}
+
+  /** safely runs a callback, counting what it throws. */
+  protected safely(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      this.callbackErrors++;
+    }
+  }
+
+  private active(session: VideoSession | MediaSession): MutableSession {
+    const s = this.sessions.get(session.id);
+    if (s === undefined) {
+      throw new RtpVideoError(
+        session.state === "ended" ? "SESSION_CLOSED" : "SESSION_NOT_FOUND",
+        `session ${session.id} is not active in this backend`,
+      );
+    }
+    return s;
+  }
+}
+
+function register<T>(set: Set<T>, cb: T): () => void {
+  set.add(cb);
+  return () => set.delete(cb);
+}
