@@ -8,7 +8,10 @@ export type SipSignalingErrorCode =
   | "SDP_TOO_LARGE"
   | "SDP_NO_ACCEPTABLE_AUDIO"
   | "SDP_ANSWER_MISMATCH"
-  | "BAD_OPTION";
+  | "BAD_OPTION"
+  | "PORTS_EXHAUSTED"
+  | "NOT_STARTED"
+  | "CALL_FAILED";
 
 /**
  * SipSignalingError is the typed error of `@framewire/sip-signaling`: `code` is stable and

@@ -1,5 +1,6 @@
 // @framewire/sip-signaling: explicit public API.
 export { SipSignalingError, type SipSignalingErrorCode } from "./errors.js";
+export { PortPool } from "./port-pool.js";
 export { DEFAULT_H264_PROFILE_LEVEL_IDS } from "./sdp/codecs.js";
 export { createOffer, OFFER_PAYLOAD_TYPES } from "./sdp/create-offer.js";
 export { negotiateAnswer } from "./sdp/negotiate-answer.js";
@@ -80,3 +81,12 @@ export {
 } from "./sip/timers.js";
 export { MAX_SIP_DATAGRAM_BYTES, type SipTransportStats } from "./sip/udp-transport.js";
 export type { SipAddress } from "./sip/via.js";
+export {
+  type BackendCallOptions,
+  type InviteInfo,
+  type InviteVerdict,
+  type SipCallMetadata,
+  type SipSessionEvent,
+  SipVideoBackend,
+  type SipVideoBackendOptions,
+} from "./sip-video-backend.js";

@@ -20,6 +20,8 @@ export interface RtpSessionOptions {
   readonly localAddr?: Address;
   /** remoteAddr to send RTP to (RTCP to its port + 1 unless rtcpMux); null or absent: learn it. */
   readonly remoteAddr?: Address | null;
+  /** rtcpRemoteAddr overrides where RTCP is sent (SDP `a=rtcp`, RFC 3605); default remote + 1. */
+  readonly rtcpRemoteAddr?: Address;
   /** rtcpMux carries RTCP on the RTP port (RFC 5761). Default false. */
   readonly rtcpMux?: boolean;
   /**
@@ -136,7 +138,11 @@ export abstract class RtpSessionBase {
     this.fixedRemote = remote;
     this.rtpTarget = remote;
     this.rtcpTarget =
-      remote === undefined ? undefined : this.rtcpMux ? remote : [remote[0], remote[1] + 1];
+      remote === undefined
+        ? undefined
+        : this.rtcpMux
+          ? remote
+          : (options.rtcpRemoteAddr ?? [remote[0], remote[1] + 1]);
     this.rtcp$ = this.rtcpSubject.asObservable();
     this.closed$ = this.closedSubject.asObservable();
     pair.rtp.on("message", (msg, rinfo) => this.onDatagram(msg, rinfo, false));
@@ -151,10 +157,14 @@ export abstract class RtpSessionBase {
   }
 
   /** setRemoteAddr re-targets the session (e.g. after a SIP re-INVITE); null stops sending. */
-  setRemoteAddr(remote: Address | null): void {
+  setRemoteAddr(remote: Address | null, rtcpRemote?: Address): void {
     this.rtpTarget = remote ?? undefined;
     this.rtcpTarget =
-      remote === null ? undefined : this.rtcpMux ? remote : [remote[0], remote[1] + 1];
+      remote === null
+        ? undefined
+        : this.rtcpMux
+          ? remote
+          : (rtcpRemote ?? [remote[0], remote[1] + 1]);
     this.latchedRtp = undefined;
     this.latchedRtcp = undefined;
   }
