@@ -58,6 +58,7 @@ export class H264Depacketizer implements Depacketizer {
   readonly dropped: Record<H264DropReason, number> = emptyDropCounts();
   private fuOpen = false;
   private fuStart = 0;
+  private fuBody = 0; // offset of the first body byte of the open FU-A unit in the frame buffer
   private fuType = 0;
   private fuLastSeq = 0;
   private lastSps: Uint8Array | undefined;
@@ -272,7 +273,7 @@ export class H264Depacketizer implements Depacketizer {
     if (start) {
       if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
       const header = (p[0]! & 0xe0) | type;
-      if (!bodyOk(p, 2, p.length, 1, 1, end)) {
+      if (end && !bodyOk(p, 2, p.length, 1, 1, true)) {
         this.malformed(out, out.length);
         return;
       }
@@ -293,6 +294,7 @@ export class H264Depacketizer implements Depacketizer {
       }
       this.fuOpen = true;
       this.fuStart = mark;
+      this.fuBody = out.length - (p.length - 2);
       this.fuType = type;
       this.fuLastSeq = seq;
       return;
@@ -310,13 +312,6 @@ export class H264Depacketizer implements Depacketizer {
       this.abortFu(out, "fu-a-type-mismatch");
       return;
     }
-    // the two bytes before this fragment: a start-code emulation may straddle the boundary
-    const b = out.bytes;
-    const n = out.length;
-    if (!bodyOk(p, 2, p.length, b[n - 2]!, b[n - 1]!, end)) {
-      this.abortFu(out, "nal-malformed");
-      return;
-    }
     out.write(p, 2, p.length);
     if (out.overflowed) {
       this.fuOpen = false;
@@ -325,6 +320,13 @@ export class H264Depacketizer implements Depacketizer {
     }
     this.fuLastSeq = seq;
     if (end) {
+      // validate the reassembled body once, in a view bounded by what was written (one native
+      // search per NAL unit, not per fragment)
+      const body = out.bytes.subarray(this.fuBody, out.length);
+      if (!bodyOk(body, 0, body.length, 1, 1, true)) {
+        this.abortFu(out, "nal-malformed");
+        return;
+      }
       this.fuOpen = false;
       this.completed(type, this.fuStart, out);
     }
