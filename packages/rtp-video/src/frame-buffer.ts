@@ -3,6 +3,8 @@ import { RtpVideoError } from "./errors.js";
 /** DEFAULT_MAX_FRAME_BYTES is the default hard cap on one access unit (8 MiB). */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 
+const MIN_STORAGE = 16 * 1024;
+
 /**
  * FrameBuffer collects the bytes of one access unit as a depacketizer writes them: a growable
  * byte buffer with a hard cap, plus the facts a depacketizer learns on the way (keyframe, size).
@@ -79,9 +81,19 @@ export class FrameBuffer {
     if (length < this.length) this.length = length;
   }
 
-  /** take returns a copy of the written bytes, sized exactly. */
+  /**
+   * take returns the written bytes as a frame the caller owns. When they fill most of the
+   * storage, the storage itself is handed over (no copy) and fresh storage sized from this frame
+   * is allocated for the next one; otherwise an exact-size copy is returned. Either way the
+   * result never exposes bytes beyond `length`, and fresh storage is zero-filled.
+   */
   take(): Uint8Array {
-    return this.bytes.slice(0, this.length);
+    const n = this.length;
+    if (n < this.bytes.length * 0.75) return this.bytes.slice(0, n);
+    const out = this.bytes.subarray(0, n);
+    const next = Math.min(this.maxBytes, Math.max(MIN_STORAGE, Math.ceil(n * 1.25) + 2048));
+    this.bytes = new Uint8Array(next);
+    return out;
   }
 
   /** clear empties the buffer for the next frame (storage is kept). */
