@@ -131,6 +131,34 @@ describe("VideoRtpSession over UDP on 127.0.0.1", () => {
   });
 });
 
+describe("AudioRtpSession: telephone-event", () => {
+  it("passes RFC 4733 events through with their own payload type, marker and timestamp", async () => {
+    const x = await AudioRtpSession.open({ localAddr: ["127.0.0.1", 0] });
+    const y = await AudioRtpSession.open({
+      localAddr: ["127.0.0.1", 0],
+      remoteAddr: ["127.0.0.1", x.localPort],
+    });
+    open.push(x, y);
+    const got: AudioFrame[] = [];
+    x.frames$.subscribe((f) => got.push(f));
+    // digit 5, volume 10, durations 160, 320, then end bit (three copies of the end, RFC 4733 §2.5.1.4)
+    const event = (duration: number, end: boolean) =>
+      Uint8Array.of(5, (end ? 0x80 : 0) | 10, duration >> 8, duration & 0xff);
+    y.sendAudio({ data: event(160, false), payloadType: 101, marker: true, rtpTimestamp: 8000 });
+    y.sendAudio({ data: event(320, false), payloadType: 101, rtpTimestamp: 8000 });
+    for (let i = 0; i < 3; i++)
+      y.sendAudio({ data: event(480, true), payloadType: 101, rtpTimestamp: 8000 });
+    await until(() => got.length === 5);
+    expect(
+      got.every(
+        (f) => f.codec === "telephone-event" && f.payloadType === 101 && f.rtpTimestamp === 8000,
+      ),
+    ).toBe(true);
+    expect(got.map((f) => f.marker)).toEqual([true, false, false, false, false]);
+    expect([...got[4]!.data]).toEqual([5, 0x8a, 0x01, 0xe0]);
+  });
+});
+
 describe("AudioRtpSession", () => {
   it("PCMU both ways, timestamps advancing by samples, duplicates dropped", async () => {
     const x = await AudioRtpSession.open({ localAddr: ["127.0.0.1", 0] });
