@@ -1,1 +1,26 @@
-export {};
+// @framewire/hooks: explicit public API.
+export { HookError, type HookErrorCode } from "./hook-errors.js";
+export type {
+  BridgeAudioEvent,
+  BridgeVideoEvent,
+  HookEventMap,
+  SessionEvent,
+  VideoTrackEvent,
+  VisionResultEvent,
+} from "./hook-events.js";
+export {
+  type HookAllowed,
+  type HookBlocked,
+  type HookContext,
+  type HookEventMapLike,
+  type HookFailure,
+  type HookFn,
+  type HookOptions,
+  HookRegistry,
+  type HookRegistryOptions,
+  type HookReturn,
+  type HookRunResult,
+  type HookStats,
+} from "./hook-registry.js";
+export { type HookAllow, type HookBlock, type HookModify, HookResult } from "./hook-result.js";
+export { HOOK_TRIGGERS, type HookExecution, HookTrigger } from "./hook-trigger.js";

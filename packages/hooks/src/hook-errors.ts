@@ -1,0 +1,14 @@
+/** HookErrorCode names the failures `@framewire/hooks` reports. */
+export type HookErrorCode = "HOOK_TIMEOUT" | "HOOK_INVALID_RESULT" | "INVALID_OPTION";
+
+/** HookError is the typed error of `@framewire/hooks`; switch on `code`, not on the message. */
+export class HookError extends Error {
+  /** code identifies the failure. */
+  readonly code: HookErrorCode;
+
+  constructor(code: HookErrorCode, message: string) {
+    super(`${code}: ${message}`);
+    this.name = "HookError";
+    this.code = code;
+  }
+}

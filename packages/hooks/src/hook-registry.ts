@@ -1,0 +1,484 @@
+import { asyncScheduler, type Observable, type SchedulerLike, Subject } from "rxjs";
+import { HookError } from "./hook-errors.js";
+import type { HookEventMap } from "./hook-events.js";
+import { HookResult } from "./hook-result.js";
+import type { HookExecution, HookTrigger } from "./hook-trigger.js";
+
+/** HookEventMapLike is what a registry's event map must provide: one event type per trigger. */
+export type HookEventMapLike = { readonly [K in HookTrigger]: unknown };
+
+/** HookContext is what a hook receives beside the event. */
+export interface HookContext<T extends HookTrigger = HookTrigger> {
+  readonly trigger: T;
+  /** roomId the run is for; undefined when the caller ran the trigger without a room. */
+  readonly roomId: string | undefined;
+  readonly execution: HookExecution;
+  /** name of the hook (its option, else the function's name, else "hook#<n>"). */
+  readonly name: string;
+  /** decision is undefined while sync hooks decide; async hooks see the final "allow" or "block". */
+  readonly decision: "allow" | "block" | undefined;
+}
+
+/** HookReturn is what a hook may return: a HookResult, or nothing (= allow). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing allows; `void` lets plain `(e) => { log(e); }` bodies type-check.
+export type HookReturn<E> = HookResult<E> | undefined | void;
+
+/** HookFn is a hook: a plain function or one returning a promise (then bounded by its timeout). */
+export type HookFn<E, T extends HookTrigger = HookTrigger> = (
+  event: E,
+  ctx: HookContext<T>,
+) => HookReturn<E> | PromiseLike<HookReturn<E>>;
+
+/** HookOptions configure one registration; every field is optional. */
+export interface HookOptions {
+  /** priority orders sync hooks: higher runs first; equal priorities run in registration order. Default 0. */
+  readonly priority?: number;
+  /** timeoutMs bounds a hook that returns a promise; `Infinity` disables. Default: the registry's. */
+  readonly timeoutMs?: number;
+  /** roomId scopes the hook to one room; without it the hook is global (applies to every room). */
+  readonly roomId?: string;
+  /** execution: "sync" decides (default), "async" observes after the decision. */
+  readonly execution?: HookExecution;
+  /** name for stats and error reports. */
+  readonly name?: string;
+}
+
+/** HookRegistryOptions configure a HookRegistry. */
+export interface HookRegistryOptions {
+  /** scheduler times hook timeouts (tests pass virtual time); default rxjs asyncScheduler. */
+  readonly scheduler?: SchedulerLike;
+  /** defaultTimeoutMs for hooks registered without `timeoutMs`; default 1000. */
+  readonly defaultTimeoutMs?: number;
+}
+
+/** HookAllowed is the outcome of a run no hook blocked; `event` is the final (maybe modified) event. */
+export interface HookAllowed<E> {
+  readonly allowed: true;
+  readonly event: E;
+  /** modified is true when at least one hook replaced the event. */
+  readonly modified: boolean;
+}
+
+/** HookBlocked is the outcome of a run a hook blocked. */
+export interface HookBlocked<E> {
+  readonly allowed: false;
+  /** event as it was when the blocking hook saw it. */
+  readonly event: E;
+  readonly reason: string;
+  /** blockedBy is the name of the hook that blocked. */
+  readonly blockedBy: string;
+}
+
+/** HookRunResult is what `run` resolves to. */
+export type HookRunResult<E> = HookAllowed<E> | HookBlocked<E>;
+
+/** HookStats are a registry's counters (totals, or for one trigger). */
+export interface HookStats {
+  /** runs counts calls of `run`. */
+  readonly runs: number;
+  /** blocked counts runs a hook blocked. */
+  readonly blocked: number;
+  /** modified counts runs that ended allowed with a modified event. */
+  readonly modified: number;
+  /** errors counts hooks that threw, rejected or returned something that is no HookResult. */
+  readonly errors: number;
+  /** timeouts counts hooks that did not settle within their timeout. */
+  readonly timeouts: number;
+}
+
+/** HookFailure reports one hook that failed; the run went on without it (fail-open). */
+export interface HookFailure {
+  readonly trigger: HookTrigger;
+  readonly roomId: string | undefined;
+  readonly name: string;
+  readonly execution: HookExecution;
+  readonly kind: "error" | "timeout";
+  readonly error: unknown;
+}
+
+interface Entry {
+  readonly seq: number;
+  readonly fn: HookFn<unknown>;
+  readonly priority: number;
+  readonly timeoutMs: number;
+  readonly execution: HookExecution;
+  readonly name: string;
+  active: boolean;
+}
+
+/** A copy-on-write list: a run iterates the array it read, registration replaces it. */
+interface EntryList {
+  entries: readonly Entry[];
+  sync: number;
+}
+
+interface TriggerIndex {
+  readonly global: EntryList;
+  readonly rooms: Map<string, EntryList>;
+}
+
+interface MutableStats {
+  runs: number;
+  blocked: number;
+  modified: number;
+  errors: number;
+  timeouts: number;
+}
+
+const FAILED = Symbol("failed");
+type Outcome = HookResult<unknown> | typeof FAILED;
+
+/**
+ * HookRegistry holds hooks per trigger and runs them (roomkit's hook engine).
+ *
+ * Order: sync hooks run one after another, higher `priority` first, equal priorities in
+ * registration order; global and room hooks are merged into one order. `block` ends the chain,
+ * `modify` hands the new event to the next hooks. After the decision every async hook is started
+ * with the final event and `ctx.decision`; `run` does not wait for them (`idle()` does).
+ *
+ * Fail-open: a hook that throws, rejects, returns something that is no HookResult, or does not
+ * settle within its timeout is skipped as if it had allowed; it is counted in `stats()` and
+ * reported on `errors$`. A late result of a timed-out hook is ignored. Timeouts run on the
+ * injected scheduler, so tests use virtual time.
+ *
+ * Index: hooks are kept per trigger as a global list and one list per room, so
+ * `hasHooks(trigger, roomId)` is two map lookups: a hook of one room never slows another room
+ * (roomkit keeps one global index). Global hooks apply to every room.
+ */
+export class HookRegistry<M extends HookEventMapLike = HookEventMap> {
+  /** errors$ emits each hook failure (error or timeout). */
+  readonly errors$: Observable<HookFailure>;
+  private readonly scheduler: SchedulerLike;
+  private readonly defaultTimeoutMs: number;
+  private readonly index = new Map<HookTrigger, TriggerIndex>();
+  private readonly errorSubject = new Subject<HookFailure>();
+  private readonly total: MutableStats = newStats();
+  private readonly perTrigger = new Map<HookTrigger, MutableStats>();
+  private readonly inflight = new Set<PromiseLike<unknown>>();
+  private seq = 0;
+
+  constructor(options: HookRegistryOptions = {}) {
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.defaultTimeoutMs = checkTimeout(options.defaultTimeoutMs ?? 1000, "defaultTimeoutMs");
+    this.errors$ = this.errorSubject.asObservable();
+  }
+
+  /**
+   * hook registers `fn` for `trigger` and returns a function that unregisters it (idempotent).
+   * A hook unregistered while a run is under way is skipped if it has not run yet.
+   */
+  hook<T extends HookTrigger>(
+    trigger: T,
+    fn: HookFn<M[T], T>,
+    options: HookOptions = {},
+  ): () => void {
+    const priority = options.priority ?? 0;
+    if (!Number.isFinite(priority)) {
+      throw new HookError("INVALID_OPTION", `priority must be a finite number, got ${priority}`);
+    }
+    const seq = this.seq++;
+    const entry: Entry = {
+      seq,
+      fn: fn as HookFn<unknown>,
+      priority,
+      timeoutMs: checkTimeout(options.timeoutMs ?? this.defaultTimeoutMs, "timeoutMs"),
+      execution: options.execution ?? "sync",
+      name: options.name ?? (fn.name !== "" ? fn.name : `hook#${seq}`),
+      active: true,
+    };
+    let idx = this.index.get(trigger);
+    if (idx === undefined) {
+      idx = { global: { entries: [], sync: 0 }, rooms: new Map() };
+      this.index.set(trigger, idx);
+    }
+    const roomId = options.roomId;
+    let list: EntryList;
+    if (roomId === undefined) list = idx.global;
+    else {
+      let room = idx.rooms.get(roomId);
+      if (room === undefined) {
+        room = { entries: [], sync: 0 };
+        idx.rooms.set(roomId, room);
+      }
+      list = room;
+    }
+    insert(list, entry);
+    const target = list;
+    const rooms = idx.rooms;
+    return () => {
+      if (!entry.active) return;
+      entry.active = false;
+      target.entries = target.entries.filter((e) => e !== entry);
+      if (entry.execution === "sync") target.sync--;
+      if (roomId !== undefined && target.entries.length === 0 && rooms.get(roomId) === target) {
+        rooms.delete(roomId);
+      }
+    };
+  }
+
+  /**
+   * hasHooks tells in O(1) whether any hook applies to `trigger` in `roomId` (global hooks apply
+   * to every room; without roomId only global hooks count). `execution` narrows to sync or async.
+   */
+  hasHooks(trigger: HookTrigger, roomId?: string, execution?: HookExecution): boolean {
+    const idx = this.index.get(trigger);
+    if (idx === undefined) return false;
+    const room = roomId === undefined ? undefined : idx.rooms.get(roomId);
+    return count(idx.global, execution) + (room === undefined ? 0 : count(room, execution)) > 0;
+  }
+
+  /** count is the number of hooks that apply to `trigger` in `roomId`. */
+  count(trigger: HookTrigger, roomId?: string): number {
+    const idx = this.index.get(trigger);
+    if (idx === undefined) return 0;
+    const room = roomId === undefined ? undefined : idx.rooms.get(roomId);
+    return idx.global.entries.length + (room?.entries.length ?? 0);
+  }
+
+  /**
+   * run runs the hooks of `trigger` for `event` in `roomId` (see the class comment for order and
+   * failure rules) and resolves with the decision and the final event. It never rejects.
+   */
+  async run<T extends HookTrigger>(
+    trigger: T,
+    event: M[T],
+    roomId?: string,
+  ): Promise<HookRunResult<M[T]>> {
+    const stats = this.statsFor(trigger);
+    stats.runs++;
+    this.total.runs++;
+    const entries = this.entriesFor(trigger, roomId);
+    let current: M[T] = event;
+    let modified = false;
+    for (const entry of entries) {
+      if (!entry.active || entry.execution !== "sync") continue;
+      const ctx: HookContext<T> = {
+        trigger,
+        roomId,
+        execution: "sync",
+        name: entry.name,
+        decision: undefined,
+      };
+      const pending = this.invoke(entry, current, ctx);
+      const outcome = isThenable(pending) ? await pending : pending;
+      if (outcome === FAILED || outcome.action === "allow") continue;
+      if (outcome.action === "modify") {
+        current = outcome.event as M[T];
+        modified = true;
+        continue;
+      }
+      stats.blocked++;
+      this.total.blocked++;
+      this.startAsync(trigger, entries, current, roomId, "block");
+      return { allowed: false, event: current, reason: outcome.reason, blockedBy: entry.name };
+    }
+    if (modified) {
+      stats.modified++;
+      this.total.modified++;
+    }
+    this.startAsync(trigger, entries, current, roomId, "allow");
+    return { allowed: true, event: current, modified };
+  }
+
+  /** idle resolves once every async hook started so far has settled (or timed out). */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+  }
+
+  /** stats returns the counters, in total or for one trigger. */
+  stats(trigger?: HookTrigger): HookStats {
+    const s = trigger === undefined ? this.total : (this.perTrigger.get(trigger) ?? newStats());
+    return { ...s };
+  }
+
+  /** clear unregisters every hook. */
+  clear(): void {
+    for (const idx of this.index.values()) {
+      for (const list of [idx.global, ...idx.rooms.values()]) {
+        for (const e of list.entries) e.active = false;
+      }
+    }
+    this.index.clear();
+  }
+
+  private entriesFor(trigger: HookTrigger, roomId: string | undefined): readonly Entry[] {
+    const idx = this.index.get(trigger);
+    if (idx === undefined) return [];
+    const room = roomId === undefined ? undefined : idx.rooms.get(roomId);
+    if (room === undefined || room.entries.length === 0) return idx.global.entries;
+    if (idx.global.entries.length === 0) return room.entries;
+    return merge(idx.global.entries, room.entries);
+  }
+
+  private startAsync<T extends HookTrigger>(
+    trigger: T,
+    entries: readonly Entry[],
+    event: M[T],
+    roomId: string | undefined,
+    decision: "allow" | "block",
+  ): void {
+    for (const entry of entries) {
+      if (!entry.active || entry.execution !== "async") continue;
+      const ctx: HookContext<T> = {
+        trigger,
+        roomId,
+        execution: "async",
+        name: entry.name,
+        decision,
+      };
+      const pending = this.invoke(entry, event, ctx);
+      if (!isThenable(pending)) continue;
+      const done = Promise.resolve(pending).then(() => {
+        this.inflight.delete(done);
+      });
+      this.inflight.add(done);
+    }
+  }
+
+  private invoke(
+    entry: Entry,
+    event: unknown,
+    ctx: HookContext<HookTrigger>,
+  ): Outcome | Promise<Outcome> {
+    let out: HookReturn<unknown> | PromiseLike<HookReturn<unknown>>;
+    try {
+      out = entry.fn(event, ctx);
+    } catch (error) {
+      this.fail(entry, ctx, "error", error);
+      return FAILED;
+    }
+    if (!isThenable(out)) return this.validate(entry, ctx, out);
+    const promise = out;
+    return new Promise<Outcome>((resolve) => {
+      let settled = false;
+      const timer = Number.isFinite(entry.timeoutMs)
+        ? this.scheduler.schedule(() => {
+            if (settled) return;
+            settled = true;
+            this.fail(
+              entry,
+              ctx,
+              "timeout",
+              new HookError(
+                "HOOK_TIMEOUT",
+                `hook ${entry.name} did not settle within ${entry.timeoutMs} ms`,
+              ),
+            );
+            resolve(FAILED);
+          }, entry.timeoutMs)
+        : undefined;
+      promise.then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          timer?.unsubscribe();
+          resolve(this.validate(entry, ctx, value));
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          timer?.unsubscribe();
+          this.fail(entry, ctx, "error", error);
+          resolve(FAILED);
+        },
+      );
+    });
+  }
+
+  private validate(entry: Entry, ctx: HookContext<HookTrigger>, value: unknown): Outcome {
+    if (value === undefined || value === null) return HookResult.allow();
+    if (HookResult.isHookResult(value)) return value;
+    this.fail(
+      entry,
+      ctx,
+      "error",
+      new HookError(
+        "HOOK_INVALID_RESULT",
+        `hook ${entry.name} returned something that is no HookResult`,
+      ),
+    );
+    return FAILED;
+  }
+
+  private fail(
+    entry: Entry,
+    ctx: HookContext<HookTrigger>,
+    kind: "error" | "timeout",
+    error: unknown,
+  ): void {
+    const stats = this.statsFor(ctx.trigger);
+    if (kind === "error") {
+      stats.errors++;
+      this.total.errors++;
+    } else {
+      stats.timeouts++;
+      this.total.timeouts++;
+    }
+    this.errorSubject.next({
+      trigger: ctx.trigger,
+      roomId: ctx.roomId,
+      name: entry.name,
+      execution: entry.execution,
+      kind,
+      error,
+    });
+  }
+
+  private statsFor(trigger: HookTrigger): MutableStats {
+    let s = this.perTrigger.get(trigger);
+    if (s === undefined) {
+      s = newStats();
+      this.perTrigger.set(trigger, s);
+    }
+    return s;
+  }
+}
+
+function newStats(): MutableStats {
+  return { runs: 0, blocked: 0, modified: 0, errors: 0, timeouts: 0 };
+}
+
+function checkTimeout(ms: number, name: string): number {
+  if (!(ms > 0)) throw new HookError("INVALID_OPTION", `${name} must be > 0 ms, got ${ms}`);
+  return ms;
+}
+
+function count(list: EntryList, execution: HookExecution | undefined): number {
+  if (execution === undefined) return list.entries.length;
+  return execution === "sync" ? list.sync : list.entries.length - list.sync;
+}
+
+/** before orders entries: higher priority first, then registration order. */
+function before(a: Entry, b: Entry): boolean {
+  return a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
+}
+
+function insert(list: EntryList, entry: Entry): void {
+  const next = [...list.entries];
+  let i = next.length;
+  while (i > 0 && before(entry, next[i - 1]!)) i--;
+  next.splice(i, 0, entry);
+  list.entries = next;
+  if (entry.execution === "sync") list.sync++;
+}
+
+function merge(a: readonly Entry[], b: readonly Entry[]): Entry[] {
+  const out: Entry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (before(b[j]!, a[i]!)) out.push(b[j++]!);
+    else out.push(a[i++]!);
+  }
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}

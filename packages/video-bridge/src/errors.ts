@@ -1,0 +1,37 @@
+/** VideoBridgeErrorCode names every failure `VideoBridge` reports. */
+export type VideoBridgeErrorCode =
+  | "ROOM_FULL"
+  | "BRIDGE_CLOSED"
+  | "SESSION_NOT_FOUND"
+  | "INVALID_ARGUMENT"
+  | "UNSUPPORTED";
+
+/**
+ * VideoBridgeError is the typed error of the video bridge: `code` is stable and machine-readable.
+ * It is thrown for programmer mistakes and limits only; the media path never throws.
+ */
+export class VideoBridgeError extends Error {
+  /** code identifies the failure; switch on it rather than on the message. */
+  readonly code: VideoBridgeErrorCode;
+
+  constructor(code: VideoBridgeErrorCode, message: string) {
+    super(`${code}: ${message}`);
+    this.name = "VideoBridgeError";
+    this.code = code;
+  }
+}
+
+/** RoomFullError is thrown by `addSession` when a room already holds `maxParticipants` sessions. */
+export class RoomFullError extends VideoBridgeError {
+  /** roomId is the room that is full. */
+  readonly roomId: string;
+  /** limit is the bridge's `maxParticipants`. */
+  readonly limit: number;
+
+  constructor(roomId: string, limit: number) {
+    super("ROOM_FULL", `room ${roomId} is full: it already bridges ${limit} of ${limit} sessions`);
+    this.name = "RoomFullError";
+    this.roomId = roomId;
+    this.limit = limit;
+  }
+}
