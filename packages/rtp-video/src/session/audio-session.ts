@@ -110,6 +110,11 @@ export class AudioRtpSession extends RtpSessionBase {
     this.frames$ = this.subject.asObservable();
   }
 
+  /** sendFormat is the payload type, codec and clock rate this session sends by default. */
+  get sendFormat(): AudioPayloadType {
+    return this.types.get(this.defaultPt)!;
+  }
+
   /** sendAudio sends one payload; returns false when no remote address is known yet. */
   sendAudio(audio: OutgoingAudio): boolean {
     const pt = audio.payloadType ?? this.defaultPt;
