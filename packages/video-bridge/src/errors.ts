@@ -4,7 +4,10 @@ export type VideoBridgeErrorCode =
   | "BRIDGE_CLOSED"
   | "SESSION_NOT_FOUND"
   | "INVALID_ARGUMENT"
-  | "UNSUPPORTED";
+  | "UNSUPPORTED"
+  | "KIT_CLOSED"
+  | "NO_CHANNEL"
+  | "CHANNEL_EXISTS";
 
 /**
  * VideoBridgeError is the typed error of the video bridge: `code` is stable and machine-readable.

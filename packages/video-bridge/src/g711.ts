@@ -14,8 +14,10 @@
  *
  * 16-bit input is taken to the law's domain by dropping low bits (2 for µ-law, 3 for A-law) with
  * negative values folded by one's complement (−1 folds to magnitude 0), so the quantiser is
- * symmetric and every code round-trips. Decoding returns the middle of each quantisation interval,
- * scaled back to 16 bits: µ-law spans ±32124, A-law ±32256.
+ * symmetric. Decoding returns the middle of each quantisation interval, scaled back to 16 bits:
+ * µ-law spans ±32124, A-law ±32256. Every code round-trips (encode(decode(c)) === c) except µ-law's
+ * negative zero: 0x7f decodes to 0, which encodes as +0, 0xff. A-law has no code for zero (its
+ * smallest levels are ±8), so all 256 A-law codes round-trip.
  *
  * Encoding uses lookup tables built once from the algorithmic encoders below: the µ-law code only
  * depends on the top 14 bits of the sample (16,384 entries), the A-law code on the top 12 bits
@@ -42,7 +44,7 @@ export function mulawDecodeSample(code: number): number {
   const c = ~code & 0xff;
   const segment = (c >> 4) & 0x07;
   const magnitude = ((((c & 0x0f) << 1) + MULAW_BIAS) << segment) - MULAW_BIAS;
-  return (c & 0x80) !== 0 ? -(magnitude << 2) : magnitude << 2;
+  return (c & 0x80) !== 0 ? 0 - (magnitude << 2) : magnitude << 2;
 }
 
 /** alawEncodeSample encodes one 16-bit sample to an A-law code (G.711 §3, Table 1) by computation. */

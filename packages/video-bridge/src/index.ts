@@ -1,6 +1,87 @@
 // @framewire/video-bridge: explicit public API.
+
+export {
+  AudioBridge,
+  type AudioBridgeBackend,
+  type AudioBridgeCodec,
+  type AudioBridgeConfig,
+  type AudioBridgeFilter,
+  type AudioBridgeFormat,
+  type AudioBridgeHookEvent,
+  type AudioBridgeMixOptions,
+  type AudioBridgeSession,
+  type AudioBridgeSessionStats,
+  type AudioBridgeStats,
+  type AudioBridgeStrategy,
+  type AudioHookResult,
+  type AudioHookRunner,
+  BEFORE_BRIDGE_AUDIO,
+} from "./audio-bridge.js";
+export { AudioBridgeError, type AudioBridgeErrorCode } from "./audio-bridge-error.js";
+export {
+  type AudioCodecPlug,
+  type AudioDecoder,
+  type AudioEncoder,
+  decodeL16,
+  encodeL16,
+  L16_CODEC,
+  opusPacketSamples,
+  PCMA_CODEC,
+  PCMU_CODEC,
+} from "./audio-codec.js";
+export {
+  type ActiveSpeaker,
+  AudioLevelMonitor,
+  type AudioLevelOptions,
+  DBOV_SILENCE,
+  dbovToAudioLevel,
+  energyToDbov,
+  type ParticipantLevel,
+  type RoomAudioLevels,
+  rmsDbov,
+} from "./audio-levels.js";
+export { type AudioTick, type AudioTickerOptions, audioTicks } from "./audio-ticker.js";
+export {
+  AudioVideoChannel,
+  type AudioVideoChannelOptions,
+  type ChannelBackend,
+  VideoChannel,
+  type VideoChannelOptions,
+} from "./channels.js";
 export { OutputClock } from "./continuity.js";
 export { RoomFullError, VideoBridgeError, type VideoBridgeErrorCode } from "./errors.js";
+export {
+  ALAW_SILENCE,
+  decodeAlaw,
+  decodeMulaw,
+  encodeAlaw,
+  encodeMulaw,
+  MULAW_SILENCE,
+} from "./g711.js";
+export {
+  AudioMixer,
+  type AudioMixerOptions,
+  type AudioMixerStats,
+  type MixedFrame,
+  type MixerParticipantOptions,
+  type MixerParticipantStats,
+  type MixSaturation,
+} from "./mixer.js";
+export {
+  AUDIO_SAMPLE_RATES,
+  type AudioSampleRate,
+  isAudioSampleRate,
+  Resampler,
+  type ResamplerOptions,
+  resample,
+} from "./resample.js";
+export {
+  type JoinOptions,
+  type RoomEvent,
+  type RoomHookMap,
+  RoomKit,
+  type RoomKitOptions,
+} from "./room-kit.js";
 export { VideoBridge } from "./video-bridge.js";
 export type {
   BridgeSession,

@@ -11,7 +11,8 @@ export function sine(
 ): Int16Array {
   const out = new Int16Array(n);
   for (let i = 0; i < n; i++) {
-    out[i] = Math.round(amplitude * Math.sin((2 * Math.PI * hz * (i + start)) / rate + phase));
+    const v = Math.round(amplitude * Math.sin((2 * Math.PI * hz * (i + start)) / rate + phase));
+    out[i] = v > 32767 ? 32767 : Math.max(v, -32768);
   }
   return out;
 }

@@ -1,0 +1,105 @@
+import type { AudioFrame, MediaSession, VideoFrame } from "@framewire/rtp-video";
+import type { AudioBridgeConfig } from "./audio-bridge.js";
+import type { VideoBridgeConfig, VideoFrameFilter } from "./video-bridge-types.js";
+
+/**
+ * ChannelBackend is what a channel needs of a media backend: RtpVideoBackend and SipVideoBackend
+ * (both MediaBackends) fit. `connect` is used by `kit.join` with a participant id (pull model).
+ */
+export interface ChannelBackend {
+  onVideoReceived(cb: (session: MediaSession, frame: VideoFrame) => void): () => void;
+  onAudioReceived(cb: (session: MediaSession, frame: AudioFrame) => void): () => void;
+  onClientDisconnected(cb: (session: MediaSession) => void): () => void;
+  sendVideoSync(
+    session: MediaSession,
+    chunk: { data: Uint8Array; keyframe?: boolean; timestampMs?: number },
+  ): number;
+  sendAudio(
+    session: MediaSession,
+    audio: { data: Uint8Array; samples?: number; payloadType?: number; marker?: boolean },
+  ): boolean;
+  requestKeyframe(session: MediaSession): void;
+  disconnect(session: MediaSession | string): void;
+  connect?(
+    roomId: string,
+    participantId: string,
+    channelId?: string,
+    metadata?: Record<string, unknown>,
+  ): Promise<MediaSession>;
+}
+
+/** VideoChannelOptions are roomkit's VideoChannel parameters. */
+export interface VideoChannelOptions {
+  readonly backend: ChannelBackend;
+  /** bridge enables session-to-session video forwarding (true, or a VideoBridgeConfig). */
+  readonly bridge?: boolean | VideoBridgeConfig;
+}
+
+/** AudioVideoChannelOptions are roomkit's AudioVideoChannel parameters. */
+export interface AudioVideoChannelOptions {
+  readonly backend: ChannelBackend;
+  /** bridge enables audio bridging (true, or an AudioBridgeConfig: "forward" or "mix"). */
+  readonly bridge?: boolean | AudioBridgeConfig;
+  /** videoBridge enables video bridging (true, or a VideoBridgeConfig). */
+  readonly videoBridge?: boolean | VideoBridgeConfig;
+}
+
+/**
+ * VideoChannel is roomkit's VideoChannel: a backend whose sessions, once joined to a room through
+ * a RoomKit, have their video bridged to the room's other sessions. The RoomKit it is registered
+ * with creates the bridges (sharing its hooks and scheduler).
+ */
+export class VideoChannel {
+  /** id names the channel in `kit.join(roomId, channelId, ...)`. */
+  readonly id: string;
+  readonly backend: ChannelBackend;
+  /** videoConfig is the video bridge configuration, or undefined when video is not bridged. */
+  readonly videoConfig: VideoBridgeConfig | undefined;
+  /** audioConfig is the audio bridge configuration, or undefined when audio is not bridged. */
+  readonly audioConfig: AudioBridgeConfig | undefined;
+  private filter: VideoFrameFilter<MediaSession> | null = null;
+  private filterListener: ((filter: VideoFrameFilter<MediaSession> | null) => void) | undefined;
+
+  constructor(id: string, options: VideoChannelOptions) {
+    this.id = id;
+    this.backend = options.backend;
+    this.videoConfig = configOf(options.bridge);
+    this.audioConfig = undefined;
+  }
+
+  /**
+   * setBridgeFilter installs a synchronous filter run on each frame before it is forwarded:
+   * return the frame (or a modified one) to forward it, null to drop it; null removes the filter.
+   */
+  setBridgeFilter(filter: VideoFrameFilter<MediaSession> | null): void {
+    this.filter = filter;
+    this.filterListener?.(filter);
+  }
+
+  /** bridgeFilter is the filter installed with setBridgeFilter. */
+  get bridgeFilter(): VideoFrameFilter<MediaSession> | null {
+    return this.filter;
+  }
+
+  /** onFilterChange lets the RoomKit follow setBridgeFilter (internal wiring). */
+  onFilterChange(listener: (filter: VideoFrameFilter<MediaSession> | null) => void): void {
+    this.filterListener = listener;
+  }
+}
+
+/** AudioVideoChannel is roomkit's AudioVideoChannel: audio and video bridging over one backend. */
+export class AudioVideoChannel extends VideoChannel {
+  override readonly videoConfig: VideoBridgeConfig | undefined;
+  override readonly audioConfig: AudioBridgeConfig | undefined;
+
+  constructor(id: string, options: AudioVideoChannelOptions) {
+    super(id, { backend: options.backend });
+    this.videoConfig = configOf(options.videoBridge);
+    this.audioConfig = configOf(options.bridge);
+  }
+}
+
+function configOf<C extends object>(value: boolean | C | undefined): C | undefined {
+  if (value === undefined || value === false) return undefined;
+  return value === true ? ({} as C) : value;
+}

@@ -1,0 +1,291 @@
+import {
+  type HookEventMap,
+  type HookFn,
+  type HookOptions,
+  HookRegistry,
+  HookTrigger,
+} from "@framewire/hooks";
+import type { AudioFrame, MediaSession, VideoFrame } from "@framewire/rtp-video";
+import {
+  asyncScheduler,
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+} from "rxjs";
+import { AudioBridge, type AudioBridgeFormat, type AudioHookRunner } from "./audio-bridge.js";
+import type { ChannelBackend, VideoChannel } from "./channels.js";
+import { VideoBridgeError } from "./errors.js";
+import { VideoBridge } from "./video-bridge.js";
+
+/** RoomHookMap is the event map of a RoomKit's hooks: sessions are MediaSessions. */
+export type RoomHookMap = HookEventMap<MediaSession, VideoFrame, AudioFrame>;
+
+/** JoinOptions are `kit.join`'s options: a participant to connect, or an existing session to bind. */
+export type JoinOptions =
+  | { readonly participantId: string; readonly metadata?: Record<string, unknown> }
+  | { readonly session: MediaSession };
+
+/** RoomEvent is a session lifecycle event of a RoomKit. */
+export interface RoomEvent {
+  readonly type: "session-started" | "session-ended";
+  readonly session: MediaSession;
+  readonly roomId: string;
+  readonly channelId: string;
+}
+
+/** RoomKitOptions configure a RoomKit. */
+export interface RoomKitOptions {
+  /** scheduler for bridges and hooks (virtual time in tests); default asyncScheduler. */
+  readonly scheduler?: SchedulerLike;
+}
+
+interface Wired {
+  readonly channel: VideoChannel;
+  readonly video: VideoBridge<MediaSession> | undefined;
+  readonly audio: AudioBridge<MediaSession> | undefined;
+  readonly unsubscribe: (() => void)[];
+  readonly subs: Subscription[];
+}
+
+interface Bound {
+  readonly session: MediaSession;
+  readonly roomId: string;
+  readonly wired: Wired;
+}
+
+/**
+ * RoomKit is roomkit's RoomKit composition: channels are registered, sessions join rooms through
+ * a channel and are bridged (video and audio) to the room's other sessions, and hooks observe or
+ * steer it all. ON_SESSION_STARTED / ON_VIDEO_SESSION_STARTED and their ENDED pairs fire exactly
+ * once per session, whichever way it leaves (kit.leave, the backend's disconnect, a BYE).
+ * Leaving ends the session's media (the backend disconnects it).
+ */
+export class RoomKit {
+  /** hooks is the kit's registry (also reachable through `kit.hook`). */
+  readonly hooks: HookRegistry<RoomHookMap>;
+  /** events$ emits session-started / session-ended for every session. */
+  readonly events$: Observable<RoomEvent>;
+  private readonly scheduler: SchedulerLike;
+  private readonly channels = new Map<string, Wired>();
+  private readonly bound = new Map<string, Bound>();
+  private readonly eventSubject = new Subject<RoomEvent>();
+  private closed = false;
+
+  constructor(options: RoomKitOptions = {}) {
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.hooks = new HookRegistry<RoomHookMap>({ scheduler: this.scheduler });
+    this.events$ = this.eventSubject.asObservable();
+  }
+
+  /** hook registers a hook (see HookRegistry.hook); returns a function that removes it. */
+  hook<T extends HookTrigger>(
+    trigger: T,
+    fn: HookFn<RoomHookMap[T], T>,
+    options: HookOptions = {},
+  ): () => void {
+    return this.hooks.hook(trigger, fn, options);
+  }
+
+  /** registerChannel adds a channel and creates its bridges. */
+  registerChannel(channel: VideoChannel): void {
+    if (this.channels.has(channel.id)) {
+      throw new VideoBridgeError("CHANNEL_EXISTS", `channel ${channel.id} is already registered`);
+    }
+    const video =
+      channel.videoConfig === undefined
+        ? undefined
+        : new VideoBridge<MediaSession>({
+            ...channel.videoConfig,
+            hooks: this.hooks,
+            scheduler: this.scheduler,
+          });
+    const audio =
+      channel.audioConfig === undefined
+        ? undefined
+        : new AudioBridge<MediaSession>({
+            scheduler: this.scheduler,
+            hooks: audioHooks(this.hooks),
+            ...channel.audioConfig,
+          });
+    const wired: Wired = { channel, video, audio, unsubscribe: [], subs: [] };
+    const backend = channel.backend;
+    if (video !== undefined) {
+      const filter = channel.bridgeFilter;
+      if (filter !== null) video.setFrameFilter(filter);
+      channel.onFilterChange((f) => video.setFrameFilter(f));
+      wired.unsubscribe.push(
+        backend.onVideoReceived((session, frame) => {
+          if (this.bound.get(session.id)?.wired === wired) video.forward(session, frame);
+        }),
+      );
+    }
+    if (audio !== undefined) {
+      wired.unsubscribe.push(
+        backend.onAudioReceived((session, frame) => {
+          if (this.bound.get(session.id)?.wired === wired) audio.forward(session, frame);
+        }),
+      );
+      if (video !== undefined) {
+        // the current speaker (by audio level) is who the others see in rooms of three or more
+        wired.subs.push(
+          audio.activeSpeaker$.subscribe((s) => video.setActiveSpeaker(s.roomId, s.sessionId)),
+        );
+      }
+    }
+    wired.unsubscribe.push(backend.onClientDisconnected((session) => this.unbind(session.id)));
+    this.channels.set(channel.id, wired);
+  }
+
+  /**
+   * join binds a session to a room through a channel: an existing session (`{session}`, e.g. a
+   * SIP call from `onCall`), or a new one the channel's backend connects (`{participantId}`).
+   * Joining again with a bound session returns it unchanged. A full room throws (RoomFullError)
+   * and a session the kit connected for it is disconnected again.
+   */
+  async join(roomId: string, channelId: string, options: JoinOptions): Promise<MediaSession> {
+    if (this.closed) throw new VideoBridgeError("KIT_CLOSED", "join on a closed RoomKit");
+    const wired = this.channels.get(channelId);
+    if (wired === undefined) throw new VideoBridgeError("NO_CHANNEL", `no channel ${channelId}`);
+    const backend = wired.channel.backend;
+    let created = false;
+    let session: MediaSession;
+    if ("session" in options) {
+      session = options.session;
+    } else {
+      if (backend.connect === undefined) {
+        throw new VideoBridgeError(
+          "UNSUPPORTED",
+          `the backend of channel ${channelId} cannot connect sessions`,
+        );
+      }
+      session = await backend.connect(
+        roomId,
+        options.participantId,
+        channelId,
+        options.metadata ?? {},
+      );
+      created = true;
+    }
+    const present = this.bound.get(session.id);
+    if (present !== undefined) return present.session;
+    try {
+      wired.video?.addSession(session, roomId, backend);
+      const format = audioFormatOf(session);
+      if (wired.audio !== undefined && format !== undefined)
+        wired.audio.addSession(session, roomId, backend, format);
+    } catch (e) {
+      wired.video?.removeSession(session);
+      wired.audio?.removeSession(session);
+      if (created) backend.disconnect(session);
+      throw e;
+    }
+    this.bound.set(session.id, { session, roomId, wired });
+    this.lifecycle("session-started", session, roomId, wired);
+    return session;
+  }
+
+  /** leave unbinds a session from its room and ends its media; a second call does nothing. */
+  async leave(session: MediaSession): Promise<void> {
+    const b = this.bound.get(session.id);
+    if (b === undefined) return;
+    this.unbind(session.id);
+    b.wired.channel.backend.disconnect(session);
+  }
+
+  /** roomOf is the room a session is bound to. */
+  roomOf(session: MediaSession | string): string | undefined {
+    return this.bound.get(typeof session === "string" ? session : session.id)?.roomId;
+  }
+
+  /** sessions lists the sessions bound to a room. */
+  sessions(roomId: string): MediaSession[] {
+    return [...this.bound.values()].filter((b) => b.roomId === roomId).map((b) => b.session);
+  }
+
+  /** videoBridge of a channel (for frame processors, pins, stats). */
+  videoBridge(channelId: string): VideoBridge<MediaSession> | undefined {
+    return this.channels.get(channelId)?.video;
+  }
+
+  /** audioBridge of a channel. */
+  audioBridge(channelId: string): AudioBridge<MediaSession> | undefined {
+    return this.channels.get(channelId)?.audio;
+  }
+
+  /** close unbinds every session (their media ends) and closes the bridges; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const b of [...this.bound.values()]) {
+      this.unbind(b.session.id);
+      b.wired.channel.backend.disconnect(b.session);
+    }
+    for (const w of this.channels.values()) {
+      for (const u of w.unsubscribe) u();
+      for (const s of w.subs) s.unsubscribe();
+      w.video?.close();
+      w.audio?.close();
+    }
+    this.eventSubject.complete();
+  }
+
+  private unbind(sessionId: string): void {
+    const b = this.bound.get(sessionId);
+    if (b === undefined) return;
+    this.bound.delete(sessionId);
+    b.wired.video?.removeSession(b.session);
+    b.wired.audio?.removeSession(b.session);
+    this.lifecycle("session-ended", b.session, b.roomId, b.wired);
+  }
+
+  private lifecycle(
+    type: RoomEvent["type"],
+    session: MediaSession,
+    roomId: string,
+    wired: Wired,
+  ): void {
+    const started = type === "session-started";
+    const event = { session, roomId, timestamp: this.scheduler.now() };
+    void this.hooks.run(
+      started ? HookTrigger.ON_SESSION_STARTED : HookTrigger.ON_SESSION_ENDED,
+      event,
+      roomId,
+    );
+    if (session.video !== undefined) {
+      void this.hooks.run(
+        started ? HookTrigger.ON_VIDEO_SESSION_STARTED : HookTrigger.ON_VIDEO_SESSION_ENDED,
+        event,
+        roomId,
+      );
+    }
+    if (!this.eventSubject.closed)
+      this.eventSubject.next({ type, session, roomId, channelId: wired.channel.id });
+  }
+}
+
+/** audioFormatOf maps a session's audio sending format to the audio bridge's (undefined: not bridgeable). */
+function audioFormatOf(session: MediaSession): AudioBridgeFormat | undefined {
+  const f = session.audio.sendFormat;
+  if (f.codec !== "pcmu" && f.codec !== "pcma" && f.codec !== "l16") return undefined;
+  if (f.clockRate !== 8000 && f.clockRate !== 16000 && f.clockRate !== 48000) return undefined;
+  return { codec: f.codec, sampleRate: f.clockRate, payloadType: f.payloadType };
+}
+
+/** audioHooks adapts the registry to the audio bridge's hook runner shape. */
+function audioHooks(hooks: HookRegistry<RoomHookMap>): AudioHookRunner {
+  return {
+    hasHooks: (trigger, roomId) => hooks.hasHooks(trigger as HookTrigger, roomId, "sync"),
+    run: async (trigger, event, roomId) => {
+      const r = await hooks.run(
+        trigger as typeof HookTrigger.BEFORE_BRIDGE_AUDIO,
+        event as RoomHookMap["before_bridge_audio"],
+        roomId,
+      );
+      if (!r.allowed) return { action: "block" };
+      return r.modified ? { action: "modify", event: r.event } : { action: "allow" };
+    },
+  };
+}
+
+export type { ChannelBackend };
