@@ -133,6 +133,25 @@ describe("RoomKit + AudioVideoChannel over RTP on 127.0.0.1 (seed 000)", () => {
     expect(x.sound[0]!.data[0]).toBe(0x22);
   });
 
+  it("an observing (async) BEFORE_BRIDGE_VIDEO hook sees frames without taking the room off the fast path", async () => {
+    const { kit, join } = await setup();
+    let observed = 0;
+    kit.hook(
+      HookTrigger.BEFORE_BRIDGE_VIDEO,
+      () => {
+        observed++;
+      },
+      { execution: "async" },
+    );
+    const x = await phone();
+    const y = await phone();
+    await join(x, "x");
+    await join(y, "y");
+    expect(kit.hooks.hasHooks(HookTrigger.BEFORE_BRIDGE_VIDEO, "room-1", "sync")).toBe(false);
+    x.video.sendFrame({ data: keyframe(0x66), keyframe: true, timestampMs: 0 });
+    await until(() => y.frames.length === 1 && observed === 1);
+  });
+
   it("a late joiner gets the cached keyframe at once", async () => {
     const { join } = await setup();
     const x = await phone();

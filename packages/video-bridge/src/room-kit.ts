@@ -17,6 +17,7 @@ import { AudioBridge, type AudioBridgeFormat, type AudioHookRunner } from "./aud
 import type { ChannelBackend, VideoChannel } from "./channels.js";
 import { VideoBridgeError } from "./errors.js";
 import { VideoBridge } from "./video-bridge.js";
+import type { VideoBridgeHooks } from "./video-bridge-types.js";
 
 /** RoomHookMap is the event map of a RoomKit's hooks: sessions are MediaSessions. */
 export type RoomHookMap = HookEventMap<MediaSession, VideoFrame, AudioFrame>;
@@ -270,6 +271,22 @@ function audioFormatOf(session: MediaSession): AudioBridgeFormat | undefined {
   if (f.codec !== "pcmu" && f.codec !== "pcma" && f.codec !== "l16") return undefined;
   if (f.clockRate !== 8000 && f.clockRate !== 16000 && f.clockRate !== 48000) return undefined;
   return { codec: f.codec, sampleRate: f.clockRate, payloadType: f.payloadType };
+}
+
+/**
+ * videoHooks takes the fast path unless a hook that decides (execution "sync") applies to the
+ * room; hooks that only observe ("async") see each forwarded frame without delaying it.
+ */
+function videoHooks(hooks: HookRegistry<RoomHookMap>): VideoBridgeHooks<MediaSession> {
+  const t = HookTrigger.BEFORE_BRIDGE_VIDEO;
+  return {
+    hasHooks: (_trigger, roomId) => hooks.hasHooks(t, roomId, "sync"),
+    run: (_trigger, event, roomId) => hooks.run(t, event, roomId),
+    hasObservers: (_trigger, roomId) => hooks.hasHooks(t, roomId, "async"),
+    observe: (_trigger, event, roomId) => {
+      void hooks.run(t, event, roomId);
+    },
+  };
 }
 
 /** audioHooks adapts the registry to the audio bridge's hook runner shape. */

@@ -52,7 +52,19 @@ export interface VideoBridgeConfig {
  * BEFORE_BRIDGE_VIDEO event is `BridgeVideoEvent<S, VideoFrame>` is one.
  */
 export interface VideoBridgeHooks<S> {
+  /** hasHooks: are there hooks for the room that decide (block/modify)? Then frames queue for them. */
   hasHooks(trigger: "before_bridge_video", roomId: string): boolean;
+  /**
+   * observe, when given, is called on the fast path (no deciding hook) with each forwarded frame,
+   * for hooks that only observe (execution "async"); it must not block.
+   */
+  observe?(
+    trigger: "before_bridge_video",
+    event: BridgeVideoEvent<S, VideoFrame>,
+    roomId: string,
+  ): void;
+  /** hasObservers tells whether `observe` has anything to call for the room (so no event is built). */
+  hasObservers?(trigger: "before_bridge_video", roomId: string): boolean;
   run(
     trigger: "before_bridge_video",
     event: BridgeVideoEvent<S, VideoFrame>,

@@ -529,6 +529,19 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
           return;
         }
         this.deliver(p, frame);
+        const hooks = this.hooks;
+        if (
+          hooks?.observe !== undefined &&
+          hooks.hasObservers?.(BEFORE_BRIDGE_VIDEO, p.roomId) === true
+        ) {
+          const event = {
+            session: p.session,
+            frame,
+            roomId: p.roomId,
+            timestamp: this.scheduler.now(),
+          };
+          hooks.observe(BEFORE_BRIDGE_VIDEO, event, p.roomId);
+        }
       }
     } catch {
       // deliver catches every user callback; this guards the pump flag only.
