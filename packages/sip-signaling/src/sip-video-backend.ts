@@ -10,7 +10,7 @@ import {
 import { type Observable, type SchedulerLike, Subject } from "rxjs";
 import { SipSignalingError } from "./errors.js";
 import { PortPool } from "./port-pool.js";
-import { createOffer } from "./sdp/create-offer.js";
+import { createOffer, OFFER_PAYLOAD_TYPES } from "./sdp/create-offer.js";
 import { negotiateAnswer } from "./sdp/negotiate-answer.js";
 import { parseAnswer } from "./sdp/parse-answer.js";
 import type {
@@ -110,6 +110,8 @@ interface Media {
   video: VideoRtpSession | undefined;
   audioPort: number;
   videoPort: number | undefined;
+  /** preset is what the placeholders of an outgoing call were opened for (our offer's first codecs). */
+  preset?: { audioPt: number; videoCodec: VideoCodecName | undefined; videoPt: number | undefined };
 }
 
 /**
@@ -200,7 +202,7 @@ export class SipVideoBackend extends MediaBackend {
     if (this.address === undefined)
       throw new SipSignalingError("NOT_STARTED", "call() before start()");
     const withVideo = options.video ?? true;
-    const media = await this.allocate(withVideo);
+    const media = await this.allocate(withVideo, true);
     let outgoing: OutgoingCall | undefined;
     try {
       const offer = createOffer({
@@ -215,7 +217,9 @@ export class SipVideoBackend extends MediaBackend {
       });
       outgoing = this.ua.call(uri, offer);
       const negotiated = parseAnswer(offer, await outgoing.answer);
-      const open = await this.openMedia(negotiated, media);
+      // the callee may send as soon as it answered: keep the bound placeholders when they were
+      // opened for what was negotiated (no window with a closed port), else re-open
+      const open = this.reuse(negotiated, media) ?? (await this.openMedia(negotiated, media));
       const user = /^sips?:([^@;>]+)@/.exec(uri)?.[1];
       const session = this.register({
         roomId: options.roomId ?? user ?? "default",
@@ -260,6 +264,8 @@ export class SipVideoBackend extends MediaBackend {
     call.onCancel = () => {
       cancelled = true;
     };
+    // (a function, so the compiler does not carry a narrowed state across the awaits below)
+    const over = (): boolean => cancelled || call.state === "terminated";
     let media: Media | undefined;
     try {
       const hasVideoOffer = /^m=video [1-9]/m.test(call.remoteSdp);
@@ -275,6 +281,8 @@ export class SipVideoBackend extends MediaBackend {
         });
         if (!verdict.accept) return this.reject(call, verdict.statusCode);
       }
+      // cancelled (487 already sent) or timed out while the filter ran: set up no media
+      if (over()) return;
       media = await this.allocate(hasVideoOffer);
       let answer: ReturnType<typeof negotiateAnswer>;
       try {
@@ -289,7 +297,7 @@ export class SipVideoBackend extends MediaBackend {
         );
       }
       const open = await this.openMedia(answer, media);
-      if (cancelled || call.state === "terminated") {
+      if (over()) {
         open.video?.close("cancelled");
         open.audio.close("cancelled");
         this.release(media);
@@ -323,8 +331,9 @@ export class SipVideoBackend extends MediaBackend {
   }
 
   private reject(call: IncomingCall, statusCode: number): void {
+    if (call.state === "terminated") return; // nothing is sent: do not count it
     this.rejected[statusCode] = (this.rejected[statusCode] ?? 0) + 1;
-    if (call.state !== "terminated") call.reject(statusCode);
+    call.reject(statusCode);
   }
 
   private track(session: MediaSession, call: SipCall, media: Media): void {
@@ -358,29 +367,116 @@ export class SipVideoBackend extends MediaBackend {
     }
   }
 
-  private async allocate(withVideo: boolean): Promise<Media> {
+  private async allocate(withVideo: boolean, forOffer = false): Promise<Media> {
     const ip = this.ip();
+    // for our own offer, the placeholders take our first codecs (what most answers pick)
+    const firstAudio = this.audioCodecs().find((c) => c !== "telephone-event") as
+      | keyof typeof AUDIO_CODECS
+      | undefined;
+    const firstVideo = (this.options.supportedVideoCodecs ?? ["H264"])[0];
+    const audioPt = firstAudio === undefined ? undefined : OFFER_PAYLOAD_TYPES[firstAudio];
+    const withEvents = this.audioCodecs().includes("telephone-event") && firstAudio !== "opus";
+    const audioPreset =
+      forOffer && firstAudio !== undefined && audioPt !== undefined
+        ? {
+            payloadTypes: [
+              {
+                payloadType: audioPt,
+                codec: AUDIO_CODECS[firstAudio],
+                clockRate: firstAudio === "opus" ? 48000 : 8000,
+              },
+              ...(withEvents
+                ? [
+                    {
+                      payloadType: OFFER_PAYLOAD_TYPES["telephone-event/8000"],
+                      codec: "telephone-event" as const,
+                      clockRate: 8000,
+                    },
+                  ]
+                : []),
+            ],
+            payloadType: audioPt,
+          }
+        : {};
     const audio = await this.pool.withPort((port) =>
-      AudioRtpSession.open({ localAddr: [ip, port], ...this.sessionCommon() }),
+      AudioRtpSession.open({ localAddr: [ip, port], ...this.sessionCommon(), ...audioPreset }),
     );
-    if (!withVideo)
-      return { audio: audio.value, video: undefined, audioPort: audio.port, videoPort: undefined };
+    const preset =
+      forOffer && audioPt !== undefined
+        ? {
+            audioPt,
+            videoCodec: withVideo ? firstVideo : undefined,
+            videoPt:
+              withVideo && firstVideo !== undefined ? OFFER_PAYLOAD_TYPES[firstVideo] : undefined,
+          }
+        : undefined;
+    const base = {
+      audio: audio.value,
+      audioPort: audio.port,
+      ...(preset === undefined ? {} : { preset }),
+    };
+    if (!withVideo) return { ...base, video: undefined, videoPort: undefined };
     try {
       const video = await this.pool.withPort((port) =>
         // the codec is decided by the negotiation: a placeholder session holds the port until then
-        VideoRtpSession.open({ localAddr: [ip, port], ...this.sessionCommon() }),
+        VideoRtpSession.open({
+          localAddr: [ip, port],
+          ...this.sessionCommon(),
+          ...(preset?.videoCodec === undefined || preset.videoPt === undefined
+            ? {}
+            : {
+                codec: VIDEO_CODECS[preset.videoCodec],
+                payloadType: preset.videoPt,
+                packetizationMode: 1 as const,
+                nack: this.options.nack ?? true,
+              }),
+        }),
       );
-      return {
-        audio: audio.value,
-        video: video.value,
-        audioPort: audio.port,
-        videoPort: video.port,
-      };
+      return { ...base, video: video.value, videoPort: video.port };
     } catch (e) {
       audio.value.close();
       this.pool.release(audio.port);
       throw e;
     }
+  }
+
+  /**
+   * reuse keeps an outgoing call's placeholders when the answer picked what they were opened
+   * for (our first audio codec and telephone-event PT, no rtcp-mux; our first video codec and
+   * its payload type, H.264 mode 1): it only points them at the answer's addresses, so RTP the
+   * callee sends right after its 2xx finds a bound socket. Undefined otherwise (re-open).
+   * (NACK cannot be switched on a live session: the placeholder keeps the configured setting.)
+   */
+  private reuse(n: NegotiatedSession, media: Media): Media | undefined {
+    const p = media.preset;
+    const a = n.audio;
+    const v = n.video;
+    if (p === undefined || a.payloadType !== p.audioPt || a.rtcpMux) return undefined;
+    if (
+      a.telephoneEventPt !== undefined &&
+      a.telephoneEventPt !== OFFER_PAYLOAD_TYPES["telephone-event/8000"]
+    ) {
+      return undefined;
+    }
+    if (v !== undefined) {
+      if (
+        media.video === undefined ||
+        v.codec !== p.videoCodec ||
+        v.payloadType !== p.videoPt ||
+        v.rtcpMux ||
+        (v.codec === "H264" && (v.packetizationMode ?? 0) !== 1)
+      ) {
+        return undefined;
+      }
+    }
+    this.retarget(media, n);
+    if (v === undefined && media.video !== undefined) {
+      media.video.close();
+      media.video = undefined;
+      if (media.videoPort !== undefined) this.pool.release(media.videoPort);
+      media.videoPort = undefined;
+    }
+    return media;
   }
 
   /** openMedia replaces the placeholder sessions by ones configured from the negotiation. */

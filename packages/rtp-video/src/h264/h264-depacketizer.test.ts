@@ -183,7 +183,6 @@ describe("H264Depacketizer: malformed NAL units (H.264 §7.4.1, RFC 6184 §5.3)"
   it.each([
     ["start code emulation 00 00 01 in a single NAL unit", ["41 9a 00 00 01 22"]],
     ["start code emulation 00 00 00", ["41 9a 00 00 00 22"]],
-    ["a trailing zero byte", ["41 9a 00"]],
     ["the forbidden_zero_bit set", ["c1 9a 22"]],
     ["emulation split across FU-A fragments", ["7c 81 22 00", "7c 41 00 01 22"]],
     ["an FU-A fragmenting an aggregate (type 24)", ["7c 98 22"]],
@@ -192,6 +191,15 @@ describe("H264Depacketizer: malformed NAL units (H.264 §7.4.1, RFC 6184 §5.3)"
     const { out, bytes } = run(payloads);
     expect(out.corrupt).toBe(true);
     expect(bytes).toEqual([]);
+  });
+
+  it("cuts trailing zero bytes (trailing_zero_8bits, H.264 B.1.1) off a unit, as baresip sends its SPS", () => {
+    expect(run(["41 9a 00"]).bytes).toEqual(annexB("00 00 00 01 41 9a"));
+    expect(run(["41 9a 00 00"]).bytes).toEqual(annexB("00 00 00 01 41 9a"));
+    expect(run(["7c 81 22", "7c 41 33 00 00"]).bytes).toEqual(annexB("00 00 00 01 61 22 33"));
+    expect(run(["78 00 03 41 9a 00 00 02 68 ce"]).bytes).toEqual(
+      annexB("00 00 00 01 41 9a 00 00 00 01 68 ce"),
+    );
   });
 
   it("accepts emulation prevention bytes (00 00 03)", () => {

@@ -154,8 +154,9 @@ export class H264Depacketizer implements Depacketizer {
     return true;
   }
 
-  private writeNal(src: Uint8Array, start: number, end: number, out: FrameBuffer): void {
+  private writeNal(src: Uint8Array, start: number, endWithZeros: number, out: FrameBuffer): void {
     const header = src[start]!;
+    const end = withoutTrailingZeros(src, start + 1, endWithZeros);
     if (!bodyOk(src, start + 1, end, 1, 1, true)) {
       this.malformed(out, out.length);
       return;
@@ -273,7 +274,8 @@ export class H264Depacketizer implements Depacketizer {
     if (start) {
       if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
       const header = (p[0]! & 0xe0) | type;
-      if (end && !bodyOk(p, 2, p.length, 1, 1, true)) {
+      const stop = end ? withoutTrailingZeros(p, 2, p.length) : p.length;
+      if (end && !bodyOk(p, 2, stop, 1, 1, true)) {
         this.malformed(out, out.length);
         return;
       }
@@ -283,7 +285,7 @@ export class H264Depacketizer implements Depacketizer {
         return;
       }
       out.writeByte(header);
-      out.write(p, 2, p.length);
+      out.write(p, 2, stop);
       if (out.overflowed) {
         this.overflow(out, mark);
         return;
@@ -322,6 +324,7 @@ export class H264Depacketizer implements Depacketizer {
     if (end) {
       // validate the reassembled body once, in a view bounded by what was written (one native
       // search per NAL unit, not per fragment)
+      out.truncate(withoutTrailingZeros(out.bytes, this.fuBody, out.length));
       const body = out.bytes.subarray(this.fuBody, out.length);
       if (!bodyOk(body, 0, body.length, 1, 1, true)) {
         this.abortFu(out, "nal-malformed");
@@ -337,6 +340,18 @@ export class H264Depacketizer implements Depacketizer {
 function isSingleNalHeader(header: number): boolean {
   const type = header & 0x1f;
   return (header & 0x80) === 0 && type >= 1 && type <= 23;
+}
+
+/**
+ * withoutTrailingZeros returns where src[from, to) ends once trailing 0x00 bytes are cut: the
+ * trailing_zero_8bits of a byte stream (H.264 §7.4.1, B.1.1) that some senders leave on a unit
+ * when they split Annex-B at 3-byte start codes (baresip 1.0 sends its SPS so). They belong to
+ * no NAL unit: the unit itself is fine.
+ */
+function withoutTrailingZeros(src: Uint8Array, from: number, to: number): number {
+  let end = to;
+  while (end > from && src[end - 1] === 0) end--;
+  return end;
 }
 
 /**

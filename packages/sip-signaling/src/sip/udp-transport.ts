@@ -262,7 +262,7 @@ export class SipUdpTransport implements Core.Transport {
       this.answerBadRequest(raw, line, source, problem);
       return;
     }
-    const message = Core.Parser.parseMessage(text, this.logger);
+    const message = this.parse(text);
     if (!(message instanceof Core.IncomingRequestMessage)) {
       this.answerBadRequest(raw, line, source, "Bad Request");
       return;
@@ -299,7 +299,13 @@ export class SipUdpTransport implements Core.Transport {
       this.counters.malformed++;
       return;
     }
-    const message = Core.Parser.parseMessage(text, this.logger);
+    // sip.js's parser reads `.method` of a CSeq it could not parse and throws out of the socket
+    // handler: check the CSeq first (as for requests), and never let the parser throw through
+    if (!CSEQ.test(rawHeaderValue(raw, "cseq") ?? "")) {
+      this.counters.malformed++;
+      return;
+    }
+    const message = this.parse(text);
     if (!(message instanceof Core.IncomingResponseMessage)) {
       this.counters.malformed++;
       return;
@@ -324,6 +330,16 @@ export class SipUdpTransport implements Core.Transport {
     message.via = { host: via.host, port: via.port ?? 5060 };
     message.viaBranch = via.branch;
     this.options.onResponse(message, { host: via.host, port: via.port ?? 5060 });
+  }
+
+  /** parse runs sip.js's parser; a message it throws on is treated as unparseable. */
+  private parse(text: string): Core.IncomingMessage | undefined {
+    try {
+      return Core.Parser.parseMessage(text, this.logger);
+    } catch (error) {
+      this.logger.warn(`parser threw: ${String(error)}`);
+      return undefined;
+    }
   }
 
   /** Returns why a request cannot be processed (a 400 reason phrase), or undefined. */

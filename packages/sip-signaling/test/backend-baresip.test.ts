@@ -1,0 +1,353 @@
+/**
+ * SipVideoBackend against baresip 1.0 (libavcodec H.264, libvpx VP8) with the shared scripts,
+ * over UDP on 127.0.0.1:
+ *  1. baresip-call.sh calls the backend (H.264 preferred): the video arrives as frames that
+ *     FFmpeg decodes with 0 errors; the backend echoes each frame back with sendVideoSync and
+ *     the script's tshark report shows baresip received that video RTP;
+ *  2. the same with supportedVideoCodecs ["VP8"]: VP8 frames → IVF → FFmpeg, 0 errors, echoed;
+ *  3. the backend calls baresip-answer.sh (`call(uri, {video: true})`): established,
+ *     fixtures/test.h264 paced from us (counted on the wire by the script's report), baresip's
+ *     video to us as frames, our BYE, every port back.
+ * Skipped locally without baresip/tshark/ffmpeg, failing under CI=true (itWithPeers).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { MediaSession, VideoFrame } from "@framewire/rtp-video";
+import { afterEach, describe, expect } from "vitest";
+import type { VideoCodecName } from "../src/sdp/sdp-types.js";
+import type { SipCallMetadata, SipVideoBackend } from "../src/sip-video-backend.js";
+import {
+  accessUnits,
+  type BaresipReport,
+  ffmpegDecode,
+  fixture,
+  HOST,
+  ivf,
+  onCleanup,
+  pace,
+  parseBaresipReport,
+  report,
+  rtpStats,
+  runCleanups,
+  startBackend,
+  tempDir,
+  vp8Size,
+  waitUntil,
+  watchCounter,
+} from "./backend-helpers.js";
+import { freeUdpPorts, itWithPeers, type RunningProcess, sleep, startScript } from "./peers.js";
+
+const baresipTest = itWithPeers(["baresip", "tshark", "ffmpeg"]);
+
+afterEach(async () => {
+  await runCleanups();
+});
+
+function track(p: RunningProcess): RunningProcess {
+  onCleanup(() => p.kill());
+  return p;
+}
+
+/** echo sends every received frame of a session back to it (sendVideoSync), counting packets. */
+function echo(backend: SipVideoBackend): { packets: () => number; frames: () => number } {
+  let packets = 0;
+  let frames = 0;
+  onCleanup(
+    backend.onVideoReceived((session, frame) => {
+      if (session.state !== "active") return;
+      frames++;
+      packets += backend.sendVideoSync(session, {
+        data: frame.data,
+        keyframe: frame.keyframe,
+        timestampMs: frame.timestampMs,
+      });
+    }),
+  );
+  return { packets: () => packets, frames: () => frames };
+}
+
+interface CallIn {
+  readonly session: MediaSession;
+  readonly frames: VideoFrame[];
+  readonly report: BaresipReport;
+  readonly stdout: string;
+  readonly code: number | null;
+  readonly pcap: string;
+  readonly backend: SipVideoBackend;
+  readonly echoed: { packets: number; frames: number };
+  readonly maxPorts: number;
+  /** videoDiag: the video session's counters when it ended (stats, transport, drops). */
+  readonly videoDiag: Record<string, unknown>;
+}
+
+/** diag reads a video session's counters (for the report when frames go missing). */
+function diag(session: MediaSession): { framesDropped?: number; [key: string]: unknown } {
+  const v = session.video;
+  if (v === undefined) return {};
+  const st = v.stats();
+  return {
+    packets: st.packets,
+    frames: st.frames,
+    lost: st.lost,
+    framesDropped: st.framesDropped,
+    keyframeRequestsSent: st.keyframeRequestsSent,
+    transport: v.transport,
+    drops: Object.fromEntries(Object.entries(v.depacketizerDrops).filter(([, n]) => n > 0)),
+  };
+}
+
+/** baresipCalls runs baresip-call.sh against a fresh backend for `seconds`. */
+async function baresipCalls(
+  codecs: readonly VideoCodecName[] | undefined,
+  seconds: number,
+): Promise<CallIn> {
+  const { backend, port } = await startBackend(
+    codecs === undefined ? {} : { supportedVideoCodecs: codecs },
+    16,
+  );
+  const sessions: MediaSession[] = [];
+  const frames: VideoFrame[] = [];
+  let videoDiag: Record<string, unknown> = {};
+  onCleanup(backend.onCall((s) => void sessions.push(s)));
+  onCleanup(
+    backend.onClientDisconnected((s) => {
+      videoDiag = diag(s);
+    }),
+  );
+  onCleanup(backend.onVideoReceived((_s, f) => void frames.push(f)));
+  const echoed = echo(backend);
+  const maxPorts = watchCounter(() => backend.portsInUse, 5);
+  const logDir = tempDir();
+  const sipPort = await freeUdpPorts(2);
+  const rtpBase = await freeUdpPorts(2);
+  const r = await track(
+    startScript("baresip-call.sh", [`sip:room1@${HOST}:${port}`, String(seconds)], {
+      env: {
+        SIP_PORT: String(sipPort),
+        LOGDIR: logDir,
+        RTP_PORTS: `${rtpBase}-${rtpBase + 99}`,
+      },
+      timeoutMs: (seconds + 45) * 1000,
+    }),
+  ).done;
+  await waitUntil(() => backend.sessionCount === 0 && backend.portsInUse === 0, 5_000);
+  maxPorts.stop();
+  const session = sessions[0];
+  expect(session, r.stdout + r.stderr).toBeDefined();
+  return {
+    session: session!,
+    frames,
+    report: parseBaresipReport(r.stdout),
+    stdout: r.stdout + r.stderr,
+    code: r.code,
+    pcap: join(logDir, "capture.pcap"),
+    backend,
+    echoed: { packets: echoed.packets(), frames: echoed.frames() },
+    maxPorts: maxPorts.max(),
+    videoDiag,
+  };
+}
+
+describe("baresip calls the backend (baresip-call.sh)", () => {
+  baresipTest(
+    "H.264: frames decode with 0 errors; echoed back, baresip receives video RTP",
+    async () => {
+      const call = await baresipCalls(undefined, 8);
+      const { session, frames } = call;
+      const meta = session.metadata as SipCallMetadata;
+      const pt = session.video?.payloadType ?? -1;
+      const ourVideoPort = session.video?.localPort ?? 0;
+      const wire = await rtpStats(call.pcap, ourVideoPort, "h264", pt);
+      const file = join(tempDir(), "from-baresip.h264");
+      writeFileSync(file, Buffer.concat(frames.map((f) => f.data)));
+      const decoded = await ffmpegDecode(file);
+      report("baresip-call.sh H.264 → backend", {
+        established: call.report.established,
+        payloadType: pt,
+        markersOnWire: wire.markers,
+        packetsOnWire: wire.packets,
+        seqGaps: wire.seq_gaps,
+        framesReceived: frames.length,
+        keyframes: frames.filter((f) => f.keyframe).length,
+        size: `${frames[0]?.width}x${frames[0]?.height}`,
+        decodedFrames: decoded.frames,
+        decodeErrors: decoded.errors,
+        echoedFrames: call.echoed.frames,
+        echoedPackets: call.echoed.packets,
+        baresipVideoRecv: call.report.videoRecv,
+        baresipVideoSent: call.report.videoSent,
+        baresipRecvPts: call.report.recvPayloadTypes,
+        baresipAudioRecv: call.report.audioRecv,
+        codecLines: call.report.codecLines.join(" | "),
+        maxPortsInUse: call.maxPorts,
+        videoSession: call.videoDiag,
+        portsAfter: call.backend.portsInUse,
+        sessionsAfter: call.backend.sessionCount,
+      });
+      expect(call.code, call.stdout).toBe(0);
+      expect(call.report.established).toBe(true);
+      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "H264", direction: "incoming" });
+      expect(meta.caller).toMatch(/^sip:caller@127\.0\.0\.1/);
+      // every frame baresip put on the wire came out of the backend, and decodes cleanly
+      expect(wire.seq_gaps).toBe(0);
+      expect(frames.length).toBeGreaterThan(100);
+      expect(frames.length).toBeGreaterThanOrEqual(wire.markers - 2);
+      expect(frames.length).toBeLessThanOrEqual(wire.markers);
+      expect(frames[0]?.keyframe).toBe(true);
+      expect(frames.every((f) => f.codec === "h264")).toBe(true);
+      expect(decoded.errors, decoded.log).toBe(0);
+      expect(decoded.frames).toBe(frames.length);
+      // the echo reached baresip's video port (tshark count in the script's report)
+      expect(call.echoed.packets).toBeGreaterThan(0);
+      expect(call.report.videoRecv).toBeGreaterThanOrEqual(Math.floor(call.echoed.packets * 0.95));
+      expect(call.report.videoRecv).toBeLessThanOrEqual(call.echoed.packets);
+      expect(call.report.recvPayloadTypes).toContain(String(pt));
+      // teardown
+      expect(call.maxPorts).toBe(2);
+      expect(call.backend.portsInUse).toBe(0);
+      expect(call.backend.sessionCount).toBe(0);
+    },
+    90_000,
+  );
+
+  baresipTest(
+    "VP8 (supportedVideoCodecs [VP8]): frames → IVF decode with 0 errors; echoed back",
+    async () => {
+      const call = await baresipCalls(["VP8"], 8);
+      const { session, frames } = call;
+      const meta = session.metadata as SipCallMetadata;
+      const pt = session.video?.payloadType ?? -1;
+      const ourVideoPort = session.video?.localPort ?? 0;
+      const wire = await rtpStats(call.pcap, ourVideoPort, "vp8", pt);
+      const size = frames.map((f) => vp8Size(f.data)).find((s) => s !== undefined);
+      const file = join(tempDir(), "from-baresip.ivf");
+      writeFileSync(
+        file,
+        ivf(
+          size?.width ?? 0,
+          size?.height ?? 0,
+          frames.map((f) => ({ data: f.data, ms: f.timestampMs })),
+        ),
+      );
+      const decoded = await ffmpegDecode(file);
+      report("baresip-call.sh VP8 → backend", {
+        established: call.report.established,
+        payloadType: pt,
+        markersOnWire: wire.markers,
+        packetsOnWire: wire.packets,
+        seqGaps: wire.seq_gaps,
+        framesReceived: frames.length,
+        keyframes: frames.filter((f) => f.keyframe).length,
+        size: `${size?.width}x${size?.height}`,
+        decodedFrames: decoded.frames,
+        decodeErrors: decoded.errors,
+        echoedFrames: call.echoed.frames,
+        echoedPackets: call.echoed.packets,
+        baresipVideoRecv: call.report.videoRecv,
+        baresipRecvPts: call.report.recvPayloadTypes,
+        codecLines: call.report.codecLines.join(" | "),
+        portsAfter: call.backend.portsInUse,
+      });
+      expect(call.code, call.stdout).toBe(0);
+      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "VP8" });
+      expect(session.videoCodec).toBe("vp8");
+      expect(wire.seq_gaps).toBe(0);
+      expect(frames.length).toBeGreaterThan(100);
+      expect(frames.length).toBeGreaterThanOrEqual(wire.markers - 2);
+      expect(frames.length).toBeLessThanOrEqual(wire.markers);
+      expect(frames[0]?.keyframe).toBe(true);
+      expect(size).toEqual({ width: 640, height: 360 });
+      expect(decoded.errors, decoded.log).toBe(0);
+      expect(decoded.frames).toBe(frames.length);
+      expect(call.report.videoRecv).toBeGreaterThanOrEqual(Math.floor(call.echoed.packets * 0.95));
+      expect(call.report.videoRecv).toBeGreaterThan(0);
+      expect(call.report.recvPayloadTypes).toContain(String(pt));
+      expect(call.backend.portsInUse).toBe(0);
+      expect(call.backend.sessionCount).toBe(0);
+    },
+    90_000,
+  );
+});
+
+describe("the backend calls baresip (baresip-answer.sh)", () => {
+  baresipTest(
+    "call(uri, {video: true}): established, test.h264 out (on the wire), baresip video in, our BYE, ports back",
+    async () => {
+      const { backend } = await startBackend({}, 16);
+      const bPort = await freeUdpPorts(2);
+      const rtpBase = await freeUdpPorts(2);
+      const SECONDS = 14;
+      const answer = track(
+        startScript("baresip-answer.sh", [String(bPort), String(SECONDS)], {
+          env: { LOGDIR: tempDir(), RTP_PORTS: `${rtpBase}-${rtpBase + 99}` },
+          timeoutMs: (SECONDS + 90) * 1000, // the script waits for tshark, slow on a loaded machine
+        }),
+      );
+      await sleep(1_500); // baresip loads its modules; Timer A covers the rest
+      const frames: VideoFrame[] = [];
+      onCleanup(backend.onVideoReceived((_s, f) => void frames.push(f)));
+      const t0 = Date.now();
+      const session = await backend.call(`sip:bridge@${HOST}:${bPort}`, { video: true });
+      const setupMs = Date.now() - t0;
+      const meta = session.metadata as SipCallMetadata;
+      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "H264", direction: "outgoing" });
+      expect(backend.portsInUse).toBe(2);
+
+      const { units, keyframe } = accessUnits(readFileSync(fixture("test.h264")));
+      const SEND = 150; // 5 s at 30 fps
+      let packets = 0;
+      const pacing = await pace(SEND, 1000 / 30, 8_000, (i) => {
+        packets += backend.sendVideoSync(session, {
+          data: units[i]!,
+          keyframe: keyframe[i]!,
+          timestampMs: (i * 1000) / 30,
+        });
+      });
+      await sleep(500);
+      const sent = backend.videoStats(session)!.sent;
+      const framesBeforeBye = frames.length;
+      const videoSession = diag(session);
+      backend.disconnect(session);
+      const portsAfterBye = backend.portsInUse;
+      const r = await answer.done;
+      const rep = parseBaresipReport(r.stdout);
+      const file = join(tempDir(), "from-baresip-answer.h264");
+      writeFileSync(file, Buffer.concat(frames.map((f) => f.data)));
+      const decoded = await ffmpegDecode(file);
+      report("backend → baresip-answer.sh", {
+        setupMs,
+        framesSent: sent.frames,
+        packetsSent: packets,
+        pacingMs: pacing.ms,
+        baresipVideoRecv: rep.videoRecv,
+        baresipVideoSent: rep.videoSent,
+        baresipRecvPts: rep.recvPayloadTypes,
+        framesFromBaresip: framesBeforeBye,
+        decodedFrames: decoded.frames,
+        decodeErrors: decoded.errors,
+        codecLines: rep.codecLines.join(" | "),
+        portsAfterBye,
+        videoSession,
+        exit: r.code,
+      });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(rep.established).toBe(true);
+      expect(r.stdout).toMatch(/terminated|session closed/i);
+      expect(sent.frames).toBe(SEND);
+      // every packet we sent was seen arriving at baresip's video port
+      expect(rep.videoRecv).toBe(packets);
+      expect(rep.recvPayloadTypes).toContain(String(session.video?.payloadType));
+      // from baresip's first frame on (it sends right after its 200 OK): nothing dropped
+      expect(frames.length).toBeGreaterThan(60);
+      expect(frames[0]?.keyframe).toBe(true);
+      expect(videoSession.framesDropped).toBe(0);
+      expect(decoded.errors, decoded.log).toBe(0);
+      expect(decoded.frames).toBe(frames.length);
+      expect(portsAfterBye).toBe(0);
+      expect(backend.sessionCount).toBe(0);
+      await waitUntil(() => backend.userAgentStats.activeCalls === 0, 3_000);
+      expect(backend.userAgentStats.activeCalls).toBe(0);
+    },
+    150_000,
+  );
+});

@@ -1,0 +1,330 @@
+/**
+ * SipVideoBackend's signaling edge cases over real UDP on 127.0.0.1, with SIPp scenarios
+ * (test/sipp/backend-*.xml) and hand-written datagrams (RawSipPeer):
+ *  - CANCEL before the answer (the invite filter holds the call) → 200 + 487, no session;
+ *  - Digest: 401 → authenticated INVITE → established call; wrong credentials → 401 → 403,
+ *    and no RTP port allocated at any moment;
+ *  - 486 for a second INVITE reusing a live Call-ID; 503 at capacity (maxCalls 1);
+ *  - 488 when no audio codec is acceptable; an audio-only offer → hasVideo false; a video
+ *    offer with only an unsupported codec → hasVideo false and `m=video 0` in the answer.
+ * After every case: portsInUse 0, sessionCount 0, the user agent's active calls 0.
+ */
+import type { MediaSession } from "@framewire/rtp-video";
+import { afterEach, describe, expect, it } from "vitest";
+import type { SipCallMetadata, SipVideoBackend } from "../src/sip-video-backend.js";
+import {
+  HOST,
+  offerSdp,
+  onCleanup,
+  type RawDialog,
+  RawSipPeer,
+  report,
+  runCleanups,
+  runSipp,
+  type SipMessage,
+  startBackend,
+  waitUntil,
+  watchCounter,
+} from "./backend-helpers.js";
+import { freeUdpPorts, itWithPeers, sleep } from "./peers.js";
+
+const sippTest = itWithPeers(["sipp"]);
+
+afterEach(async () => {
+  await runCleanups();
+});
+
+/** expectIdle: every port back, no session, no call left in the user agent. */
+async function expectIdle(backend: SipVideoBackend): Promise<void> {
+  await waitUntil(
+    () =>
+      backend.portsInUse === 0 &&
+      backend.sessionCount === 0 &&
+      backend.userAgentStats.activeCalls === 0,
+    5_000,
+  );
+  expect({
+    portsInUse: backend.portsInUse,
+    sessions: backend.sessionCount,
+    activeCalls: backend.userAgentStats.activeCalls,
+  }).toEqual({ portsInUse: 0, sessions: 0, activeCalls: 0 });
+}
+
+function sessionsOf(backend: SipVideoBackend): MediaSession[] {
+  const list: MediaSession[] = [];
+  onCleanup(backend.onCall((s) => void list.push(s)));
+  return list;
+}
+
+/** call sends an INVITE with `sdp` and waits for its final response (ACKing a 2xx). */
+async function call(
+  peer: RawSipPeer,
+  sdp: string,
+  options: { callId?: string } = {},
+): Promise<{ dialog: RawDialog; final: SipMessage }> {
+  const dialog = await peer.invite({ sdp, ...options });
+  const final = await peer.finalResponse(dialog);
+  if (final.status === 200) await peer.ack(dialog);
+  return { dialog, final };
+}
+
+// SIPp 3.6.1 computes only MD5 (and reads the first algorithm offered): MD5 first.
+const auth = {
+  realm: "framewire.test",
+  lookup: (user: string) => (user === "alice" ? "s3cret" : undefined),
+  algorithms: ["MD5", "SHA-256"] as const,
+};
+
+/** SIPp's digest uri defaults to remote_ip:remote_port; ours must be the Request-URI. */
+function sippAuth(port: number, password: string): string[] {
+  return ["-au", "alice", "-ap", password, "-auth_uri", `room1@${HOST}:${port}`];
+}
+
+describe("CANCEL and Digest authentication (SIPp)", () => {
+  sippTest(
+    "CANCEL while the invite filter holds the call → 200 to CANCEL, 487 to INVITE, no session, ports back",
+    async () => {
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let filtered = 0;
+      const { backend, port } = await startBackend({
+        inviteFilter: async () => {
+          filtered++;
+          await Promise.race([held, sleep(5_000)]);
+          return { accept: true };
+        },
+      });
+      const sessions = sessionsOf(backend);
+      const ports = watchCounter(() => backend.portsInUse);
+      const run = runSipp("backend-cancel.xml", port);
+      // let the filter go once SIPp has its 487 (the run is over)
+      const r = await run;
+      release();
+      await sleep(300);
+      ports.stop();
+      const seen = r.messages.map(
+        (m) => `${m.direction[0]}:${m.startLine.split(" ").slice(0, 2).join(" ")}`,
+      );
+      report("CANCEL → 487", {
+        sippRc: r.code,
+        messages: seen.join(","),
+        filtered,
+        maxPortsInUse: ports.max(),
+        sessions: sessions.length,
+        rejected: backend.rejected,
+      });
+      expect(r.code, r.errors + r.stderr).toBe(0);
+      expect(seen).toContain("r:SIP/2.0 487");
+      expect(seen).toContain("r:SIP/2.0 200");
+      expect(seen).not.toContain("r:SIP/2.0 180");
+      expect(filtered).toBe(1);
+      expect(sessions).toHaveLength(0);
+      await expectIdle(backend);
+    },
+    60_000,
+  );
+
+  sippTest(
+    "401 → authenticated INVITE → established A/V call (username alice), BYE, ports back",
+    async () => {
+      const { backend, port } = await startBackend({ auth });
+      const sessions = sessionsOf(backend);
+      let portsInCall = -1;
+      onCleanup(
+        backend.onCall(() => {
+          portsInCall = backend.portsInUse;
+        }),
+      );
+      const ports = watchCounter(() => backend.portsInUse);
+      const r = await runSipp("backend-auth.xml", port, sippAuth(port, "s3cret"));
+      ports.stop();
+      const seen = r.messages.map(
+        (m) => `${m.direction[0]}:${m.startLine.split(" ").slice(0, 2).join(" ")}`,
+      );
+      report("digest 401 → 200", {
+        sippRc: r.code,
+        messages: seen.join(","),
+        portsInCall,
+        maxPortsInUse: ports.max(),
+        stats: {
+          authChallenges: backend.userAgentStats.authChallenges,
+          authFailures: backend.userAgentStats.authFailures,
+        },
+      });
+      expect(r.code, r.errors + r.stderr).toBe(0);
+      expect(seen.filter((s) => s === "r:SIP/2.0 401")).toHaveLength(1);
+      expect(sessions).toHaveLength(1);
+      expect(sessions[0]!.metadata as SipCallMetadata).toMatchObject({
+        hasVideo: true,
+        videoCodec: "H264",
+      });
+      expect(portsInCall).toBe(2);
+      expect(ports.max()).toBe(2);
+      expect(backend.userAgentStats).toMatchObject({ authChallenges: 1, authFailures: 0 });
+      await expectIdle(backend);
+    },
+    60_000,
+  );
+
+  sippTest(
+    "wrong credentials → 401 → 403, and no RTP port allocated at any moment",
+    async () => {
+      const { backend, port } = await startBackend({ auth: { ...auth, maxFailures: 1 } });
+      const sessions = sessionsOf(backend);
+      const ports = watchCounter(() => backend.portsInUse, 1);
+      const r = await runSipp("backend-auth-forbidden.xml", port, sippAuth(port, "wrong"));
+      await sleep(200);
+      ports.stop();
+      const seen = r.messages.map(
+        (m) => `${m.direction[0]}:${m.startLine.split(" ").slice(0, 2).join(" ")}`,
+      );
+      report("digest wrong password → 403", {
+        sippRc: r.code,
+        messages: seen.join(","),
+        maxPortsInUse: ports.max(),
+        portSamples: ports.samples(),
+        stats: {
+          authChallenges: backend.userAgentStats.authChallenges,
+          authFailures: backend.userAgentStats.authFailures,
+        },
+      });
+      expect(r.code, r.errors + r.stderr).toBe(0);
+      expect(seen).toContain("r:SIP/2.0 403");
+      expect(sessions).toHaveLength(0);
+      expect(ports.max()).toBe(0);
+      expect(backend.userAgentStats).toMatchObject({ authChallenges: 1, authFailures: 1 });
+      await expectIdle(backend);
+    },
+    60_000,
+  );
+});
+
+describe("rejections and negotiation (raw UDP)", () => {
+  it("486 for a second INVITE reusing a live Call-ID", async () => {
+    const { backend, port } = await startBackend();
+    const sessions = sessionsOf(backend);
+    const media = await freeUdpPorts(4);
+    const a = await RawSipPeer.open(port);
+    const first = await call(a, offerSdp({ audioPort: media, videoPort: media + 2 }));
+    expect(first.final.status).toBe(200);
+    await waitUntil(() => sessions.length === 1, 2_000);
+    expect(backend.portsInUse).toBe(2);
+    // another caller, a new dialog (new From tag, new branch), the same Call-ID
+    const b = await RawSipPeer.open(port);
+    const second = await call(b, offerSdp({ audioPort: media, videoPort: media + 2 }), {
+      callId: first.dialog.callId,
+    });
+    report("486 live Call-ID", {
+      first: first.final.startLine,
+      second: second.final.startLine,
+      portsDuring: backend.portsInUse,
+      rejected: backend.rejected,
+    });
+    expect(second.final.status).toBe(486);
+    expect(backend.rejected[486]).toBe(1);
+    expect(backend.portsInUse).toBe(2);
+    expect(backend.sessionCount).toBe(1);
+    expect((await a.bye(first.dialog)).status).toBe(200);
+    await expectIdle(backend);
+  });
+
+  it("503 at capacity (maxCalls 1): the second call is refused, the first goes on", async () => {
+    const { backend, port } = await startBackend({ maxCalls: 1 });
+    const media = await freeUdpPorts(4);
+    const a = await RawSipPeer.open(port);
+    const first = await call(a, offerSdp({ audioPort: media, videoPort: media + 2 }));
+    expect(first.final.status).toBe(200);
+    const b = await RawSipPeer.open(port);
+    const second = await call(b, offerSdp({ audioPort: media, videoPort: media + 2 }));
+    report("503 at capacity", {
+      second: second.final.startLine,
+      portsDuring: backend.portsInUse,
+      rejected: backend.rejected,
+    });
+    expect(second.final.status).toBe(503);
+    expect(backend.rejected[503]).toBe(1);
+    expect(backend.sessionCount).toBe(1);
+    expect(backend.portsInUse).toBe(2);
+    expect((await a.bye(first.dialog)).status).toBe(200);
+    await expectIdle(backend);
+    // the slot is free again
+    const third = await call(b, offerSdp({ audioPort: media, videoPort: media + 2 }));
+    expect(third.final.status).toBe(200);
+    expect((await b.bye(third.dialog)).status).toBe(200);
+    await expectIdle(backend);
+  });
+
+  it("488 when the offer has only an unknown audio codec; nothing left allocated", async () => {
+    const { backend, port } = await startBackend();
+    const sessions = sessionsOf(backend);
+    const media = await freeUdpPorts(4);
+    const peer = await RawSipPeer.open(port);
+    const { final } = await call(
+      peer,
+      offerSdp({ audioPort: media, audio: [[120, "FOO/8000"]], videoPort: media + 2 }),
+    );
+    report("488 no acceptable audio", { final: final.startLine, rejected: backend.rejected });
+    expect(final.status).toBe(488);
+    expect(backend.rejected[488]).toBe(1);
+    expect(sessions).toHaveLength(0);
+    await expectIdle(backend);
+  });
+
+  it("audio-only offer → hasVideo false, one port pair, no m=video in the answer", async () => {
+    const { backend, port } = await startBackend();
+    const sessions = sessionsOf(backend);
+    const media = await freeUdpPorts(2);
+    const peer = await RawSipPeer.open(port);
+    const { dialog, final } = await call(peer, offerSdp({ audioPort: media }));
+    await waitUntil(() => sessions.length === 1, 2_000);
+    const s = sessions[0];
+    report("audio-only", {
+      final: final.startLine,
+      metadata: s?.metadata,
+      portsDuring: backend.portsInUse,
+      answer: final.body.replace(/\r\n/g, "|"),
+    });
+    expect(final.status).toBe(200);
+    expect(s?.metadata as SipCallMetadata).toMatchObject({
+      hasVideo: false,
+      videoCodec: undefined,
+    });
+    expect(s?.video).toBeUndefined();
+    expect(s?.videoCodec).toBeUndefined();
+    expect(final.body).toMatch(/^m=audio [1-9]\d* RTP\/AVP 0\b/m);
+    expect(final.body).not.toMatch(/^m=video/m);
+    expect(backend.portsInUse).toBe(1);
+    expect((await peer.bye(dialog)).status).toBe(200);
+    await expectIdle(backend);
+  });
+
+  it("video offer with only an unsupported codec → hasVideo false, answer has m=video 0", async () => {
+    const { backend, port } = await startBackend();
+    const sessions = sessionsOf(backend);
+    const media = await freeUdpPorts(4);
+    const peer = await RawSipPeer.open(port);
+    const { dialog, final } = await call(
+      peer,
+      offerSdp({ audioPort: media, videoPort: media + 2, video: [[99, "AV1/90000"]] }),
+    );
+    await waitUntil(() => sessions.length === 1, 2_000);
+    const s = sessions[0];
+    report("video not negotiable", {
+      final: final.startLine,
+      metadata: s?.metadata,
+      portsDuring: backend.portsInUse,
+      answer: final.body.replace(/\r\n/g, "|"),
+    });
+    expect(final.status).toBe(200);
+    expect(s?.metadata as SipCallMetadata).toMatchObject({ hasVideo: false });
+    expect(s?.video).toBeUndefined();
+    expect(final.body).toMatch(/^m=video 0 /m);
+    expect(final.body).toMatch(/^m=audio [1-9]\d* /m);
+    // the video port pair went back to the pool at once
+    expect(backend.portsInUse).toBe(1);
+    expect((await peer.bye(dialog)).status).toBe(200);
+    await expectIdle(backend);
+  });
+});
