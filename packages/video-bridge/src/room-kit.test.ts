@@ -145,11 +145,24 @@ describe("RoomKit + AudioVideoChannel over RTP on 127.0.0.1 (seed 000)", () => {
     );
     const x = await phone();
     const y = await phone();
-    await join(x, "x");
+    const sx = await join(x, "x");
     await join(y, "y");
-    expect(kit.hooks.hasHooks(HookTrigger.BEFORE_BRIDGE_VIDEO, "room-1", "sync")).toBe(false);
     x.video.sendFrame({ data: keyframe(0x66), keyframe: true, timestampMs: 0 });
     await until(() => y.frames.length === 1 && observed === 1);
+    // the fast path forwards inside forward(), synchronously
+    const bridge = kit.videoBridge("av")!;
+    let forwarded = 0;
+    const sub = bridge.forwarded$.subscribe(() => forwarded++);
+    const frame: VideoFrame = {
+      ...y.frames[0]!,
+      data: delta(0x66),
+      keyframe: false,
+      sequence: 1,
+      timestampMs: 33,
+    };
+    bridge.forward(sx, frame);
+    expect(forwarded).toBe(1);
+    sub.unsubscribe();
   });
 
   it("a late joiner gets the cached keyframe at once", async () => {

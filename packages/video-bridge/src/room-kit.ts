@@ -98,7 +98,7 @@ export class RoomKit {
         ? undefined
         : new VideoBridge<MediaSession>({
             ...channel.videoConfig,
-            hooks: this.hooks,
+            hooks: videoHooks(this.hooks),
             scheduler: this.scheduler,
           });
     const audio =
