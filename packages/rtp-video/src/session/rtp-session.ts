@@ -116,8 +116,8 @@ export abstract class RtpSessionBase {
   private readonly fixedRemote: Address | undefined;
   private rtpTarget: Address | undefined;
   private rtcpTarget: Address | undefined;
-  private latchedRtp: string | undefined;
-  private latchedRtcp: string | undefined;
+  private latchedRtp: Address | undefined;
+  private latchedRtcp: Address | undefined;
   private readonly rtcpSubject = new Subject<RtcpPacket>();
   private readonly closedSubject = new Subject<string>();
   private rtcpTimer: Subscription | undefined;
@@ -263,13 +263,12 @@ export abstract class RtpSessionBase {
     // RFC 5761 §4: with rtcp-mux, payload types 64..95 (second byte 192..223) are RTCP
     const b1 = msg.length > 1 ? msg[1]! : 0;
     const isRtcp = onRtcpSocket || (this.rtcpMux && b1 >= 192 && b1 <= 223);
-    const from = `${rinfo.address}:${rinfo.port}`;
-    if (this.isForeign(from, rinfo, isRtcp)) {
+    if (this.isForeign(rinfo, isRtcp)) {
       this.transport.foreignSource++;
       return;
     }
     if (isRtcp) {
-      if (this.onRtcpDatagram(msg)) this.latch(from, rinfo, true);
+      if (this.onRtcpDatagram(msg)) this.latch(rinfo, true);
       return;
     }
     const parsed = tryParseRtpPacket(msg);
@@ -281,15 +280,15 @@ export abstract class RtpSessionBase {
       this.transport.wrongPayloadType++;
       return;
     }
-    this.latch(from, rinfo, false);
+    this.latch(rinfo, false);
     this.onRtp(parsed);
   }
 
   /** isForeign is true for a datagram from anywhere but the latched or configured remote. */
-  private isForeign(from: string, rinfo: RemoteInfo, rtcp: boolean): boolean {
+  private isForeign(rinfo: RemoteInfo, rtcp: boolean): boolean {
     if (this.symmetric) {
       const latched = rtcp ? this.latchedRtcp : this.latchedRtp;
-      return latched !== undefined && latched !== from;
+      return latched !== undefined && (latched[1] !== rinfo.port || latched[0] !== rinfo.address);
     }
     const fixed = this.fixedRemote;
     if (fixed === undefined) return false;
@@ -298,16 +297,16 @@ export abstract class RtpSessionBase {
   }
 
   /** latch makes the source of a valid packet the remote (symmetric RTP, RFC 4961). */
-  private latch(from: string, rinfo: RemoteInfo, rtcp: boolean): void {
+  private latch(rinfo: RemoteInfo, rtcp: boolean): void {
     if (!this.symmetric) return;
     if (rtcp) {
       if (this.latchedRtcp !== undefined) return;
-      this.latchedRtcp = from;
+      this.latchedRtcp = [rinfo.address, rinfo.port];
       this.rtcpTarget = [rinfo.address, rinfo.port];
       return;
     }
     if (this.latchedRtp !== undefined) return;
-    this.latchedRtp = from;
+    this.latchedRtp = [rinfo.address, rinfo.port];
     this.rtpTarget = [rinfo.address, rinfo.port];
     // until RTCP itself arrives, answer RTCP where RFC 3550 §11 puts it: next to RTP
     if (this.latchedRtcp === undefined) {
