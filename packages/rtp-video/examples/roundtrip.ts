@@ -81,7 +81,7 @@ for (let i = 0; i < aus.length; i++) {
   if (i % 30 === 29) {
     const s = assembler.stats;
     process.stdout.write(
-      `\r  sent ${i + 1}/${aus.length} frames, ${packets} packets | received ${s.frames} frames, ` +
+      `${process.stdout.isTTY ? "\r" : "\n"}  sent ${i + 1}/${aus.length} frames, ${packets} packets | received ${s.frames} frames, ` +
         `${s.keyframes} keyframes, ${s.lost} lost, ${frames.at(-1)?.width ?? 0}x${frames.at(-1)?.height ?? 0}`,
     );
   }
