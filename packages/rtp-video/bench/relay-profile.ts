@@ -36,7 +36,14 @@ const c0 = process.cpuUsage();
 peer.stdin!.write("go\n");
 console.log((await it.next()).value);
 const c = process.cpuUsage(c0);
-console.log("cpu ms user", c.user / 1000, "system", c.system / 1000, "sent", b.stats().sent.packets);
+console.log(
+  "cpu ms user",
+  c.user / 1000,
+  "system",
+  c.system / 1000,
+  "sent",
+  b.stats().sent.packets,
+);
 a.close();
 b.close();
 peer.kill();
