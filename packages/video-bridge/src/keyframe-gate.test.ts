@@ -1,4 +1,5 @@
 import type { VideoFrame } from "@framewire/rtp-video";
+import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, it } from "vitest";
 import {
   accessUnit,
@@ -8,7 +9,6 @@ import {
   NAL,
   nalTypes,
 } from "../test/video-fakes.js";
-import { ManualScheduler } from "../test/video-manual-scheduler.js";
 import { VideoBridge } from "./video-bridge.js";
 import type { VideoBridgeEvent, VideoBridgeOptions } from "./video-bridge-types.js";
 

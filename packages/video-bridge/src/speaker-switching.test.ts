@@ -1,7 +1,7 @@
+import { ManualScheduler } from "@framewire/test-support";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FakeBackend, FakeSession, FrameSource, type Sent } from "../test/video-fakes.js";
-import { ManualScheduler } from "../test/video-manual-scheduler.js";
 import { VideoBridge } from "./video-bridge.js";
 import type { VideoBridgeEvent } from "./video-bridge-types.js";
 

@@ -6,9 +6,9 @@ import {
   HookTrigger,
 } from "@framewire/hooks";
 import type { RtpVideoBackend, VideoFrame, VideoSession } from "@framewire/rtp-video";
+import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { FakeBackend, FakeSession, FrameSource, flush, labelOf } from "../test/video-fakes.js";
-import { ManualScheduler } from "../test/video-manual-scheduler.js";
 import { RoomFullError, VideoBridgeError } from "./errors.js";
 import { VideoBridge } from "./video-bridge.js";
 import type {

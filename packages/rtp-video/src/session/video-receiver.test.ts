@@ -1,6 +1,6 @@
+import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, it } from "vitest";
 import { rng, stream } from "../../test/gen.js";
-import { ManualScheduler } from "../../test/manual-scheduler.js";
 import { H264Packetizer } from "../h264/h264-packetizer.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
 import { RtpPacketizer } from "../rtp/rtp-packetizer.js";

@@ -1,4 +1,4 @@
-// A SchedulerLike whose clock moves only when the test says so (as in rtp-video's tests).
+// ManualScheduler: a SchedulerLike whose clock moves only when the test says so.
 import { type SchedulerAction, type SchedulerLike, Subscription } from "rxjs";
 
 interface Task {
