@@ -15,10 +15,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type MediaSession, RtpVideoBackend, type VideoFrame } from "@framewire/rtp-video";
-import { afterEach, describe, expect } from "vitest";
-import { VideoChannel } from "../src/channels.js";
-import { RoomKit } from "../src/room-kit.js";
-import type { ForwardedVideoFrame } from "../src/video-bridge-types.js";
 import {
   continuity,
   ffmpegDecodeFile,
@@ -40,7 +36,11 @@ import {
   waitForText,
   waitUntil,
   x264Frames,
-} from "./e2e-peers.js";
+} from "@framewire/test-support/peers";
+import { afterEach, describe, expect } from "vitest";
+import { VideoChannel } from "../src/channels.js";
+import { RoomKit } from "../src/room-kit.js";
+import type { ForwardedVideoFrame } from "../src/video-bridge-types.js";
 
 const FPS = 30;
 const ROOM = "room-gst";

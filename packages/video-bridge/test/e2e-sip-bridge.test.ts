@@ -18,10 +18,6 @@
 import { join } from "node:path";
 import type { AudioFrame, MediaSession } from "@framewire/rtp-video";
 import { SipVideoBackend } from "@framewire/sip-signaling";
-import { afterEach, describe, expect } from "vitest";
-import { AudioVideoChannel } from "../src/channels.js";
-import { RoomKit } from "../src/room-kit.js";
-import type { ForwardedVideoFrame } from "../src/video-bridge-types.js";
 import {
   decodePcapH264,
   freeUdpPorts,
@@ -36,7 +32,11 @@ import {
   startScript,
   tempDir,
   waitUntil,
-} from "./e2e-peers.js";
+} from "@framewire/test-support/peers";
+import { afterEach, describe, expect } from "vitest";
+import { AudioVideoChannel } from "../src/channels.js";
+import { RoomKit } from "../src/room-kit.js";
+import type { ForwardedVideoFrame } from "../src/video-bridge-types.js";
 
 const sipTest = itWithPeers(["sipp", "baresip", "tshark", "gst-launch-1.0", "timeout"]);
 const ROOM = "room1";

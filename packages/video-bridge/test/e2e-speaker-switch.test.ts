@@ -28,11 +28,6 @@ import {
   RtpVideoBackend,
   VideoRtpSession,
 } from "@framewire/rtp-video";
-import { afterEach, describe, expect } from "vitest";
-import { AudioVideoChannel, VideoChannel } from "../src/channels.js";
-import { encodeMulaw } from "../src/g711.js";
-import { RoomKit } from "../src/room-kit.js";
-import type { ForwardedVideoFrame, VideoBridgeEvent } from "../src/video-bridge-types.js";
 import {
   accessUnits,
   type Child,
@@ -56,7 +51,12 @@ import {
   startScript,
   tempDir,
   waitForText,
-} from "./e2e-peers.js";
+} from "@framewire/test-support/peers";
+import { afterEach, describe, expect } from "vitest";
+import { AudioVideoChannel, VideoChannel } from "../src/channels.js";
+import { encodeMulaw } from "../src/g711.js";
+import { RoomKit } from "../src/room-kit.js";
+import type { ForwardedVideoFrame, VideoBridgeEvent } from "../src/video-bridge-types.js";
 
 const switchTest = itWithPeers(["gst-launch-1.0", "ffmpeg", "tshark", "timeout"]);
 const ROOM = "room-3";

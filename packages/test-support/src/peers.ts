@@ -1,5 +1,5 @@
 /**
- * Harness of the video-bridge end-to-end tests (test/e2e-*.test.ts) against real third-party
+ * Harness of the end-to-end tests (video-bridge test/e2e-*.test.ts, apps/demo) against real third-party
  * peers: GStreamer, FFmpeg, SIPp, baresip and tshark, driven by the scripts of the shared peers
  * folder (`<shared>/peers`, see its README.md).
  *
@@ -35,7 +35,7 @@ export const HOST = "127.0.0.1";
 export function sharedDir(): string {
   const env = process.env.FRAMEWIRE_SHARED_DIR;
   if (env !== undefined && env !== "") return resolve(env);
-  // <repo>/packages/video-bridge/test/e2e-peers.ts → <repo>/../shared
+  // <repo>/packages/test-support/src/peers.ts → <repo>/../shared
   return fileURLToPath(new URL("../../../../shared/", import.meta.url));
 }
 
