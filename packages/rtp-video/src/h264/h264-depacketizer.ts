@@ -1,6 +1,6 @@
-import { indexOfBytes, ZERO_PAIR } from "../bytes.js";
 import type { Depacketizer } from "../codec.js";
 import type { FrameBuffer } from "../frame-buffer.js";
+import { findStartCodeEmulation } from "./emulation-scan.js";
 import { H264NalType } from "./nal.js";
 import { parseSps } from "./sps.js";
 
@@ -359,7 +359,7 @@ function withoutTrailingZeros(src: Uint8Array, from: number, to: number): number
  * bytes already written before them; pass non-zero values at the start of a unit): no start code
  * emulation (00 00 00, 00 00 01, 00 00 02, H.264 §7.4.1) and, when `complete`, no trailing zero
  * byte. Such a unit would be split or merged wrongly by every Annex-B reader downstream. The
- * search is native (memmem) and bounded by `src`.
+ * search is `findStartCodeEmulation` (WebAssembly SIMD, or the native byte search).
  */
 function bodyOk(
   src: Uint8Array,
@@ -378,12 +378,7 @@ function bodyOk(
     return false;
   }
   if (complete && src[to - 1] === 0) return false;
-  let i = indexOfBytes(src, ZERO_PAIR, from);
-  while (i >= 0 && i + 2 < to) {
-    if (src[i + 2]! <= 2) return false;
-    i = indexOfBytes(src, ZERO_PAIR, i + 1);
-  }
-  return true;
+  return findStartCodeEmulation(src, from, to) < 0;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
