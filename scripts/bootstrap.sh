@@ -4,7 +4,8 @@
 #      .tools/ with npm, so no global install or root is needed;
 #   2. `pnpm install --frozen-lockfile` of the workspace;
 #   3. with --peers: the third-party RTP/SIP peers (ffmpeg, GStreamer, sipp, baresip,
-#      tshark) from ../shared/peers/install-peers.sh, when one of them is missing.
+#      tshark) from ../shared/peers/install-peers.sh, when one of them is missing, and
+#      Debian's chromium for the demo's dashboard test (apt-get install chromium).
 #      Needs root (apt-get). With CI=true a failure here fails the run.
 # Usage: bash scripts/bootstrap.sh [--peers]
 set -euo pipefail
@@ -38,6 +39,16 @@ if [ "${1:-}" = "--peers" ]; then
       echo "bootstrap: cannot install peers (need root and $PEERS/install-peers.sh)" >&2
       [ "${CI:-}" = true ] && exit 1
       echo "bootstrap: real-peer tests will be skipped (they fail instead when CI=true)" >&2
+    fi
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "bootstrap: /usr/bin/chromium missing; installing Debian's chromium (dashboard test)" >&2
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >&2 \
+        || { echo "bootstrap: chromium install failed" >&2; [ "${CI:-}" = true ] && exit 1; }
+    else
+      echo "bootstrap: cannot install chromium (need root and apt-get)" >&2
+      [ "${CI:-}" = true ] && exit 1
     fi
   fi
 fi

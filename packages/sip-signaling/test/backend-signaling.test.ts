@@ -328,3 +328,24 @@ describe("rejections and negotiation (raw UDP)", () => {
     await expectIdle(backend);
   });
 });
+
+describe("stop() hangs up every call on the wire", () => {
+  it("the BYE of each call stop() ends reaches the other side before the socket closes", async () => {
+    const callee = await startBackend();
+    const caller = await startBackend();
+    const arrived = sessionsOf(callee.backend);
+    const byes: string[] = [];
+    onCleanup(callee.backend.onClientDisconnected((s) => void byes.push(s.id)));
+    await Promise.all([
+      caller.backend.call(`sip:room1@${HOST}:${callee.port}`),
+      caller.backend.call(`sip:room2@${HOST}:${callee.port}`),
+    ]);
+    await waitUntil(() => arrived.length === 2, 2_000);
+    expect(callee.backend.sessionCount).toBe(2);
+    await caller.backend.stop(); // closes its SIP socket right after sending the two BYEs
+    // the callee learns it from the BYEs (not from an RTP timeout): well within a second
+    await waitUntil(() => callee.backend.sessionCount === 0, 1_000);
+    expect(byes.sort()).toEqual(arrived.map((s) => s.id).sort());
+    await expectIdle(callee.backend);
+  });
+});

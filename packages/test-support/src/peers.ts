@@ -144,6 +144,8 @@ export interface Child {
   readonly done: Promise<Finished>;
   /** kill signals the child's group and every descendant (SIGKILL by default). */
   kill(signal?: NodeJS.Signals): void;
+  /** output is what the child printed so far. */
+  output(): { readonly stdout: string; readonly stderr: string };
 }
 
 /** ChildOptions: extra environment, working folder, hard deadline (default 60 s). */
@@ -275,7 +277,7 @@ export function startChild(
     });
     child.once("close", (code, signal) => finish(code, signal));
   });
-  return { pid, done, kill };
+  return { pid, done, kill, output: () => ({ stdout, stderr }) };
 }
 
 /** startScript runs `bash <peers>/<script> args` (not waited for), killed at cleanup. */

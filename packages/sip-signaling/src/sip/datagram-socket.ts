@@ -30,8 +30,12 @@ export interface DatagramSocketBindOptions {
 /** DatagramSocketFactory binds a {@link DatagramSocket}. */
 export type DatagramSocketFactory = (options: DatagramSocketBindOptions) => Promise<DatagramSocket>;
 
+/** CLOSE_FLUSH_MS bounds how long close() waits for datagrams already handed to send(). */
+const CLOSE_FLUSH_MS = 1000;
+
 class NodeDatagramSocket implements DatagramSocket {
   private closed = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly socket: Socket,
@@ -40,20 +44,35 @@ class NodeDatagramSocket implements DatagramSocket {
 
   send(data: Uint8Array, to: SipAddress): Promise<void> {
     if (this.closed) return Promise.reject(new SipError("TRANSPORT_CLOSED", "socket closed"));
-    return new Promise((resolve, reject) => {
+    const sent = new Promise<void>((resolve, reject) => {
       this.socket.send(data, to.port, to.host, (error) => {
         if (error) reject(error);
         else resolve();
       });
     });
+    // node:dgram resolves the address on a later tick even for an IP literal: a close() right
+    // after send() would drop the datagram (a BYE sent by stop(), say), so close waits for it
+    this.inFlight.add(sent);
+    const forget = () => this.inFlight.delete(sent);
+    sent.then(forget, forget);
+    return sent;
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    return new Promise((resolve) => {
-      this.socket.close(() => resolve());
+    const flushed = Promise.allSettled([...this.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_FLUSH_MS);
     });
+    return Promise.race([flushed, bounded]).then(
+      () =>
+        new Promise<void>((resolve) => {
+          clearTimeout(timer);
+          this.socket.close(() => resolve());
+        }),
+    );
   }
 }
 

@@ -1,0 +1,99 @@
+// The demo's pieces in one process, over real UDP on 127.0.0.1: DemoBridge, two DemoCallers,
+// DemoState and the Prometheus registry.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { DemoBridge } from "./bridge.js";
+import { DemoCaller } from "./caller.js";
+import { accessUnits } from "./h264-file.js";
+import { demoMetrics } from "./metrics.js";
+import { DemoState } from "./state.js";
+
+const fixtures = fileURLToPath(new URL("../../../../shared/peers/fixtures/", import.meta.url));
+const clip = accessUnits(new Uint8Array(readFileSync(join(fixtures, "test.h264"))));
+const tone = new Uint8Array(readFileSync(join(fixtures, "pcmu-tone.ulaw")));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+});
+
+describe("DemoBridge + DemoCaller + DemoState + metrics", () => {
+  it("bridges two callers' video and audio, and the state and /metrics show it", async () => {
+    const bridge = new DemoBridge({ host: "127.0.0.1", port: 0, rtpPortStart: 24_000 });
+    const port = await bridge.start();
+    cleanups.push(() => bridge.stop());
+    const out = mkdtempSync(join(tmpdir(), "framewire-demo-bridge-"));
+    const callers = [0, 1].map(
+      (i) =>
+        new DemoCaller({
+          name: `caller-${i + 1}`,
+          host: "127.0.0.1",
+          uri: `sip:demo@127.0.0.1:${port}`,
+          video: clip,
+          tone,
+          fps: 30,
+          startAt: i * 150,
+          recordTo: join(out, `caller-${i + 1}.h264`),
+          rtpPortStart: 34_000 + i * 400,
+        }),
+    );
+    for (const c of callers) cleanups.push(() => c.hangUp());
+    const state = new DemoState({
+      bridge,
+      callers: () => callers.map((c) => c.stats()),
+      thumbnails: undefined,
+      sipUri: `sip:demo@127.0.0.1:${port}`,
+      durationSec: undefined,
+    });
+    await Promise.all(callers.map((c) => c.dial()));
+    for (let i = 0; i < 100 && bridge.active().length < 2; i++) await sleep(20);
+    expect(
+      bridge
+        .active()
+        .map((p) => p.caller)
+        .sort(),
+    ).toEqual([
+      expect.stringMatching(/^sip:caller-1@127\.0\.0\.1:\d+$/),
+      expect.stringMatching(/^sip:caller-2@127\.0\.0\.1:\d+$/),
+    ]);
+    for (const c of callers) c.startStreaming();
+    await sleep(2500);
+    state.sample();
+    const snap = state.snapshot();
+    expect(snap.rooms).toHaveLength(1);
+    const [room] = snap.rooms;
+    expect(room!.id).toBe("demo");
+    for (const p of room!.participants) {
+      expect(p.codec).toBe("H264");
+      expect([p.width, p.height]).toEqual([640, 360]);
+      expect(p.framesIn).toBeGreaterThan(50);
+      expect(p.forwarded).toBeGreaterThan(45);
+      expect(p.delivered).toBeGreaterThan(45);
+      expect(p.audioPacketsIn).toBeGreaterThan(80);
+      expect(p.msSinceKeyframe).toBeDefined();
+      expect(snap.history[p.id]).toHaveLength(1);
+    }
+    expect(snap.keyframes.length).toBeGreaterThanOrEqual(4);
+    const metrics = await demoMetrics(state).metrics();
+    expect(metrics).toMatch(/^framewire_room_participants\{room="demo"\} 2$/m);
+    expect(metrics).toMatch(/^framewire_rtp_ports_in_use 4$/m);
+    expect(metrics.match(/^framewire_participant_video_frames_forwarded\{/gm)).toHaveLength(2);
+
+    for (const c of callers) c.stopStreaming();
+    await sleep(300);
+    const [a, b] = callers.map((c) => c.stats());
+    expect(a!.receivedFrames).toBeGreaterThanOrEqual(b!.sentFrames - 2);
+    expect(b!.receivedFrames).toBeGreaterThanOrEqual(a!.sentFrames - 2);
+    expect(a!.receivedFromClip).toBe(a!.receivedFrames);
+    await Promise.all(callers.map((c) => c.hangUp()));
+    for (let i = 0; i < 100 && bridge.active().length > 0; i++) await sleep(20);
+    expect(bridge.backend.sessionCount, "bridge sessions after BYE").toBe(0);
+    expect(bridge.active()).toEqual([]);
+    expect(bridge.backend.portsInUse).toBe(0);
+    expect(callers.map((c) => c.stats().state)).toEqual(["ended", "ended"]);
+  });
+});
