@@ -3,7 +3,9 @@ import { RtpVideoError } from "./errors.js";
 /** DEFAULT_MAX_FRAME_BYTES is the default hard cap on one access unit (8 MiB). */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 
-const MIN_STORAGE = 16 * 1024;
+const MIN_STORAGE = 64 * 1024;
+/** storage above this size (kept after a large keyframe) shrinks when frames are much smaller */
+const SHRINK_ABOVE = 1024 * 1024;
 
 /**
  * FrameBuffer collects the bytes of one access unit as a depacketizer writes them: a growable
@@ -59,15 +61,31 @@ export class FrameBuffer {
   write(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     if (!this.reserve(n)) return;
+    const b = this.bytes;
+    const o = this.length;
     // small copies are faster by hand than through set() + subarray()
     if (n < 32) {
-      const b = this.bytes;
-      let o = this.length;
-      for (let i = start; i < end; i++) b[o++] = src[i]!;
+      let k = o;
+      for (let i = start; i < end; i++) b[k++] = src[i]!;
+    } else if (start <= 4 && start <= o && o + n + (src.length - end) <= b.length) {
+      // the common case (a whole payload behind a header of up to 4 bytes, e.g. an FU-A
+      // fragment): copy all of `src` so that src[start] lands at `o`, then put back the bytes
+      // its header overwrote. No view is made per write; the bytes src[end..] land past
+      // `length`, in storage nothing reads (take() copies [0, length) only).
+      const at = o - start;
+      const k0 = b[at]!;
+      const k1 = b[at + 1]!;
+      const k2 = b[at + 2]!;
+      const k3 = b[at + 3]!;
+      b.set(src, at);
+      if (start > 0) b[at] = k0;
+      if (start > 1) b[at + 1] = k1;
+      if (start > 2) b[at + 2] = k2;
+      if (start > 3) b[at + 3] = k3;
     } else {
-      this.bytes.set(src.subarray(start, end), this.length);
+      b.set(src.subarray(start, end), o);
     }
-    this.length += n;
+    this.length = o + n;
   }
 
   /** writeByte appends one byte. */
@@ -82,17 +100,16 @@ export class FrameBuffer {
   }
 
   /**
-   * take returns the written bytes as a frame the caller owns. When they fill most of the
-   * storage, the storage itself is handed over (no copy) and fresh storage sized from this frame
-   * is allocated for the next one; otherwise an exact-size copy is returned. Either way the
-   * result never exposes bytes beyond `length`, and fresh storage is zero-filled.
+   * take returns the written bytes as an exact-size copy the caller owns; the storage stays for
+   * the next frame (it is hot in cache, and a fresh zero-filled buffer per frame would cost as
+   * much as the copy). Storage grown far past the frames that follow is given back.
    */
   take(): Uint8Array {
     const n = this.length;
-    if (n < this.bytes.length * 0.75) return this.bytes.slice(0, n);
-    const out = this.bytes.subarray(0, n);
-    const next = Math.min(this.maxBytes, Math.max(MIN_STORAGE, Math.ceil(n * 1.25) + 2048));
-    this.bytes = new Uint8Array(next);
+    const out = this.bytes.slice(0, n);
+    if (this.bytes.length > SHRINK_ABOVE && n < this.bytes.length / 8) {
+      this.bytes = new Uint8Array(Math.max(MIN_STORAGE, 2 * n));
+    }
     return out;
   }
 
