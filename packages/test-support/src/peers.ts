@@ -369,7 +369,7 @@ function probe(port: number): Promise<Socket | undefined> {
  * freeUdpPorts finds `count` consecutive UDP ports on 127.0.0.1, starting at an even port in
  * [20000, 40000), that could all be bound (they are released again before it returns).
  */
-export async function freeUdpPorts(count: number, attempts = 60): Promise<number> {
+export async function freeUdpPorts(count = 1, attempts = 60): Promise<number> {
   for (let i = 0; i < attempts; i++) {
     const base = 20_000 + 2 * Math.floor(Math.random() * (10_000 - count));
     const sockets = await Promise.all(Array.from({ length: count }, (_, k) => probe(base + k)));
