@@ -1,4 +1,4 @@
-import { indexOfBytes, START_CODE } from "../bytes.js";
+import { startCodePositions } from "./emulation-scan.js";
 import { H264NalType } from "./nal.js";
 
 /**
@@ -8,13 +8,12 @@ import { H264NalType } from "./nal.js";
  */
 export function splitAnnexB(data: Uint8Array): Uint8Array[] {
   const units: Uint8Array[] = [];
-  let at = indexOfBytes(data, START_CODE, 0);
-  while (at >= 0) {
-    const start = at + 3;
-    const next = indexOfBytes(data, START_CODE, start);
+  const at = startCodePositions(data);
+  for (let k = 0; k < at.length; k++) {
+    const start = at[k]! + 3;
+    const next = k + 1 < at.length ? at[k + 1]! : -1;
     const end = next < 0 ? data.length : trimZeros(data, start, next);
     if (end > start) units.push(data.subarray(start, end));
-    at = next;
   }
   return units;
 }

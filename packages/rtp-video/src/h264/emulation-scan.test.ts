@@ -1,6 +1,18 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { findStartCodeEmulation, useWasmScan } from "./emulation-scan.js";
+import { findStartCodeEmulation, startCodePositions, useWasmScan } from "./emulation-scan.js";
+
+/** startCodesReference: each 00 00 01, the search resuming after it (H.264 §B.1). */
+function startCodesReference(b: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 2 < b.length; i++) {
+    if (b[i] === 0 && b[i + 1] === 0 && b[i + 2] === 1) {
+      out.push(i);
+      i += 2;
+    }
+  }
+  return out;
+}
 
 /** reference is the definition: the first 00 00 0x (x <= 2) starting in [from, to - 2). */
 function reference(b: Uint8Array, from: number, to: number): number {
@@ -29,6 +41,16 @@ describe("findStartCodeEmulation (H.264 §7.4.1)", () => {
       fc.assert(
         fc.property(withRange, ({ b, from, to }) => {
           expect(findStartCodeEmulation(b, from, to)).toBe(reference(b, from, to));
+        }),
+        { numRuns: 2000 },
+      );
+    });
+
+    it(`${path}: startCodePositions finds every 00 00 01 prefix, as an Annex-B reader does`, () => {
+      useWasmScan(wasm);
+      fc.assert(
+        fc.property(zeroHeavy, (b) => {
+          expect(startCodePositions(b)).toEqual(startCodesReference(b));
         }),
         { numRuns: 2000 },
       );

@@ -5,7 +5,7 @@
 // a WebAssembly SIMD loop tests 16 positions per step instead, on a copy of the range in its own
 // memory (copying a hot range costs a fraction of the search it replaces). Where WebAssembly
 // SIMD is missing, the native search (or a plain loop) does the same job.
-import { indexOfBytes, ZERO_PAIR } from "../bytes.js";
+import { indexOfBytes, START_CODE, ZERO_PAIR } from "../bytes.js";
 
 /*
  * The module, in text form (one function, memory imported as "e" "m"):
@@ -137,15 +137,49 @@ export function findStartCodeEmulation(src: Uint8Array, from: number, to: number
   if (n < 3) return -1;
   if (scanner === undefined) scanner = loadScanner();
   if (scanner === null || n < MIN_WASM_BYTES) return nativeFind(src, from, to);
-  let view = scanner.view;
-  if (view.length < n) {
-    scanner.memory.grow(Math.ceil((n - view.length) / PAGE));
-    view = new Uint8Array(scanner.memory.buffer);
-    scanner.view = view;
-  }
+  const view = scannerView(scanner, n);
   view.set(from === 0 && to === src.length ? src : src.subarray(from, to));
   const at = scanner.find(0, n);
   return at < 0 ? -1 : from + at;
+}
+
+/**
+ * startCodePositions returns the index of every start code prefix 00 00 01 in `data`, in order
+ * (H.264 §B.1); the search resumes after each prefix, as an Annex-B reader does.
+ */
+export function startCodePositions(data: Uint8Array): number[] {
+  const out: number[] = [];
+  const n = data.length;
+  if (scanner === undefined) scanner = loadScanner();
+  if (scanner === null || n < MIN_WASM_BYTES) {
+    let at = indexOfBytes(data, START_CODE, 0);
+    while (at >= 0) {
+      out.push(at);
+      at = indexOfBytes(data, START_CODE, at + 3);
+    }
+    return out;
+  }
+  // one copy, then every 00 00 0x (x <= 2) of the unit; keep those with x = 1
+  const view = scannerView(scanner, n);
+  view.set(data);
+  let i = scanner.find(0, n);
+  while (i >= 0) {
+    if (view[i + 2] === 1) {
+      out.push(i);
+      i = scanner.find(i + 3, n);
+    } else {
+      i = scanner.find(i + 1, n);
+    }
+  }
+  return out;
+}
+
+function scannerView(s: Scanner, n: number): Uint8Array {
+  if (s.view.length < n) {
+    s.memory.grow(Math.ceil((n - s.view.length) / PAGE));
+    s.view = new Uint8Array(s.memory.buffer);
+  }
+  return s.view;
 }
 
 function nativeFind(src: Uint8Array, from: number, to: number): number {
