@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { splitAccessUnits } from "@framewire/rtp-video";
 import { describe, expect, it } from "vitest";
 import { decodeH264File, keyframeToJpeg } from "./av.js";
-import { accessUnits } from "./h264-file.js";
 
 const fixture = fileURLToPath(
   new URL("../../../../shared/peers/fixtures/test.h264", import.meta.url),
@@ -35,7 +35,7 @@ describe("node-av: decode check and thumbnails", () => {
   });
 
   it("turns a keyframe into a 320x180 JPEG, and a delta frame alone into nothing", async () => {
-    const aus = accessUnits(new Uint8Array(readFileSync(fixture)));
+    const aus = splitAccessUnits(new Uint8Array(readFileSync(fixture)));
     const jpeg = await keyframeToJpeg("h264", aus[30]!.data);
     expect(jpeg).toBeDefined();
     expect([...jpeg!.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]); // SOI + marker

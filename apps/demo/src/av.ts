@@ -2,6 +2,7 @@
 // end-of-run decode check of each caller's recording.
 import { readFile } from "node:fs/promises";
 import type { VideoCodec } from "@framewire/rtp-video";
+import { splitAccessUnits } from "@framewire/rtp-video";
 import {
   AV_CODEC_ID_H264,
   AV_CODEC_ID_MJPEG,
@@ -24,7 +25,6 @@ import {
   Rational,
   SoftwareScaleContext,
 } from "node-av/lib";
-import { accessUnits } from "./h264-file.js";
 
 // FFmpeg writes decoder complaints to stderr by default: the terminal view owns the screen.
 Log.setLevel(AV_LOG_QUIET);
@@ -130,7 +130,7 @@ export interface DecodeResult {
 
 /** decodeH264File decodes an Annex-B H.264 file access unit by access unit. */
 export async function decodeH264File(path: string): Promise<DecodeResult> {
-  const units = accessUnits(new Uint8Array(await readFile(path)));
+  const units = splitAccessUnits(new Uint8Array(await readFile(path)));
   const messages: string[] = [];
   let logged = 0;
   Log.setLevel(AV_LOG_ERROR);

@@ -4,15 +4,15 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { splitAccessUnits } from "@framewire/rtp-video";
 import { afterEach, describe, expect, it } from "vitest";
 import { DemoBridge } from "./bridge.js";
 import { DemoCaller } from "./caller.js";
-import { accessUnits } from "./h264-file.js";
 import { demoMetrics } from "./metrics.js";
 import { DemoState } from "./state.js";
 
 const fixtures = fileURLToPath(new URL("../../../../shared/peers/fixtures/", import.meta.url));
-const clip = accessUnits(new Uint8Array(readFileSync(join(fixtures, "test.h264"))));
+const clip = splitAccessUnits(new Uint8Array(readFileSync(join(fixtures, "test.h264"))));
 const tone = new Uint8Array(readFileSync(join(fixtures, "pcmu-tone.ulaw")));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

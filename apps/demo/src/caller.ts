@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
-import type { MediaSession } from "@framewire/rtp-video";
+import type { AccessUnit, MediaSession } from "@framewire/rtp-video";
 import { SipVideoBackend } from "@framewire/sip-signaling";
 import { asyncScheduler, interval, type SchedulerLike, type Subscription } from "rxjs";
-import type { AccessUnit } from "./h264-file.js";
 
 /** CallerOptions configures one built-in caller. */
 export interface CallerOptions {

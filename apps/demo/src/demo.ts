@@ -1,9 +1,9 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { splitAccessUnits } from "@framewire/rtp-video";
 import { type DecodeResult, decodeH264File } from "./av.js";
 import { DemoBridge } from "./bridge.js";
 import { DemoCaller } from "./caller.js";
-import { accessUnits } from "./h264-file.js";
 import { demoMetrics } from "./metrics.js";
 import type { DemoOptions } from "./options.js";
 import { type BridgeView, DemoState } from "./state.js";
@@ -128,7 +128,7 @@ export async function runDemo(
   });
   try {
     if (options.callers > 0 && target !== undefined) {
-      const clip = accessUnits(new Uint8Array(await readFile(options.video)));
+      const clip = splitAccessUnits(new Uint8Array(await readFile(options.video)));
       const tone = new Uint8Array(await readFile(options.tone));
       if (!clip.some((au) => au.keyframe))
         throw new Error(`${options.video} has no IDR picture: the callers' video would not decode`);

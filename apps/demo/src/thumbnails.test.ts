@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { VideoFrame } from "@framewire/rtp-video";
+import { splitAccessUnits } from "@framewire/rtp-video";
 import { describe, expect, it } from "vitest";
-import { accessUnits } from "./h264-file.js";
 import { Thumbnails } from "./thumbnails.js";
 
 const fixture = fileURLToPath(
   new URL("../../../../shared/peers/fixtures/test.h264", import.meta.url),
 );
-const aus = accessUnits(new Uint8Array(readFileSync(fixture)));
+const aus = splitAccessUnits(new Uint8Array(readFileSync(fixture)));
 const frame = (i: number): VideoFrame => ({
   codec: "h264",
   data: aus[i]!.data,

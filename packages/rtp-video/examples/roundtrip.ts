@@ -11,11 +11,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   FrameAssembler,
-  H264NalType,
   H264Packetizer,
-  joinAnnexB,
   RtpPacketizer,
-  splitAnnexB,
+  splitAccessUnits,
   tryParseRtpPacket,
   type VideoFrame,
 } from "@framewire/rtp-video";
@@ -25,29 +23,7 @@ const input =
   fileURLToPath(new URL("../../../../shared/peers/fixtures/test.h264", import.meta.url));
 const fps = Number(process.argv[3] ?? 120);
 
-/** accessUnits groups a byte stream's NAL units into access units (H.264 §7.4.1.2.3). */
-function accessUnits(stream: Uint8Array): Uint8Array[] {
-  const aus: Uint8Array[][] = [];
-  let current: Uint8Array[] = [];
-  let sawSlice = false;
-  for (const nal of splitAnnexB(stream)) {
-    const type = nal[0]! & 0x1f;
-    const isSlice = type === H264NalType.NON_IDR || type === H264NalType.IDR;
-    // a new picture starts at a parameter set / AUD / SEI after a slice, or at first_mb_in_slice 0
-    const firstMb = isSlice && (nal[1]! & 0x80) !== 0;
-    if (sawSlice && (!isSlice || firstMb)) {
-      aus.push(current);
-      current = [];
-      sawSlice = false;
-    }
-    current.push(nal);
-    if (isSlice) sawSlice = true;
-  }
-  if (current.length > 0) aus.push(current);
-  return aus.map(joinAnnexB);
-}
-
-const aus = accessUnits(readFileSync(input));
+const aus = splitAccessUnits(readFileSync(input)).map((au) => au.data);
 const receiver = createSocket("udp4");
 const sender = createSocket("udp4");
 const frames: VideoFrame[] = [];

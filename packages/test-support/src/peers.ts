@@ -23,7 +23,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { joinAnnexB, splitAnnexB } from "@framewire/rtp-video";
 import { it } from "vitest";
 
 export const HOST = "127.0.0.1";
@@ -668,37 +667,6 @@ export function continuity(packets: readonly RtpOnWire[]): RtpContinuity {
     backwardSteps,
     sameTsAcrossFrames,
     maxFrameGapMs,
-  };
-}
-
-// ---------------------------------------------------------------------------
-// H.264 access units
-
-/**
- * accessUnits cuts an Annex-B stream into access units the way x264 writes them (H.264
- * §7.4.1.2.3): once the current unit holds a slice, an AUD/SEI/SPS/PPS, or a slice whose
- * first_mb_in_slice is 0 (top bit of the byte after the NAL header set), begins the next unit.
- */
-export function accessUnits(stream: Uint8Array): { units: Uint8Array[]; idr: boolean[] } {
-  const groups: Uint8Array[][] = [];
-  let cur: Uint8Array[] = [];
-  let sliceSeen = false;
-  for (const nal of splitAnnexB(stream)) {
-    const type = nal[0]! & 0x1f;
-    const slice = type === 1 || type === 5;
-    const begins = slice ? (nal[1] ?? 0) >= 0x80 : type >= 6 && type <= 9;
-    if (begins && sliceSeen) {
-      groups.push(cur);
-      cur = [];
-      sliceSeen = false;
-    }
-    cur.push(nal);
-    sliceSeen ||= slice;
-  }
-  if (cur.length > 0) groups.push(cur);
-  return {
-    units: groups.map((g) => joinAnnexB(g)),
-    idr: groups.map((g) => g.some((n) => (n[0]! & 0x1f) === 5)),
   };
 }
 

@@ -26,10 +26,10 @@ import {
   AudioRtpSession,
   type MediaSession,
   RtpVideoBackend,
+  splitAccessUnits,
   VideoRtpSession,
 } from "@framewire/rtp-video";
 import {
-  accessUnits,
   type Child,
   continuity,
   fixture,
@@ -192,7 +192,9 @@ async function threeCallers(driver: "api" | "audio") {
   }
 
   // the three distinct H.264 sources
-  const { units, idr } = accessUnits(readFileSync(fixture("test.h264")));
+  const aus = splitAccessUnits(readFileSync(fixture("test.h264")));
+  const units = aus.map((a) => a.data);
+  const idr = aus.map((a) => a.keyframe);
   const phoneVideo = await VideoRtpSession.open({
     localAddr: [HOST, 0],
     remoteAddr: [HOST, phones[2]!.ingress],
