@@ -1,11 +1,6 @@
 import type { Packetizer } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
-import {
-  type RtpHeaderFields,
-  type RtpPacket,
-  rtpPacketSize,
-  writeRtpHeader,
-} from "./rtp-packet.js";
+import { type RtpPacket, rtpPacketSize } from "./rtp-packet.js";
 
 const SLAB_BYTES = 256 * 1024;
 
@@ -35,7 +30,13 @@ export class RtpPacketizer {
   readonly ssrc: number;
   private readonly packetizer: Packetizer;
   private readonly sequence: SequenceSource;
-  private readonly header: { -readonly [K in keyof RtpHeaderFields]: RtpHeaderFields[K] };
+  // the header bytes that never change, kept as small integers (one field layout whatever the
+  // SSRC): byte 1 without the marker, and the SSRC bytes
+  private readonly ptByte: number;
+  private readonly ssrc0: number;
+  private readonly ssrc1: number;
+  private readonly ssrc2: number;
+  private readonly ssrc3: number;
   private slab = new Uint8Array(0);
   private slabUsed = 0;
 
@@ -51,7 +52,11 @@ export class RtpPacketizer {
     this.payloadType = payloadType;
     this.ssrc = ssrc;
     this.sequence = options.sequence ?? sequenceFrom();
-    this.header = { payloadType, sequenceNumber: 0, timestamp: 0, ssrc, marker: false };
+    this.ptByte = payloadType;
+    this.ssrc0 = ssrc >>> 24;
+    this.ssrc1 = (ssrc >>> 16) & 0xff;
+    this.ssrc2 = (ssrc >>> 8) & 0xff;
+    this.ssrc3 = ssrc & 0xff;
   }
 
   /**
@@ -61,20 +66,36 @@ export class RtpPacketizer {
    */
   packetizeFrame(accessUnit: Uint8Array, rtpTimestamp: number): Uint8Array[] {
     const out: Uint8Array[] = [];
+    // RFC 3550 §5.1 header: the timestamp bytes are the same for every packet of the frame
     const timestamp = rtpTimestamp >>> 0;
+    const t0 = timestamp >>> 24;
+    const t1 = (timestamp >>> 16) & 0xff;
+    const t2 = (timestamp >>> 8) & 0xff;
+    const t3 = timestamp & 0xff;
     this.packetizer.packetize(accessUnit, (payload, last) => {
       const size = rtpPacketSize(payload.length);
       if (this.slabUsed + size > this.slab.length) {
         this.slab = new Uint8Array(Math.max(SLAB_BYTES, size));
         this.slabUsed = 0;
       }
-      const datagram = this.slab.subarray(this.slabUsed, this.slabUsed + size);
-      this.slabUsed += size;
-      this.header.sequenceNumber = this.sequence.next();
-      this.header.timestamp = timestamp;
-      this.header.marker = last;
-      datagram.set(payload, writeRtpHeader(datagram, 0, this.header));
-      out.push(datagram);
+      const at = this.slabUsed;
+      const slab = this.slab;
+      this.slabUsed = at + size;
+      const seq = this.sequence.next();
+      slab[at] = 0x80;
+      slab[at + 1] = last ? this.ptByte | 0x80 : this.ptByte;
+      slab[at + 2] = seq >>> 8;
+      slab[at + 3] = seq & 0xff;
+      slab[at + 4] = t0;
+      slab[at + 5] = t1;
+      slab[at + 6] = t2;
+      slab[at + 7] = t3;
+      slab[at + 8] = this.ssrc0;
+      slab[at + 9] = this.ssrc1;
+      slab[at + 10] = this.ssrc2;
+      slab[at + 11] = this.ssrc3;
+      slab.set(payload, at + 12);
+      out.push(slab.subarray(at, at + size));
     });
     return out;
   }
