@@ -3,8 +3,10 @@
 // it is the depacketizer's hottest loop. Real slices hold a zero byte every ~130 bytes, which
 // makes a memchr-based search (Node's Buffer#indexOf) restart over a million times per 150 MB;
 // a WebAssembly SIMD loop tests 16 positions per step instead, on a copy of the range in its own
-// memory (copying a hot range costs a fraction of the search it replaces). Where WebAssembly
-// SIMD is missing, the native search (or a plain loop) does the same job.
+// memory (copying a hot range costs a fraction of the search it replaces). The same loop finds
+// the start codes of an access unit for the packetizer. That memory is shared by every caller
+// (all of this is synchronous), grows to the largest range searched and is capped at 16 MiB.
+// Where WebAssembly SIMD is missing, the native search (or a plain loop) does the same job.
 import { indexOfBytes, START_CODE, ZERO_PAIR } from "../bytes.js";
 
 /*
@@ -102,6 +104,11 @@ interface WasmApi {
 const PAGE = 65536;
 /** below this many bytes the native search is as fast as the copy and the call */
 const MIN_WASM_BYTES = 64;
+/**
+ * the scanner's memory grows to the largest range searched and never shrinks: ranges above this
+ * (larger than any frame under the default 8 MiB cap) use the native search instead
+ */
+const MAX_WASM_BYTES = 16 * 1024 * 1024;
 
 interface Scanner {
   readonly memory: WasmMemory;
@@ -136,7 +143,9 @@ export function findStartCodeEmulation(src: Uint8Array, from: number, to: number
   const n = to - from;
   if (n < 3) return -1;
   if (scanner === undefined) scanner = loadScanner();
-  if (scanner === null || n < MIN_WASM_BYTES) return nativeFind(src, from, to);
+  if (scanner === null || n < MIN_WASM_BYTES || n > MAX_WASM_BYTES) {
+    return nativeFind(src, from, to);
+  }
   const view = scannerView(scanner, n);
   view.set(from === 0 && to === src.length ? src : src.subarray(from, to));
   const at = scanner.find(0, n);
@@ -151,7 +160,7 @@ export function startCodePositions(data: Uint8Array): number[] {
   const out: number[] = [];
   const n = data.length;
   if (scanner === undefined) scanner = loadScanner();
-  if (scanner === null || n < MIN_WASM_BYTES) {
+  if (scanner === null || n < MIN_WASM_BYTES || n > MAX_WASM_BYTES) {
     let at = indexOfBytes(data, START_CODE, 0);
     while (at >= 0) {
       out.push(at);
