@@ -3,7 +3,10 @@
 // separate process (bench/relay-peer.ts), so the CPU time measured here is the relay's alone:
 // the figure is packets per CPU-second of this process, medians of RUNS runs, and the ratio.
 // Usage: tsx bench/relay.ts   Env: BENCH_RELAY_RUNS (5), BENCH_RELAY_FRAMES (1500),
-//        BENCH_RELAY_RATE (pkt/s offered, 40000), BENCH_QUICK=1 (2 runs, 300 frames).
+//        BENCH_RELAY_RATE (pkt/s offered, 40000), BENCH_QUICK=1 (2 runs, 300 frames),
+//        BENCH_RELAY_WARMUP (0): unmeasured rounds (bare + session) before the measured ones, a
+//        diagnostic of the steady state (each session run compiles and re-optimises our code;
+//        the bare relay has little to compile). The figures of record use the default, 0.
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { createInterface } from "node:readline";
@@ -95,9 +98,14 @@ async function run(kind: "bare" | "session"): Promise<Result> {
   };
 }
 
+const warmup = Number(process.env.BENCH_RELAY_WARMUP ?? 0);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const bare: Result[] = [];
 const ours: Result[] = [];
+for (let i = 0; i < warmup; i++) {
+  await run("bare");
+  await run("session");
+}
 for (let i = 0; i < runs; i++) {
   // alternate, so drift on the shared machine hits both alike
   bare.push(await run("bare"));
@@ -113,7 +121,8 @@ const table = (name: string, rs: Result[]) => ({
   "µs cpu/pkt": (1e6 / median(rs.map(perCpu))).toFixed(2),
 });
 console.log(
-  `relay benchmark: ${frames} frames offered at ${rate} pkt/s, ${runs} runs each, node ${process.version}`,
+  `relay benchmark: ${frames} frames offered at ${rate} pkt/s, ${runs} runs each` +
+    `${warmup > 0 ? ` after ${warmup} unmeasured warm-up round(s)` : ""}, node ${process.version}`,
 );
 console.table([table("bare node:dgram relay", bare), table("VideoRtpSession pair (frames)", ours)]);
 const ratio = median(ours.map(perCpu)) / median(bare.map(perCpu));
