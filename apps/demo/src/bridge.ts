@@ -7,6 +7,8 @@ export interface BridgeOptions {
   readonly host: string;
   readonly port: number;
   readonly rtpPortStart: number;
+  /** audio: "forward" relays packets (two parties), "mix" mixes minus each one (default forward). */
+  readonly audio?: "forward" | "mix";
   /** now is the clock for "time since the last keyframe" (default Date.now). */
   readonly now?: () => number;
 }
@@ -69,7 +71,7 @@ export class DemoBridge {
     this.kit.registerChannel(
       new AudioVideoChannel("av", {
         backend: this.backend,
-        bridge: true,
+        bridge: { strategy: options.audio ?? "forward" },
         videoBridge: { maxParticipants: 10, forwardingStrategy: "forward" },
       }),
     );

@@ -42,6 +42,11 @@ describe("parseOptions", () => {
     );
   });
 
+  it("--audio forward (default) or mix", () => {
+    expect(parseOptions([], {}).audio).toBe("forward");
+    expect(parseOptions(["--audio", "mix"], {}).audio).toBe("mix");
+  });
+
   it.each([
     [["--port", "70000"]],
     [["--port", "x"]],
@@ -51,6 +56,7 @@ describe("parseOptions", () => {
     [["--call", "sip:demo@h", "--no-callers"]],
     [["--rtp-port", "10001"]],
     [["--bogus"]],
+    [["--audio", "loud"]],
     [["stray"]],
     [["--video", "/nonexistent.h264"]],
   ])("refuses %j with a DemoUsageError", (argv) => {

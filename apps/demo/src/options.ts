@@ -12,6 +12,8 @@ export interface DemoOptions {
   readonly room: string;
   /** rtpPortStart is the bridge's first RTP port (even; RTCP on port + 1). */
   readonly rtpPortStart: number;
+  /** audio is the AudioBridge strategy: "forward" (two parties, no decoding) or "mix". */
+  readonly audio: "forward" | "mix";
   /** durationSec stops the demo after that many seconds; undefined runs until Ctrl-C. */
   readonly durationSec: number | undefined;
   /** callers is how many built-in callers dial in (0 with --no-callers). */
@@ -47,6 +49,7 @@ usage: npm run demo -- [flags]        (or: pnpm --filter @framewire/demo start -
   --port N             SIP port of the bridge (env FRAMEWIRE_DEMO_PORT, default 5060; 0 = any)
   --room NAME          room the built-in callers dial (env FRAMEWIRE_DEMO_ROOM, default demo)
   --rtp-port N         first RTP port of the bridge (default 10000)
+  --audio MODE         forward (default: relays packets, for two parties) or mix (conferences)
   --duration S         stop after S seconds (default: run until Ctrl-C)
   --no-callers         no built-in callers: wait for softphones (sip:ROOM@HOST:PORT)
   --callers N          how many built-in callers (default 2)
@@ -110,6 +113,9 @@ export function parseOptions(
     if (!existsSync(video)) throw new DemoUsageError(`video file not found: ${video}`);
     if (!existsSync(tone)) throw new DemoUsageError(`tone file not found: ${tone}`);
   }
+  const audio = v.audio ?? "forward";
+  if (audio !== "forward" && audio !== "mix")
+    throw new DemoUsageError(`--audio must be forward or mix, got "${audio}"`);
   const rtpPortStart = int("--rtp-port", v["rtp-port"], 10_000, 1024, 65_000);
   if (rtpPortStart % 2 !== 0) throw new DemoUsageError("--rtp-port must be even");
   return {
@@ -117,6 +123,7 @@ export function parseOptions(
     port: int("--port", v.port ?? env.FRAMEWIRE_DEMO_PORT, 5060, 0, 65_535),
     room: v.room ?? env.FRAMEWIRE_DEMO_ROOM ?? "demo",
     rtpPortStart,
+    audio,
     durationSec,
     callers,
     call,
@@ -142,6 +149,7 @@ function parse(argv: readonly string[]) {
       port: { type: "string" },
       room: { type: "string" },
       "rtp-port": { type: "string" },
+      audio: { type: "string" },
       duration: { type: "string" },
       "no-callers": { type: "boolean" },
       callers: { type: "string" },

@@ -66,6 +66,8 @@ export interface BridgeView {
   readonly cachedKeyframesSent: number;
   readonly switches: number;
   readonly keyframeRequests: number;
+  /** codecMismatch counts (frame, target) pairs not sent: the target decodes another codec. */
+  readonly codecMismatch: number;
   readonly joinErrors: number;
   readonly portsInUse: number;
 }
@@ -174,6 +176,7 @@ export class DemoState {
       cachedKeyframesSent: stats?.cachedKeyframesSent ?? 0,
       switches: stats?.switches ?? 0,
       keyframeRequests: stats?.keyframeRequests ?? 0,
+      codecMismatch: stats?.codecMismatch ?? 0,
       joinErrors: bridge?.joinErrors ?? 0,
       portsInUse: bridge?.backend.portsInUse ?? 0,
     };

@@ -47,6 +47,7 @@ const snapshot = (over: Partial<DemoSnapshot> = {}): DemoSnapshot => ({
     cachedKeyframesSent: 1,
     switches: 2,
     keyframeRequests: 3,
+    codecMismatch: 0,
     joinErrors: 0,
     portsInUse: 4,
   },
@@ -71,6 +72,15 @@ describe("renderView", () => {
     expect(b).toMatch(/\s-\s.*\s-$/); // no size, no keyframe yet
     // right-aligned numbers: the kbit/s column ends at the same offset on every row
     expect(head!.indexOf("kbit/s") + "kbit/s".length).toBe(a!.indexOf("1012") + 4);
+  });
+
+  it("says when frames were not sent because two phones use different codecs", () => {
+    const s = snapshot();
+    const lines = renderView({ ...s, bridge: { ...s.bridge, codecMismatch: 12 } }, undefined);
+    expect(lines[2]).toBe(
+      "codec mismatch: 12 frames not sent (a phone decodes another codec; the bridge does not transcode)",
+    );
+    expect(renderView(s, undefined).join("\n")).not.toContain("codec mismatch");
   });
 
   it("without a time limit, says how to stop; without calls, how to dial", () => {

@@ -44,6 +44,10 @@ export function renderView(s: DemoSnapshot, dashboard: string | undefined): stri
     lines.push(
       `bridge: ${b.framesSent} frames sent to targets (${b.keyframesSent} keyframes, ${b.cachedKeyframesSent} from the cache), ${b.keyframeRequests} keyframe requests, RTP ports in use ${b.portsInUse}`,
     );
+    if (b.codecMismatch > 0)
+      lines.push(
+        `codec mismatch: ${b.codecMismatch} frames not sent (a phone decodes another codec; the bridge does not transcode)`,
+      );
     if (s.rooms.length === 0)
       lines.push("no calls yet: dial sip:<room>@host:port with audio + H.264 or VP8");
   }

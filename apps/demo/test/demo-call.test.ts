@@ -1,7 +1,8 @@
 /**
  * `--call URI`: the built-in callers dial a bridge elsewhere. Here the bridge is a second demo
  * started with `--no-callers` (as on another machine), and the callers' demo starts no bridge of
- * its own: its summary must show both callers receiving each other through the remote bridge.
+ * its own: its summary must show both callers receiving each other through the remote bridge,
+ * whose audio runs with `--audio mix`.
  */
 import { freeUdpPorts, onCleanup, runCleanups } from "@framewire/test-support/peers";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,7 +14,7 @@ describe("npm run demo -- --call sip:demo@HOST:PORT", () => {
   it("two built-in callers bridged by a remote demo bridge; exit 0 on both sides", async () => {
     const port = await freeUdpPorts(1);
     const bridge = startDemo(
-      ["--no-callers", "--no-web", "--port", String(port), "--rtp-port", "12000"],
+      ["--no-callers", "--no-web", "--port", String(port), "--rtp-port", "12000", "--audio", "mix"],
       60_000,
     );
     onCleanup(() => bridge.child.kill());
@@ -36,6 +37,8 @@ describe("npm run demo -- --call sip:demo@HOST:PORT", () => {
       ).toBeGreaterThanOrEqual(0.9);
       expect(c.receivedFromClip).toBe(c.receivedFrames);
       expect(c.ok).toBe(true);
+      // the remote bridge mixes audio (--audio mix): each caller hears the other, 50 packets/s
+      expect(c.receivedAudioPackets).toBeGreaterThan(0.8 * 50 * 6);
     }
     // the remote bridge saw both calls come and go
     bridge.child.kill("SIGINT");
