@@ -9,6 +9,8 @@ export interface BridgeOptions {
   readonly rtpPortStart: number;
   /** audio: "forward" relays packets (two parties), "mix" mixes minus each one (default forward). */
   readonly audio?: "forward" | "mix";
+  /** auth: every INVITE must carry Digest credentials for this user (realm "framewire-demo"). */
+  readonly auth?: { readonly username: string; readonly password: string };
   /** now is the clock for "time since the last keyframe" (default Date.now). */
   readonly now?: () => number;
 }
@@ -67,6 +69,15 @@ export class DemoBridge {
       rtpPortStart: options.rtpPortStart,
       rtpPortEnd: Math.min(65_534, options.rtpPortStart + 2000), // 500 calls of audio + video
       supportedVideoCodecs: ["H264", "VP8", "VP9"],
+      ...(options.auth === undefined
+        ? {}
+        : {
+            auth: {
+              realm: "framewire-demo",
+              lookup: (user: string) =>
+                user === options.auth?.username ? options.auth.password : undefined,
+            },
+          }),
     });
     this.kit.registerChannel(
       new AudioVideoChannel("av", {

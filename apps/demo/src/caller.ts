@@ -16,6 +16,8 @@ export interface CallerOptions {
   /** tone is PCMU bytes, sent in a loop as 20 ms packets. */
   readonly tone: Uint8Array;
   readonly fps: number;
+  /** credentials answer the bridge's Digest challenge, if it sends one. */
+  readonly credentials?: { readonly username: string; readonly password: string };
   /** startAt is the clip index the caller starts with (default 0). */
   readonly startAt?: number;
   /** recordTo is the file the received video is written to (Annex-B H.264). */
@@ -90,6 +92,7 @@ export class DemoCaller {
       supportedVideoCodecs: ["H264"],
       supportedAudioCodecs: ["PCMU"],
       userAgent: { contactUser: options.name, userAgent: "Framewire demo caller" },
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     });
     this.backend.onVideoReceived((_s, frame) => this.onVideo(frame.data, frame.keyframe));
     this.backend.onAudioReceived(() => {

@@ -81,6 +81,8 @@ export async function runDemo(
       host: options.host,
       port: options.port,
       rtpPortStart: options.rtpPortStart,
+      audio: options.audio,
+      ...(options.auth === undefined ? {} : { auth: options.auth }),
     });
     const port = await bridge.start();
     sipUri = `sip:${options.room}@${formatHost(options.host)}:${port}`;
@@ -145,6 +147,7 @@ export async function runDemo(
             tone,
             fps: options.fps,
             startAt,
+            ...(options.auth === undefined ? {} : { credentials: options.auth }),
             recordTo: join(options.outDir, `caller-${i + 1}.h264`),
             rtpPortStart: 30_000 + i * 400,
           }),

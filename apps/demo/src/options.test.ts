@@ -42,6 +42,18 @@ describe("parseOptions", () => {
     );
   });
 
+  it("--auth USER:PASS (or FRAMEWIRE_DEMO_AUTH); a password may hold colons", () => {
+    expect(parseOptions([], {}).auth).toBeUndefined();
+    expect(parseOptions(["--auth", "bob:a:b"], {}).auth).toEqual({
+      username: "bob",
+      password: "a:b",
+    });
+    expect(parseOptions([], { FRAMEWIRE_DEMO_AUTH: "eve:x" }).auth).toEqual({
+      username: "eve",
+      password: "x",
+    });
+  });
+
   it("--audio forward (default) or mix", () => {
     expect(parseOptions([], {}).audio).toBe("forward");
     expect(parseOptions(["--audio", "mix"], {}).audio).toBe("mix");
@@ -57,6 +69,9 @@ describe("parseOptions", () => {
     [["--rtp-port", "10001"]],
     [["--bogus"]],
     [["--audio", "loud"]],
+    [["--auth", "bob"]],
+    [["--auth", ":pw"]],
+    [["--auth", "bob:"]],
     [["stray"]],
     [["--video", "/nonexistent.h264"]],
   ])("refuses %j with a DemoUsageError", (argv) => {

@@ -12,6 +12,8 @@ export interface DemoOptions {
   readonly room: string;
   /** rtpPortStart is the bridge's first RTP port (even; RTCP on port + 1). */
   readonly rtpPortStart: number;
+  /** auth: the bridge challenges every INVITE (Digest), and the built-in callers answer. */
+  readonly auth: { readonly username: string; readonly password: string } | undefined;
   /** audio is the AudioBridge strategy: "forward" (two parties, no decoding) or "mix". */
   readonly audio: "forward" | "mix";
   /** durationSec stops the demo after that many seconds; undefined runs until Ctrl-C. */
@@ -50,6 +52,8 @@ usage: npm run demo -- [flags]        (or: pnpm --filter @framewire/demo start -
   --room NAME          room the built-in callers dial (env FRAMEWIRE_DEMO_ROOM, default demo)
   --rtp-port N         first RTP port of the bridge (default 10000)
   --audio MODE         forward (default: relays packets, for two parties) or mix (conferences)
+  --auth USER:PASS     the bridge asks every caller for Digest credentials; the built-in callers
+                       answer with these (env FRAMEWIRE_DEMO_AUTH)
   --duration S         stop after S seconds (default: run until Ctrl-C)
   --no-callers         no built-in callers: wait for softphones (sip:ROOM@HOST:PORT)
   --callers N          how many built-in callers (default 2)
@@ -113,6 +117,14 @@ export function parseOptions(
     if (!existsSync(video)) throw new DemoUsageError(`video file not found: ${video}`);
     if (!existsSync(tone)) throw new DemoUsageError(`tone file not found: ${tone}`);
   }
+  const authText = v.auth ?? env.FRAMEWIRE_DEMO_AUTH;
+  let auth: DemoOptions["auth"];
+  if (authText !== undefined && authText !== "") {
+    const colon = authText.indexOf(":");
+    if (colon <= 0 || colon === authText.length - 1)
+      throw new DemoUsageError("--auth needs USER:PASSWORD");
+    auth = { username: authText.slice(0, colon), password: authText.slice(colon + 1) };
+  }
   const audio = v.audio ?? "forward";
   if (audio !== "forward" && audio !== "mix")
     throw new DemoUsageError(`--audio must be forward or mix, got "${audio}"`);
@@ -124,6 +136,7 @@ export function parseOptions(
     room: v.room ?? env.FRAMEWIRE_DEMO_ROOM ?? "demo",
     rtpPortStart,
     audio,
+    auth,
     durationSec,
     callers,
     call,
@@ -150,6 +163,7 @@ function parse(argv: readonly string[]) {
       room: { type: "string" },
       "rtp-port": { type: "string" },
       audio: { type: "string" },
+      auth: { type: "string" },
       duration: { type: "string" },
       "no-callers": { type: "boolean" },
       callers: { type: "string" },

@@ -70,6 +70,14 @@ export interface BridgeView {
   readonly codecMismatch: number;
   readonly joinErrors: number;
   readonly portsInUse: number;
+  /** audio: packets relayed unchanged, transcoded, and mixed frames sent, by the AudioBridge. */
+  readonly audio: {
+    readonly forwarded: number;
+    readonly transcoded: number;
+    readonly mixed: number;
+  };
+  /** authChallenges: 401s the bridge sent (with --auth). */
+  readonly authChallenges: number;
 }
 
 const HISTORY = 120;
@@ -169,6 +177,7 @@ export class DemoState {
   bridgeView(): BridgeView {
     const bridge = this.sources.bridge;
     const stats = bridge?.kit.videoBridge("av")?.stats();
+    const audio = bridge?.kit.audioBridge("av")?.stats();
     return {
       framesIn: stats?.framesIn ?? 0,
       framesSent: stats?.framesSent ?? 0,
@@ -179,6 +188,12 @@ export class DemoState {
       codecMismatch: stats?.codecMismatch ?? 0,
       joinErrors: bridge?.joinErrors ?? 0,
       portsInUse: bridge?.backend.portsInUse ?? 0,
+      audio: {
+        forwarded: audio?.forwarded ?? 0,
+        transcoded: audio?.transcoded ?? 0,
+        mixed: audio?.mixed ?? 0,
+      },
+      authChallenges: bridge?.backend.userAgentStats.authChallenges ?? 0,
     };
   }
 }

@@ -50,6 +50,8 @@ const snapshot = (over: Partial<DemoSnapshot> = {}): DemoSnapshot => ({
     codecMismatch: 0,
     joinErrors: 0,
     portsInUse: 4,
+    audio: { forwarded: 1000, transcoded: 0, mixed: 0 },
+    authChallenges: 0,
   },
   ...over,
 });

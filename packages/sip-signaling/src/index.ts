@@ -50,6 +50,8 @@ export {
   type DigestAlgorithm,
   DigestAuthenticator,
   type DigestAuthOptions,
+  DigestClient,
+  type DigestClientCredentials,
   type DigestCredentialLookup,
   type DigestCredentials,
   type DigestRequest,

@@ -20,7 +20,7 @@ import type {
   VideoCodecName,
 } from "./sdp/sdp-types.js";
 import type { CallState, IncomingCall, OutgoingCall, SipCall } from "./sip/call-types.js";
-import type { DigestAuthOptions } from "./sip/digest-auth.js";
+import type { DigestAuthOptions, DigestClientCredentials } from "./sip/digest-auth.js";
 import { SipUserAgent, type SipUserAgentOptions } from "./sip/sip-user-agent.js";
 import type { SipAddress } from "./sip/via.js";
 
@@ -33,6 +33,8 @@ export interface SipCallMetadata {
   /** videoCodec is the negotiated video codec ("H264", "VP8", "VP9"), when hasVideo. */
   readonly videoCodec: VideoCodecName | undefined;
   readonly direction: "incoming" | "outgoing";
+  /** username is the Digest user an incoming call authenticated as (undefined without auth). */
+  readonly username: string | undefined;
   readonly [key: string]: unknown;
 }
 
@@ -70,6 +72,8 @@ export interface SipVideoBackendOptions {
   readonly maxCalls?: number;
   /** auth enables digest authentication of incoming INVITEs (RFC 7616). */
   readonly auth?: DigestAuthOptions;
+  /** credentials answer a 401/407 challenge to our outgoing calls (and their BYEs). */
+  readonly credentials?: DigestClientCredentials;
   /** inviteFilter accepts or rejects each incoming call before media is set up. */
   readonly inviteFilter?: (invite: InviteInfo) => InviteVerdict | Promise<InviteVerdict>;
   /** nack / latencyMs for the video sessions (see VideoRtpSession). */
@@ -78,7 +82,10 @@ export interface SipVideoBackendOptions {
   /** scheduler for the RTP sessions' time (tests); default asyncScheduler. */
   readonly scheduler?: SchedulerLike;
   /** userAgent passes further options to the SIP user agent (timers, logging, limits). */
-  readonly userAgent?: Omit<SipUserAgentOptions, "auth" | "maxCalls" | "advertisedHost">;
+  readonly userAgent?: Omit<
+    SipUserAgentOptions,
+    "auth" | "credentials" | "maxCalls" | "advertisedHost"
+  >;
 }
 
 /** CallOptionsForBackend are `call()`'s options. */
@@ -150,6 +157,7 @@ export class SipVideoBackend extends MediaBackend {
       ...(options.userAgent ?? {}),
       advertisedHost: options.advertisedHost ?? ip,
       ...(options.auth === undefined ? {} : { auth: options.auth }),
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
       // capacity is enforced here (503), so the user agent must not refuse first
       maxCalls: (options.maxCalls ?? 100) * 2 + 16,
     });
@@ -235,7 +243,8 @@ export class SipVideoBackend extends MediaBackend {
       this.release(media);
       if (outgoing !== undefined && outgoing.state === "established")
         void outgoing.bye().catch(() => {});
-      else outgoing?.cancel();
+      // a rejected or failed call is over already: only an unanswered one needs a CANCEL
+      else if (outgoing?.state === "calling" || outgoing?.state === "ringing") outgoing.cancel();
       throw e;
     }
   }
@@ -309,7 +318,7 @@ export class SipVideoBackend extends MediaBackend {
         roomId,
         participantId: call.callerUri,
         channelId: "av",
-        metadata: this.metadataOf(call.callerUri, call.callId, answer, "incoming"),
+        metadata: this.metadataOf(call.callerUri, call.callId, answer, "incoming", call.username),
         video: open.video,
         audio: open.audio,
       });
@@ -542,6 +551,7 @@ export class SipVideoBackend extends MediaBackend {
     callId: string,
     n: NegotiatedSession,
     direction: "incoming" | "outgoing",
+    username?: string,
   ): SipCallMetadata {
     return {
       caller,
@@ -549,6 +559,7 @@ export class SipVideoBackend extends MediaBackend {
       hasVideo: n.video !== undefined,
       videoCodec: n.video?.codec as VideoCodecName | undefined,
       direction,
+      username,
     };
   }
 

@@ -349,3 +349,50 @@ describe("stop() hangs up every call on the wire", () => {
     await expectIdle(callee.backend);
   });
 });
+
+describe("outgoing calls answer a Digest challenge (credentials)", () => {
+  const realm = "framewire.test";
+  const lookup = (user: string) => (user === "bob" ? "hunter2" : undefined);
+
+  it.each([{ algorithms: ["SHA-256", "MD5"] as const }, { algorithms: ["MD5"] as const }])(
+    "401 offering $algorithms → INVITE sent again with credentials for the first, call up, BYE too",
+    async ({ algorithms }) => {
+      const callee = await startBackend({ auth: { realm, lookup, algorithms } });
+      const caller = await startBackend({ credentials: { username: "bob", password: "hunter2" } });
+      const arrived = sessionsOf(callee.backend);
+      const session = await caller.backend.call(`sip:room1@${HOST}:${callee.port}`);
+      await waitUntil(() => arrived.length === 1, 2_000);
+      expect(arrived).toHaveLength(1);
+      expect(callee.backend.userAgentStats.authChallenges).toBe(1);
+      expect(callee.backend.userAgentStats.authFailures).toBe(0);
+      expect((arrived[0]!.metadata as SipCallMetadata).username).toBe("bob");
+      caller.backend.disconnect(session);
+      await waitUntil(() => callee.backend.sessionCount === 0, 2_000);
+      await expectIdle(callee.backend);
+      await expectIdle(caller.backend);
+    },
+  );
+
+  it("a wrong password: the call is rejected (401 again), nothing left allocated on either side", async () => {
+    const callee = await startBackend({ auth: { realm, lookup } });
+    const caller = await startBackend({ credentials: { username: "bob", password: "wrong" } });
+    const error = await caller.backend
+      .call(`sip:room1@${HOST}:${callee.port}`)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CALL_REJECTED" });
+    expect([401, 403]).toContain((error as { statusCode: number }).statusCode);
+    expect(callee.backend.sessionCount).toBe(0);
+    await expectIdle(caller.backend);
+    await expectIdle(callee.backend);
+  });
+
+  it("no credentials: CALL_REJECTED 401, as before", async () => {
+    const callee = await startBackend({ auth: { realm, lookup } });
+    const caller = await startBackend();
+    const error = await caller.backend
+      .call(`sip:room1@${HOST}:${callee.port}`)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CALL_REJECTED", statusCode: 401 });
+    await expectIdle(caller.backend);
+  });
+});

@@ -10,7 +10,12 @@ import { type Observable, Subject } from "rxjs";
 import { Core, Grammar, URI } from "sip.js";
 import type { IncomingCall, OutgoingCall } from "./call-types.js";
 import type { DatagramSocketFactory } from "./datagram-socket.js";
-import { DigestAuthenticator, type DigestAuthOptions } from "./digest-auth.js";
+import {
+  DigestAuthenticator,
+  type DigestAuthOptions,
+  DigestClient,
+  type DigestClientCredentials,
+} from "./digest-auth.js";
 import { IncomingCallImpl } from "./incoming-call.js";
 import { uriDestination } from "./next-hop.js";
 import { OutgoingCallImpl } from "./outgoing-call.js";
@@ -57,6 +62,11 @@ export interface SipUserAgentOptions {
   readonly userAgent?: string;
   /** auth enables Digest authentication of incoming INVITEs (RFC 7616). */
   readonly auth?: DigestAuthOptions;
+  /**
+   * credentials answer a 401/407 Digest challenge to our own requests (INVITE, BYE, …):
+   * SHA-256 or MD5, qop=auth (RFC 3261 §22.2, RFC 7616). The request is sent again once.
+   */
+  readonly credentials?: DigestClientCredentials;
   /**
    * acceptUser decides which Request-URI users an INVITE may call (others get 404).
    * Default: every user (the user names the room).
@@ -546,7 +556,13 @@ export class SipUserAgent {
       userAgentHeaderFieldValue: this.options.userAgent ?? "Framewire",
       viaForceRport: true,
       viaHost: `${hostForUri(sentBy.host)}:${sentBy.port}`,
-      authenticationFactory: () => undefined,
+      authenticationFactory: () => {
+        const credentials = this.options.credentials;
+        // sip.js calls authenticate(request, challenge) and toString() on what it gets here
+        return credentials === undefined
+          ? undefined
+          : (new DigestClient(credentials) as unknown as Core.DigestAuthentication);
+      },
       transportAccessor: () => transport,
     };
   }
