@@ -147,6 +147,7 @@ export function findStartCodeEmulation(src: Uint8Array, from: number, to: number
     return nativeFind(src, from, to);
   }
   const view = scannerView(scanner, n);
+  if (view === undefined) return nativeFind(src, from, to);
   view.set(from === 0 && to === src.length ? src : src.subarray(from, to));
   const at = scanner.find(0, n);
   return at < 0 ? -1 : from + at;
@@ -160,7 +161,11 @@ export function startCodePositions(data: Uint8Array): number[] {
   const out: number[] = [];
   const n = data.length;
   if (scanner === undefined) scanner = loadScanner();
-  if (scanner === null || n < MIN_WASM_BYTES || n > MAX_WASM_BYTES) {
+  const view =
+    scanner === null || n < MIN_WASM_BYTES || n > MAX_WASM_BYTES
+      ? undefined
+      : scannerView(scanner, n);
+  if (scanner === null || view === undefined) {
     let at = indexOfBytes(data, START_CODE, 0);
     while (at >= 0) {
       out.push(at);
@@ -169,7 +174,6 @@ export function startCodePositions(data: Uint8Array): number[] {
     return out;
   }
   // one copy, then every 00 00 0x (x <= 2) of the unit; keep those with x = 1
-  const view = scannerView(scanner, n);
   view.set(data);
   let i = scanner.find(0, n);
   while (i >= 0) {
@@ -183,9 +187,14 @@ export function startCodePositions(data: Uint8Array): number[] {
   return out;
 }
 
-function scannerView(s: Scanner, n: number): Uint8Array {
+/** scannerView is the scanner's memory, grown to `n` bytes; undefined if it cannot grow. */
+function scannerView(s: Scanner, n: number): Uint8Array | undefined {
   if (s.view.length < n) {
-    s.memory.grow(Math.ceil((n - s.view.length) / PAGE));
+    try {
+      s.memory.grow(Math.ceil((n - s.view.length) / PAGE));
+    } catch {
+      return undefined; // out of memory: the native search needs none
+    }
     s.view = new Uint8Array(s.memory.buffer);
   }
   return s.view;
