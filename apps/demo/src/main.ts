@@ -17,14 +17,19 @@ if (options.help) {
   process.exit(0);
 }
 
-let signals = 0;
+// Ctrl-C reaches every process of the terminal's foreground group, and npm, pnpm and tsx each
+// relay it too: the demo sees one key press as several SIGINTs within milliseconds. Only a
+// signal more than a second after the first one is a second Ctrl-C (exit without cleanup).
+let firstSignalAt: number | undefined;
 const stop = new Promise<string>((resolve) => {
   const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
+    const now = Date.now();
+    if (firstSignalAt !== undefined) {
+      if (now - firstSignalAt < 1000) return;
       process.stderr.write(`\n${signal} again: exiting without clean shutdown\n`);
       process.exit(130);
     }
+    firstSignalAt = now;
     process.stderr.write(`\n${signal}: hanging up every call…\n`);
     resolve(signal);
   };
