@@ -26,7 +26,7 @@ CI=${CI:-} pnpm install --frozen-lockfile --reporter=append-only >&2
 ln -sf "$TOOLS/node_modules/.bin/pnpm" "$ROOT/node_modules/.bin/pnpm"
 
 if [ "${1:-}" = "--peers" ]; then
-  PEERS="$ROOT/../shared/peers"
+  PEERS="${FRAMEWIRE_SHARED_DIR:-$ROOT/../shared}/peers"
   missing=""
   for c in ffmpeg ffprobe gst-launch-1.0 sipp baresip tshark xxd; do
     command -v "$c" >/dev/null 2>&1 || missing="$missing $c"

@@ -271,12 +271,9 @@ describe("RoomKit + VideoChannel: gst-send-h264 → A → bridge → B → gst-r
       expect(decodedOurs.errors, decodedOurs.log).toBe(0);
       expect(decodedOurs.crcs).toHaveLength(toB.length);
       expect(decodedGst.errors, decodedGst.log).toBe(0);
-      // GStreamer decoded every frame (its own counter, above) from the very first one (the
-      // cached keyframe) on. Its output file is a second witness, written by filesink: the
-      // script stops gst-launch on a timer, and on a loaded machine (the whole CI runs at once)
-      // the tail of the file can be lost while EOS is under way (seen: 104 of 121 pictures).
-      // What the file holds must be our pictures, in order, from the first.
-      expect(decodedGst.crcs.length).toBeGreaterThanOrEqual(Math.floor(toB.length * 0.75));
+      // GStreamer decoded from the very first frame (the cached keyframe) on; its file may miss
+      // the last ≤ 2 pictures when gst-launch is stopped during EOS
+      expect(decodedGst.crcs.length).toBeGreaterThanOrEqual(toB.length - 2);
       expect(decodedGst.crcs).toEqual(decodedOurs.crcs.slice(0, decodedGst.crcs.length));
       expect(recv.code).toBe(0);
     },
