@@ -1,18 +1,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { splitAccessUnits } from "@framewire/rtp-video";
+import { fixture } from "@framewire/test-support/peers";
 import { describe, expect, it } from "vitest";
 import { decodeH264File, keyframeToJpeg } from "./av.js";
 
-const fixture = fileURLToPath(
-  new URL("../../../../shared/peers/fixtures/test.h264", import.meta.url),
-);
+const testH264 = fixture("test.h264");
 
 describe("node-av: decode check and thumbnails", () => {
   it("decodes the fixture: 300 frames, 640x360, 0 errors", async () => {
-    const r = await decodeH264File(fixture);
+    const r = await decodeH264File(testH264);
     expect(r).toMatchObject({
       accessUnits: 300,
       framesDecoded: 300,
@@ -23,7 +21,7 @@ describe("node-av: decode check and thumbnails", () => {
   });
 
   it("counts the errors of a damaged recording", async () => {
-    const bytes = new Uint8Array(readFileSync(fixture));
+    const bytes = new Uint8Array(readFileSync(testH264));
     // flip bytes in the middle of slices (not start codes): the decoder must notice
     for (let i = 20_000; i < bytes.length; i += 7919)
       if (bytes[i]! > 3) bytes[i] = bytes[i]! ^ 0x5a;
@@ -35,7 +33,7 @@ describe("node-av: decode check and thumbnails", () => {
   });
 
   it("turns a keyframe into a 320x180 JPEG, and a delta frame alone into nothing", async () => {
-    const aus = splitAccessUnits(new Uint8Array(readFileSync(fixture)));
+    const aus = splitAccessUnits(new Uint8Array(readFileSync(testH264)));
     const jpeg = await keyframeToJpeg("h264", aus[30]!.data);
     expect(jpeg).toBeDefined();
     expect([...jpeg!.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]); // SOI + marker

@@ -3,17 +3,16 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { splitAccessUnits } from "@framewire/rtp-video";
+import { fixture } from "@framewire/test-support/peers";
 import { afterEach, describe, expect, it } from "vitest";
 import { DemoBridge } from "./bridge.js";
 import { DemoCaller } from "./caller.js";
 import { demoMetrics } from "./metrics.js";
 import { DemoState } from "./state.js";
 
-const fixtures = fileURLToPath(new URL("../../../../shared/peers/fixtures/", import.meta.url));
-const clip = splitAccessUnits(new Uint8Array(readFileSync(join(fixtures, "test.h264"))));
-const tone = new Uint8Array(readFileSync(join(fixtures, "pcmu-tone.ulaw")));
+const clip = splitAccessUnits(new Uint8Array(readFileSync(fixture("test.h264"))));
+const tone = new Uint8Array(readFileSync(fixture("pcmu-tone.ulaw")));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const cleanups: (() => Promise<unknown>)[] = [];

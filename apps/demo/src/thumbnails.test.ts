@@ -1,14 +1,12 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { VideoFrame } from "@framewire/rtp-video";
 import { splitAccessUnits } from "@framewire/rtp-video";
+import { fixture } from "@framewire/test-support/peers";
 import { describe, expect, it } from "vitest";
 import { Thumbnails } from "./thumbnails.js";
 
-const fixture = fileURLToPath(
-  new URL("../../../../shared/peers/fixtures/test.h264", import.meta.url),
-);
-const aus = splitAccessUnits(new Uint8Array(readFileSync(fixture)));
+const testH264 = fixture("test.h264");
+const aus = splitAccessUnits(new Uint8Array(readFileSync(testH264)));
 const frame = (i: number): VideoFrame => ({
   codec: "h264",
   data: aus[i]!.data,

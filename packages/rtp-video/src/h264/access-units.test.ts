@@ -1,16 +1,14 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { fixture } from "@framewire/test-support/peers";
 import { describe, expect, it } from "vitest";
 import { splitAccessUnits } from "./access-units.js";
 import { joinAnnexB } from "./annexb.js";
 
-const fixture = fileURLToPath(
-  new URL("../../../../../shared/peers/fixtures/test.h264", import.meta.url),
-);
+const testH264 = fixture("test.h264");
 
 describe("splitAccessUnits", () => {
   it("cuts the x264 fixture into its 300 pictures, 10 IDR, byte for byte", () => {
-    const stream = new Uint8Array(readFileSync(fixture));
+    const stream = new Uint8Array(readFileSync(testH264));
     const aus = splitAccessUnits(stream);
     expect(aus).toHaveLength(300);
     expect(aus.filter((a) => a.keyframe)).toHaveLength(10);
