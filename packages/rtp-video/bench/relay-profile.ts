@@ -4,6 +4,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { VideoRtpSession } from "../src/index.js";
 
+// run as TypeScript (tsx) or as the tsc build `pnpm bench` makes: the peer runs the same way
+const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+const PEER_LOADER = EXT === ".ts" ? ["--import", "tsx"] : [];
 const sinkPort = 41000;
 const a = await VideoRtpSession.open({ localAddr: ["127.0.0.1", 0] });
 const b = await VideoRtpSession.open({
@@ -17,9 +20,8 @@ a.frames$.subscribe((f) =>
 const peer = spawn(
   process.execPath,
   [
-    "--import",
-    "tsx",
-    fileURLToPath(new URL("./relay-peer.ts", import.meta.url)),
+    ...PEER_LOADER,
+    fileURLToPath(new URL(`./relay-peer${EXT}`, import.meta.url)),
     String(a.localPort),
     String(sinkPort),
     "40000",

@@ -13,6 +13,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { VideoRtpSession } from "../src/index.js";
 
+// run as TypeScript (tsx) or as the tsc build `pnpm bench` makes: the peer runs the same way
+const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+const PEER_LOADER = EXT === ".ts" ? ["--import", "tsx"] : [];
 const quick = process.env.BENCH_QUICK === "1";
 const runs = Number(process.env.BENCH_RELAY_RUNS ?? (quick ? 2 : 5));
 const frames = Number(process.env.BENCH_RELAY_FRAMES ?? (quick ? 300 : 1500));
@@ -66,9 +69,8 @@ async function run(kind: "bare" | "session"): Promise<Result> {
   const peer = spawn(
     process.execPath,
     [
-      "--import",
-      "tsx",
-      fileURLToPath(new URL("./relay-peer.ts", import.meta.url)),
+      ...PEER_LOADER,
+      fileURLToPath(new URL(`./relay-peer${EXT}`, import.meta.url)),
       String(relay.inPort),
       String(sinkPort),
       String(rate),

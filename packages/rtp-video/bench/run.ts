@@ -1,10 +1,14 @@
 // pnpm bench: H.264 RTP depacketize/packetize throughput, ours vs werift-rtp 0.8.9, side by side,
-// against the GStreamer anchors and the targets.
+// against the GStreamer anchors and the targets. `pnpm bench` compiles src and bench with tsc
+// (tsconfig.bench.json, into .bench-build/) and runs the JavaScript, as users run the package's
+// dist; `tsx --conditions=@framewire/source bench/run.ts` runs the TypeScript directly (tsx's
+// transform keeps function names with wrappers: measured slower, see BENCHMARKS.md).
 //
 // Env: BENCH_QUICK=1 short smoke run (300 frames, 200 ms per task); BENCH_DIR cache directory
 // (default <tmpdir>/framewire-bench); BENCH_FRAMES frames to use (default 4500);
 // BENCH_TIME_MS time per task (default 2000); BENCH_SYNTHETIC=1 skip ffmpeg;
-// BENCH_JSON=<file> also write the results as JSON; BENCH_ONLY=key,key runs only those tasks
+// BENCH_JSON=<file> also write the results as JSON; BENCH_GST_RUNS runs of each GStreamer anchor
+// pipeline measured in this run (default 5; 0 skips; bench/gst-anchor.ts); BENCH_ONLY=key,key runs only those tasks
 // (diagnostics: no summary); BENCH_GST_DEPAY_PPS / BENCH_GST_PAY_PPS add this machine's
 // GStreamer anchors (packets/s, "depay alone" / "pay alone" of /work/shared/peers/bench-depay.sh).
 import { spawnSync } from "node:child_process";
@@ -26,7 +30,8 @@ import {
   type VideoFrame,
   writeRtpHeader,
 } from "../src/index.js";
-import { type AccessUnit, FPS, HEIGHT, loadStream, WIDTH } from "./stream.js";
+import { type GstAnchor, hasGstreamer, measureGstAnchor } from "./gst-anchor.js";
+import { type AccessUnit, benchDir, FPS, HEIGHT, loadStream, WIDTH } from "./stream.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const FRAMES = envNumber("BENCH_FRAMES", QUICK ? 300 : 4500);
@@ -51,7 +56,7 @@ const MACHINE_GST_PAY = envNumber("BENCH_GST_PAY_PPS", 0);
 const TARGET_DEPAY = 2.0e6;
 const TARGET_PAY = 1.0e6;
 
-// global.gc without a node flag (the bench script runs plain tsx)
+// global.gc without a node flag (the bench runs as plain `node` or `tsx`)
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
@@ -60,6 +65,14 @@ function envNumber(name: string, fallback: number): number {
   if (v === undefined || v === "") return fallback;
   const n = Number(v);
   if (!(n > 0)) throw new Error(`${name} must be a positive number, got ${v}`);
+  return n;
+}
+
+function envCount(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a count, got ${v}`);
   return n;
 }
 
@@ -85,27 +98,37 @@ function newRtpPacketizer(): RtpPacketizer {
   });
 }
 
-const datagrams: Uint8Array[] = [];
+// The datagrams live in one slab, as in a receive ring, and each task makes its view of a
+// datagram as it reads it, as a socket hands out a new Buffer per datagram. 130k ArrayBuffers, or
+// 130k views, kept alive for the whole run would be marked by every full GC during every task:
+// the frames' allocations trigger such GCs, and the harness's heap would be measured, not ours.
+let SLAB: Uint8Array;
+let OFFSETS: Int32Array; // datagram i is SLAB[OFFSETS[i], OFFSETS[i + 1])
 {
   const packetizer = newRtpPacketizer();
   const made: Uint8Array[] = [];
   for (let i = 0; i < units.length; i++) {
     made.push(...packetizer.packetizeFrame(units[i]!.data, TS0 + i * TICKS_PER_FRAME));
   }
-  // the datagrams live in one slab, as in a receive ring: 130k separate ArrayBuffers kept alive
-  // for the whole run would make every GC slower and the timings noisier
-  const slab = new Uint8Array(made.reduce((s, d) => s + d.length, 0));
+  SLAB = new Uint8Array(made.reduce((s, d) => s + d.length, 0));
+  OFFSETS = new Int32Array(made.length + 1);
   let o = 0;
-  for (const d of made) {
-    slab.set(d, o);
-    datagrams.push(slab.subarray(o, o + d.length));
+  made.forEach((d, i) => {
+    SLAB.set(d, o);
     o += d.length;
-  }
+    OFFSETS[i + 1] = o;
+  });
 }
-// werift works on Buffers: views of the same memory
-const buffers: Buffer[] = datagrams.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength));
-const PACKETS = datagrams.length;
-const DATAGRAM_BYTES = datagrams.reduce((s, d) => s + d.length, 0);
+const PACKETS = OFFSETS.length - 1;
+const DATAGRAM_BYTES = SLAB.length;
+/** datagram i, as our receive path gets it (a view of the receive slab). */
+function datagram(i: number): Uint8Array {
+  return SLAB.subarray(OFFSETS[i]!, OFFSETS[i + 1]!);
+}
+/** datagram i as werift takes it: a Buffer over the same memory. */
+function buffer(i: number): Buffer {
+  return Buffer.from(SLAB.buffer, SLAB.byteOffset + OFFSETS[i]!, OFFSETS[i + 1]! - OFFSETS[i]!);
+}
 const AU_BYTES = units.reduce((s, u) => s + u.data.length, 0);
 const KEYFRAMES = units.filter((u) => u.keyframe).length;
 
@@ -120,11 +143,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function checkInput(): void {
-  for (const d of datagrams) if (d.length - 12 > MTU) fail(`payload of ${d.length - 12} > mtu`);
+  for (let i = 0; i < PACKETS; i++) {
+    const n = datagram(i).length - 12;
+    if (n > MTU) fail(`payload of ${n} > mtu`);
+  }
   const frames: VideoFrame[] = [];
   const assembler = new FrameAssembler({ frame: (f) => frames.push(f) });
-  for (const d of datagrams) {
-    const p = tryParseRtpPacket(d);
+  for (let i = 0; i < PACKETS; i++) {
+    const p = tryParseRtpPacket(datagram(i));
     if (typeof p === "string") fail(`our parser rejected a datagram: ${p}`);
     assembler.push(p);
   }
@@ -148,7 +174,7 @@ function checkInput(): void {
   if (drops.length > 0) fail(`ours: depacketizer drops ${JSON.stringify(drops)}`);
 
   // werift: compare NAL units (it writes 4-byte start codes everywhere)
-  const wf = weriftFrames(buffers.length);
+  const wf = weriftFrames(PACKETS);
   if (wf.length !== units.length) fail(`werift gave ${wf.length} frames, not ${units.length}`);
   for (let i = 0; i < units.length; i++) {
     const got = splitAnnexB(wf[i]!);
@@ -179,7 +205,7 @@ function oursDepacketize(): void {
   oursFrameBytes = 0;
   const assembler = new FrameAssembler(oursSink);
   for (let i = 0; i < PACKETS; i++) {
-    const p = tryParseRtpPacket(datagrams[i]!);
+    const p = tryParseRtpPacket(datagram(i));
     if (typeof p === "string") fail(p);
     assembler.push(p);
   }
@@ -197,7 +223,7 @@ function oursDepacketize(): void {
 function weriftDepacketize(count: number, onFrame: (data: Buffer) => void): void {
   let pending: WeriftRtpPacket[] = [];
   for (let i = 0; i < count; i++) {
-    const rtp = WeriftRtpPacket.deSerialize(buffers[i]!);
+    const rtp = WeriftRtpPacket.deSerialize(buffer(i));
     pending.push(rtp);
     if (H264RtpPayload.isDetectedFinalPacketInSequence(rtp.header)) {
       // DepacketizeBase clears frameFragmentBuffer after every frame: each frame starts fresh
@@ -219,7 +245,7 @@ function weriftStreaming(count: number, onFrame: (data: Buffer) => void): void {
   let parts: Buffer[] = [];
   let fragment: Buffer | undefined;
   for (let i = 0; i < count; i++) {
-    const rtp = WeriftRtpPacket.deSerialize(buffers[i]!);
+    const rtp = WeriftRtpPacket.deSerialize(buffer(i));
     const h = H264RtpPayload.deSerialize(rtp.payload, fragment);
     if (h.fragment) fragment = h.fragment;
     else if (h.payload) fragment = undefined;
@@ -277,12 +303,14 @@ let oursPackets: RtpPacket[] = [];
 let weriftRtpPackets: WeriftRtpPacket[] = [];
 const withParsedPackets = {
   beforeAll(): void {
-    oursPackets = datagrams.map((d) => {
-      const p = tryParseRtpPacket(d);
+    oursPackets = Array.from({ length: PACKETS }, (_, i) => {
+      const p = tryParseRtpPacket(datagram(i));
       if (typeof p === "string") fail(p);
       return p;
     });
-    weriftRtpPackets = buffers.map((b) => WeriftRtpPacket.deSerialize(b));
+    weriftRtpPackets = Array.from({ length: PACKETS }, (_, i) =>
+      WeriftRtpPacket.deSerialize(buffer(i)),
+    );
   },
   afterAll(): void {
     oursPackets = [];
@@ -294,7 +322,7 @@ const headerScratch = new Uint8Array(12);
 function oursParse(): void {
   let acc = 0;
   for (let i = 0; i < PACKETS; i++) {
-    const p = tryParseRtpPacket(datagrams[i]!);
+    const p = tryParseRtpPacket(datagram(i));
     if (typeof p === "string") fail(p);
     acc += p.sequenceNumber + p.payload.length;
   }
@@ -303,7 +331,7 @@ function oursParse(): void {
 function weriftParse(): void {
   let acc = 0;
   for (let i = 0; i < PACKETS; i++) {
-    const p = WeriftRtpPacket.deSerialize(buffers[i]!);
+    const p = WeriftRtpPacket.deSerialize(buffer(i));
     acc += p.header.sequenceNumber + p.payload.length;
   }
   sink += acc;
@@ -363,7 +391,9 @@ function gitRevision(): string {
   };
   const head = git("rev-parse", "--short", "HEAD");
   if (head === undefined) return "unknown";
-  const dirty = git("status", "--porcelain", "--untracked-files=no", "--", "../src");
+  // bench/ next to src/, or .bench-build/bench/ under the package
+  const src = import.meta.url.endsWith(".ts") ? "../src" : "../../src";
+  const dirty = git("status", "--porcelain", "--untracked-files=no", "--", src);
   return dirty ? `${head}+dirty src` : head;
 }
 
@@ -388,19 +418,21 @@ async function main(): Promise<void> {
     let count = 0;
     for (let i = 0; i < PACKETS && count < frames; i++) {
       packets++;
-      if ((datagrams[i]![1]! & 0x80) !== 0) count++; // marker bit
+      if ((datagram(i)[1]! & 0x80) !== 0) count++; // marker bit
     }
     frames = count;
     weriftPackets = packets;
     weriftFramesExpected = frames;
-    weriftBytes = datagrams.slice(0, packets).reduce((s, d) => s + d.length, 0);
+    weriftBytes = OFFSETS[packets]!;
     weriftNote = `prefix of ${frames} frames / ${packets} packets (whole array took ${weriftFullMs.toFixed(0)} ms)`;
   }
   const prepMs = performance.now() - t0;
 
   console.log("framewire rtp-video benchmark");
   console.log(`  node ${process.version}, ${cpus().length} CPUs, ${cpuModel()}`);
-  console.log(`  code: ${REVISION}`);
+  console.log(
+    `  code: ${REVISION}, ${import.meta.url.endsWith(".ts") ? "TypeScript through tsx" : "tsc build (.bench-build)"}`,
+  );
   console.log(`  input: ${stream.source}`);
   if (stream.synthetic)
     console.log("  NOTE: SYNTHETIC INPUT (no ffmpeg/libx264): figures are indicative");
@@ -481,6 +513,22 @@ async function main(): Promise<void> {
   t = performance.now();
   await bench.run();
   const benchMs = performance.now() - t;
+  // GStreamer on the same packets, right after ours (same time of day on a shared machine)
+  const gstRuns = envCount("BENCH_GST_RUNS", QUICK ? 1 : 5);
+  let gst: GstAnchor | undefined;
+  if (only === undefined && gstRuns > 0) {
+    if (hasGstreamer()) {
+      const annexB = new Uint8Array(AU_BYTES);
+      let at = 0;
+      for (const u of units) {
+        annexB.set(u.data, at);
+        at += u.data.length;
+      }
+      gst = measureGstAnchor(benchDir(), PACKETS, datagram, annexB, gstRuns);
+    } else {
+      console.log("  GStreamer (gst-launch-1.0 with rtph264depay) not found: no same-run anchor");
+    }
+  }
 
   const results: Result[] = selected.map(([row]) => {
     const r = bench.getTask(row.key)?.result;
@@ -533,7 +581,11 @@ async function main(): Promise<void> {
       ` serialize (full packet) ours/werift = ${ratio(by("oursSerialize").pps, by("weriftSerialize").pps)};` +
       ` header only ours/werift = ${ratio(by("oursWriteHeader").pps, by("weriftHeaderSerialize").pps)}`,
   );
-  const anchors: [string, number, number][] = [["from the issue", ISSUE_GST_DEPAY, ISSUE_GST_PAY]];
+  const anchors: [string, number, number][] = [];
+  if (gst !== undefined) {
+    anchors.push([`this run, same packets, medians of ${gst.runs}`, gst.depayPps, gst.payPps]);
+  }
+  anchors.push(["from the issue", ISSUE_GST_DEPAY, ISSUE_GST_PAY]);
   if (MACHINE_GST_DEPAY > 0 && MACHINE_GST_PAY > 0) {
     anchors.push(["this machine, bench-depay.sh", MACHINE_GST_DEPAY, MACHINE_GST_PAY]);
   }
@@ -575,6 +627,7 @@ async function main(): Promise<void> {
           timeMs: TIME_MS,
           results,
           gst: anchors.map(([source, depay, pay]) => ({ source, depay, pay })),
+          gstSameRun: gst ?? null,
           targets: {
             depay: { min: TARGET_DEPAY, verdict: depayVerdict },
             pay: { min: TARGET_PAY, verdict: payVerdict },

@@ -184,9 +184,9 @@ export class FrameAssembler {
     return this.buffered + (this.probation === undefined ? 0 : 1);
   }
 
-  /** frameBufferBytes is the capacity of the frame buffer (at most `maxFrameBytes`). */
+  /** frameBufferBytes is the room the frame buffer has for a frame (at most `maxFrameBytes`). */
   get frameBufferBytes(): number {
-    return this.buffer.bytes.length;
+    return this.buffer.capacity;
   }
 
   /** depacketizerDrops are the depacketizer's counters of discarded payloads, by reason. */

@@ -17,8 +17,8 @@ describe("FrameBuffer", () => {
       fc.property(
         fc.array(fc.oneof(write, fc.nat({ max: 255 })), { maxLength: 40 }),
         fc.integer({ min: 1, max: 4096 }),
-        (ops, initial) => {
-          const buf = new FrameBuffer(1 << 20, initial);
+        (ops, slab) => {
+          const buf = new FrameBuffer(1 << 20, slab);
           const want: number[] = [];
           for (const op of ops) {
             if (typeof op === "number") {
@@ -32,14 +32,63 @@ describe("FrameBuffer", () => {
           expect([...buf.bytes.subarray(0, buf.length)]).toEqual(want);
           const frame = buf.take();
           expect([...frame]).toEqual(want);
-          expect(frame.buffer.byteLength).toBe(want.length); // an exact-size copy
+          expect(frame.byteLength).toBe(want.length);
         },
       ),
       { numRuns: 500 },
     );
   });
 
-  it("take() hands out a copy: later writes do not change an earlier frame", () => {
+  it("frames never overlap and are never written again, whatever is written or dropped after them", () => {
+    // frames of random sizes, some taken, some dropped (cleared unfinished), with small slabs so
+    // that frames move between slabs, grow past a slab and retire slabs
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 3000 }), fc.boolean(), fc.nat({ max: 5 })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.integer({ min: 16, max: 2048 }),
+        (frames, slab) => {
+          const buf = new FrameBuffer(1 << 20, slab);
+          const taken: { view: Uint8Array; fill: number }[] = [];
+          frames.forEach(([size, keep, head], i) => {
+            const fill = (i % 250) + 1;
+            const src = new Uint8Array(head + size + 3).fill(fill);
+            // write it in pieces, through both write() and writeByte()
+            let at = head;
+            while (at < head + size) {
+              const end = Math.min(head + size, at + 700);
+              buf.write(src, at, end);
+              at = end;
+              if (at < head + size) {
+                buf.writeByte(fill);
+                at++;
+              }
+            }
+            if (keep) taken.push({ view: buf.take(), fill });
+            buf.clear();
+            expect(buf.capacity).toBeLessThanOrEqual(1 << 20);
+          });
+          for (const { view, fill } of taken) expect(view.every((b) => b === fill)).toBe(true);
+          // views of one slab are disjoint
+          for (let i = 0; i < taken.length; i++) {
+            for (let k = i + 1; k < taken.length; k++) {
+              const a = taken[i]!.view;
+              const b = taken[k]!.view;
+              if (a.buffer !== b.buffer || a.length === 0 || b.length === 0) continue;
+              const disjoint =
+                a.byteOffset + a.length <= b.byteOffset || b.byteOffset + b.length <= a.byteOffset;
+              expect(disjoint).toBe(true);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("take() hands out a frame later writes do not change", () => {
     const buf = new FrameBuffer();
     buf.write(new Uint8Array(100).fill(1), 0, 100);
     const first = buf.take();
@@ -61,15 +110,29 @@ describe("FrameBuffer", () => {
     expect(buf.bytes.length).toBeLessThanOrEqual(100);
   });
 
-  it("gives back storage grown by one large frame once frames are small again", () => {
+  it("retires a slab grown for one large frame with that frame", () => {
     const buf = new FrameBuffer();
     const big = new Uint8Array(3 << 20);
     buf.write(big, 0, big.length);
-    buf.take();
-    expect(buf.bytes.length).toBeGreaterThanOrEqual(3 << 20);
+    expect(buf.capacity).toBeGreaterThanOrEqual(3 << 20);
+    const frame = buf.take();
+    expect(frame.buffer.byteLength).toBeGreaterThanOrEqual(3 << 20);
     buf.clear();
     buf.write(big, 0, 1000);
-    buf.take();
-    expect(buf.bytes.length).toBeLessThan(1 << 20);
+    expect(buf.capacity).toBeLessThanOrEqual(256 * 1024);
+    expect(buf.take().buffer).not.toBe(frame.buffer);
+  });
+
+  it("cuts many small frames from one slab (one allocation for several frames)", () => {
+    const buf = new FrameBuffer();
+    const src = new Uint8Array(30_000).fill(7);
+    const buffers = new Set<ArrayBufferLike>();
+    for (let i = 0; i < 70; i++) {
+      buf.write(src, 0, src.length);
+      buffers.add(buf.take().buffer);
+      buf.clear();
+    }
+    // a 256 KiB slab holds 8 frames of 30 000 bytes (the 22 144 left are under an eighth)
+    expect(buffers.size).toBe(Math.ceil(70 / 8));
   });
 });

@@ -3,18 +3,24 @@ import { RtpVideoError } from "./errors.js";
 /** DEFAULT_MAX_FRAME_BYTES is the default hard cap on one access unit (8 MiB). */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 
-const MIN_STORAGE = 64 * 1024;
-/** storage above this size (kept after a large keyframe) shrinks when frames are much smaller */
-const SHRINK_ABOVE = 1024 * 1024;
+/** SLAB_BYTES is the size of the slabs frames are cut from (grown for a larger frame). */
+const SLAB_BYTES = 256 * 1024;
+const EMPTY = new Uint8Array(0);
 
 /**
  * FrameBuffer collects the bytes of one access unit as a depacketizer writes them: a growable
  * byte buffer with a hard cap, plus the facts a depacketizer learns on the way (keyframe, size).
  * Writes past the cap set `overflowed` instead of growing.
+ *
+ * Frames are written one after another into a slab (256 KiB, zero-filled) and handed out as
+ * views of it: no copy per frame, one allocation per several frames. A slab with less room left
+ * than an eighth of its size is retired (it lives on while frames cut from it do); a frame that
+ * outgrows what is left moves to a new slab, grown to fit it when it is larger than a slab, and
+ * such a grown slab is retired with that frame.
  */
 export class FrameBuffer {
-  /** bytes is the storage; only `[0, length)` is meaningful. */
-  bytes: Uint8Array;
+  /** bytes is where the frame is written: `[0, length)` is the frame so far. */
+  bytes: Uint8Array = EMPTY;
   /** length is the number of bytes written. */
   length = 0;
   /** units counts the codec units (NAL units for H.264) completed in this frame. */
@@ -34,11 +40,25 @@ export class FrameBuffer {
   /** corrupt is set when a unit of the frame was discarded; the frame must be dropped. */
   corrupt = false;
   private readonly maxBytes: number;
+  private readonly slabBytes: number;
+  /** slab is the storage frames are cut from; `bytes` is its part from `base` on. */
+  private slab: Uint8Array = EMPTY;
+  private base = 0;
 
-  constructor(maxBytes: number = DEFAULT_MAX_FRAME_BYTES, initialBytes = 64 * 1024) {
+  /**
+   * @param maxBytes the hard cap on one frame.
+   * @param slabBytes the size of a slab (capped at `maxBytes`); tests pass small ones.
+   */
+  constructor(maxBytes: number = DEFAULT_MAX_FRAME_BYTES, slabBytes = SLAB_BYTES) {
     if (!(maxBytes > 0)) throw new RtpVideoError("BAD_OPTION", "maxFrameBytes must be > 0");
+    if (!(slabBytes > 0)) throw new RtpVideoError("BAD_OPTION", "slabBytes must be > 0");
     this.maxBytes = maxBytes;
-    this.bytes = new Uint8Array(Math.min(initialBytes, maxBytes));
+    this.slabBytes = Math.min(slabBytes, maxBytes);
+  }
+
+  /** capacity is the room for this frame before the buffer must move it (at most the cap). */
+  get capacity(): number {
+    return this.bytes.length;
   }
 
   /** reserve makes room for `n` more bytes; returns false (and marks overflow) past the cap. */
@@ -49,11 +69,15 @@ export class FrameBuffer {
       this.overflowed = true;
       return false;
     }
-    let size = this.bytes.length * 2;
+    // a new slab, or a grown one (doubling, so a large frame is copied O(1) times per byte)
+    let size = this.slabBytes;
     while (size < need) size *= 2;
-    const grown = new Uint8Array(Math.min(size, this.maxBytes));
-    grown.set(this.bytes.subarray(0, this.length));
-    this.bytes = grown;
+    if (need > this.slabBytes) size = Math.max(size, 2 * this.length);
+    const slab = new Uint8Array(Math.max(need, Math.min(size, this.maxBytes)));
+    slab.set(this.bytes.subarray(0, this.length));
+    this.slab = slab;
+    this.base = 0;
+    this.bytes = slab;
     return true;
   }
 
@@ -100,20 +124,27 @@ export class FrameBuffer {
   }
 
   /**
-   * take returns the written bytes as an exact-size copy the caller owns; the storage stays for
-   * the next frame (it is hot in cache, and a fresh zero-filled buffer per frame would cost as
-   * much as the copy). Storage grown far past the frames that follow is given back.
+   * take returns the frame: a view of exactly `length` bytes, never written again (the next
+   * frame goes after it). Its `buffer` is the slab, shared with neighbouring frames of this
+   * stream: copy (`slice()`) before transferring it to a worker.
    */
   take(): Uint8Array {
     const n = this.length;
-    const out = this.bytes.slice(0, n);
-    if (this.bytes.length > SHRINK_ABOVE && n < this.bytes.length / 8) {
-      this.bytes = new Uint8Array(Math.max(MIN_STORAGE, 2 * n));
+    const out = this.bytes.subarray(0, n);
+    const next = this.base + ((n + 7) & ~7); // keep frames 8-byte aligned
+    if (this.slab.length > this.slabBytes || this.slab.length - next < this.slabBytes / 8) {
+      this.slab = EMPTY; // retired: a new slab is made when the next frame is written
+      this.base = 0;
+      this.bytes = EMPTY;
+    } else {
+      this.base = next;
+      this.bytes = this.slab.subarray(next);
     }
+    this.length = 0;
     return out;
   }
 
-  /** clear empties the buffer for the next frame (storage is kept). */
+  /** clear empties the buffer for the next frame (the room it had is reused). */
   clear(): void {
     this.length = 0;
     this.units = 0;

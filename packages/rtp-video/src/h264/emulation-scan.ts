@@ -41,18 +41,29 @@ const GET_I = [0x20, 0];
 const V128_LOAD = (offset: number): number[] => [...GET_I, ...simd(0x00), 0, offset];
 const LOAD8_U = (offset: number): number[] => [...GET_I, 0x2d, 0, offset];
 
+/** the hit mask of 16 positions from i + at: (b[k] == 0) & (b[k+1] == 0) & (b[k+2] < 3) */
+const HITS = (at: number): number[] => [
+  ...[...V128_LOAD(at), ...splat(0), ...simd(0x23)], // i8x16.eq
+  ...[...V128_LOAD(at + 1), ...splat(0), ...simd(0x23)], // i8x16.eq
+  ...simd(0x4e), // v128.and
+  ...[...V128_LOAD(at + 2), ...splat(3), ...simd(0x26)], // i8x16.lt_u
+  ...simd(0x4e), // v128.and
+];
+
 const CODE = [
   0x00, // no locals besides the two parameters
-  ...[0x02, 0x40, 0x03, 0x40], // block $scalar, loop $simd
+  ...[0x02, 0x40], // block $scalar
+  ...[0x02, 0x40, 0x03, 0x40], // block $wide, loop $simd32: 32 positions per step
+  ...[...GET_I, 0x41, 34, 0x6a, 0x20, 1, 0x4b, 0x0d, 1], // i + 34 > to: br_if $wide
+  ...[...HITS(0), ...HITS(16), ...simd(0x50)], // v128.or of both halves
+  ...[...simd(0x53), 0x0d, 1], // v128.any_true, br_if $wide (the 16-step loop finds it)
+  ...[...GET_I, 0x41, 32, 0x6a, 0x21, 0, 0x0c, 0], // i += 32, br $simd32
+  ...[0x0b, 0x0b], // end loop, end block $wide
+  ...[0x03, 0x40], // loop $simd
   ...[...GET_I, 0x41, 18, 0x6a, 0x20, 1, 0x4b, 0x0d, 1], // i + 18 > to: br_if $scalar
-  ...[...V128_LOAD(0), ...splat(0), ...simd(0x23)], // i8x16.eq
-  ...[...V128_LOAD(1), ...splat(0), ...simd(0x23)], // i8x16.eq
-  ...simd(0x4e), // v128.and
-  ...[...V128_LOAD(2), ...splat(3), ...simd(0x26)], // i8x16.lt_u
-  ...simd(0x4e), // v128.and
-  ...[...simd(0x53), 0x0d, 1], // v128.any_true, br_if $scalar
+  ...[...HITS(0), ...simd(0x53), 0x0d, 1], // v128.any_true, br_if $scalar
   ...[...GET_I, 0x41, 16, 0x6a, 0x21, 0, 0x0c, 0], // i += 16, br $simd
-  ...[0x0b, 0x0b], // end loop, end block
+  ...[0x0b, 0x0b], // end loop, end block $scalar
   ...[0x02, 0x40, 0x03, 0x40], // block $none, loop $byte
   ...[...GET_I, 0x41, 2, 0x6a, 0x20, 1, 0x4f, 0x0d, 1], // i + 2 >= to: br_if $none
   ...[...LOAD8_U(0), 0x45, ...LOAD8_U(1), 0x45, 0x71], // eqz, eqz, i32.and
