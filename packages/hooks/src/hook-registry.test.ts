@@ -1,53 +1,10 @@
-import { type SchedulerAction, type SchedulerLike, Subscription } from "rxjs";
+import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { HookError } from "./hook-errors.js";
 import type { BridgeVideoEvent, HookEventMap } from "./hook-events.js";
 import { type HookContext, type HookFailure, HookRegistry } from "./hook-registry.js";
 import { HookResult } from "./hook-result.js";
 import { HOOK_TRIGGERS, HookTrigger } from "./hook-trigger.js";
-
-/** VirtualScheduler is virtual time: `advance(ms)` runs what falls due, in order. */
-class VirtualScheduler implements SchedulerLike {
-  private time = 0;
-  private seq = 0;
-  private tasks: { at: number; seq: number; run: () => void; sub: Subscription }[] = [];
-
-  now(): number {
-    return this.time;
-  }
-
-  schedule<T>(
-    work: (this: SchedulerAction<T>, state?: T) => void,
-    delay = 0,
-    state?: T,
-  ): Subscription {
-    const sub = new Subscription(() => {
-      this.tasks = this.tasks.filter((t) => t.sub !== sub);
-    });
-    const action = { unsubscribe: () => sub.unsubscribe() } as unknown as SchedulerAction<T>;
-    this.tasks.push({
-      at: this.time + delay,
-      seq: this.seq++,
-      sub,
-      run: () => work.call(action, state),
-    });
-    return sub;
-  }
-
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = this.tasks
-        .filter((t) => t.at <= end)
-        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (due === undefined) break;
-      this.tasks = this.tasks.filter((t) => t !== due);
-      this.time = due.at;
-      due.run();
-    }
-    this.time = end;
-  }
-}
 
 interface Session {
   readonly id: string;
@@ -62,7 +19,7 @@ const V = HookTrigger.BEFORE_BRIDGE_VIDEO;
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function setup(defaultTimeoutMs = 1000) {
-  const scheduler = new VirtualScheduler();
+  const scheduler = new ManualScheduler();
   const registry = new HookRegistry<Map>({ scheduler, defaultTimeoutMs });
   const failures: HookFailure[] = [];
   registry.errors$.subscribe((f) => failures.push(f));

@@ -8,7 +8,12 @@ export type VideoCodec = "h264" | "vp8" | "vp9" | "av1";
 export interface VideoFrame {
   /** codec of `data`. */
   readonly codec: VideoCodec;
-  /** data is the whole access unit; Annex-B byte stream (start codes) for H.264. */
+  /**
+   * data is the whole access unit; Annex-B byte stream (start codes) for H.264. Frames from a
+   * `FrameAssembler` are views of a slab shared with neighbouring frames of the same stream
+   * (never written again): read `data`, not `data.buffer`, and `slice()` it before
+   * transferring its buffer to a worker.
+   */
   readonly data: Uint8Array;
   /** keyframe is true when the access unit can be decoded on its own (an IDR slice for H.264). */
   readonly keyframe: boolean;

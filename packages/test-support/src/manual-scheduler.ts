@@ -72,6 +72,12 @@ export class ManualScheduler implements SchedulerLike {
     this.time = end;
   }
 
+  /** stall moves the clock by `ms` without running anything: overdue tasks run late, at the next
+   * `advance`, as after a blocked event loop. */
+  stall(ms: number): void {
+    this.time += ms;
+  }
+
   /** pending is the number of scheduled tasks. */
   get pending(): number {
     return this.tasks.length;

@@ -2,9 +2,9 @@
 // arriving with network jitter in virtual time; each participant must hear the other two tones
 // and not its own.
 import type { AudioCodec } from "@framewire/rtp-video";
+import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, it } from "vitest";
 import { FakeAudioBackend, type FakeSession, frame, pcmuTone } from "../test/audio-fakes.js";
-import { AudioTestScheduler } from "../test/audio-scheduler.js";
 import { concat, db, goertzelPower, sine } from "../test/audio-signals.js";
 import { AudioBridge, type AudioBridgeFormat } from "./audio-bridge.js";
 import { decodeL16, encodeL16 } from "./audio-codec.js";
@@ -43,7 +43,7 @@ function lcg(seed: number): () => number {
 }
 
 function run(parties: readonly Party[], jitterMs: number) {
-  const scheduler = new AudioTestScheduler();
+  const scheduler = new ManualScheduler();
   const backend = new FakeAudioBackend();
   const bridge = new AudioBridge<FakeSession>({ scheduler, strategy: "mix" });
   const sessions = new Map(parties.map((p) => [p.id, { id: p.id }]));
@@ -167,7 +167,7 @@ describe("AudioBridge mix end to end", () => {
   });
 
   it("a 10-party PCMU room mixes every tick (decode, mix-minus, encode ×10)", () => {
-    const scheduler = new AudioTestScheduler();
+    const scheduler = new ManualScheduler();
     const backend = new FakeAudioBackend();
     backend.onSend = () => true;
     const bridge = new AudioBridge<FakeSession>({ scheduler, strategy: "mix", levels: true });

@@ -1,5 +1,6 @@
 import { type HookEventMap, HookRegistry, HookResult, HookTrigger } from "@framewire/hooks";
 import type { AudioFrame, MediaSession, RtpVideoBackend, VideoFrame } from "@framewire/rtp-video";
+import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
   dtmf,
@@ -9,7 +10,6 @@ import {
   flushPromises,
   frame,
 } from "../test/audio-fakes.js";
-import { AudioTestScheduler } from "../test/audio-scheduler.js";
 import { concat, goertzelPower, sine } from "../test/audio-signals.js";
 import {
   AudioBridge,
@@ -30,7 +30,7 @@ const L16_48K: AudioBridgeFormat = { codec: "l16", sampleRate: 48000, payloadTyp
 const OPUS: AudioBridgeFormat = { codec: "opus", sampleRate: 48000, payloadType: 111 };
 
 function setup(config: AudioBridgeConfig = {}) {
-  const scheduler = new AudioTestScheduler();
+  const scheduler = new ManualScheduler();
   const backend = new FakeAudioBackend();
   const bridge = new AudioBridge<FakeSession>({ scheduler, random: () => 0.5, ...config });
   const session = (id: string): FakeSession => ({ id });

@@ -1,7 +1,7 @@
+import { ManualScheduler } from "@framewire/test-support";
 import { map, takeUntil, timer } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
-import { AudioTestScheduler } from "../test/audio-scheduler.js";
 import { sine } from "../test/audio-signals.js";
 import {
   type ActiveSpeaker,
@@ -41,7 +41,7 @@ describe("audio levels", () => {
 
   describe("AudioLevelMonitor", () => {
     function setup(options = {}) {
-      const s = new AudioTestScheduler();
+      const s = new ManualScheduler();
       const mon = new AudioLevelMonitor(options);
       const speakers: (ActiveSpeaker & { at: number })[] = [];
       const levels: RoomAudioLevels[] = [];

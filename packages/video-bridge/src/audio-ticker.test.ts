@@ -1,7 +1,7 @@
+import { ManualScheduler } from "@framewire/test-support";
 import { map, take } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
-import { AudioTestScheduler } from "../test/audio-scheduler.js";
 import { type AudioTick, audioTicks } from "./audio-ticker.js";
 
 describe("audioTicks", () => {
@@ -28,7 +28,7 @@ describe("audioTicks", () => {
   });
 
   it("does not drift when timers run late: each wait is computed from the anchor", () => {
-    const s = new AudioTestScheduler();
+    const s = new ManualScheduler();
     const seen: AudioTick[] = [];
     const sub = audioTicks(s).subscribe((t) => seen.push(t));
     s.advance(20);
@@ -45,7 +45,7 @@ describe("audioTicks", () => {
   });
 
   it("catches up at most maxCatchUp ticks after a stall and reports the skipped ones", () => {
-    const s = new AudioTestScheduler();
+    const s = new ManualScheduler();
     const seen: AudioTick[] = [];
     const sub = audioTicks(s, { maxCatchUp: 5 }).subscribe((t) => seen.push(t));
     s.advance(20);
@@ -64,7 +64,7 @@ describe("audioTicks", () => {
   });
 
   it("stops on unsubscribe, also from inside a tick", () => {
-    const s = new AudioTestScheduler();
+    const s = new ManualScheduler();
     let count = 0;
     const sub = audioTicks(s).subscribe(() => {
       count++;
@@ -76,7 +76,7 @@ describe("audioTicks", () => {
   });
 
   it("rejects bad options", () => {
-    const s = new AudioTestScheduler();
+    const s = new ManualScheduler();
     expect(() => audioTicks(s, { periodMs: 0 })).toThrow(RangeError);
     expect(() => audioTicks(s, { maxCatchUp: 0 })).toThrow(RangeError);
   });

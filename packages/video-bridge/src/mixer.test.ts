@@ -1,6 +1,6 @@
+import { ManualScheduler } from "@framewire/test-support";
 import type { Subscription } from "rxjs";
 import { describe, expect, it } from "vitest";
-import { AudioTestScheduler } from "../test/audio-scheduler.js";
 import { goertzelPower, sine } from "../test/audio-signals.js";
 import { AudioMixer, type MixedFrame } from "./mixer.js";
 
@@ -190,7 +190,7 @@ describe("AudioMixer", () => {
   });
 
   it("frames$ mixes on a 20 ms virtual clock: 50 ticks a second, a tone goes through intact", () => {
-    const s = new AudioTestScheduler();
+    const s = new ManualScheduler();
     const m = new AudioMixer({ sampleRate: 48000, jitterMs: 20 });
     m.add("a");
     m.add("b");
