@@ -43,6 +43,7 @@ import {
   VideoRtpSession,
 } from "@framewire/rtp-video";
 import { RoomKit, VideoBridge, VideoChannel } from "../src/index.js";
+import { X264_PPS as PPS, X264_SPS_640X360 as SPS } from "../test/video-fakes.js";
 
 const HOST = "127.0.0.1";
 const FPS = 30;
@@ -60,34 +61,6 @@ const env = (name: string, fallback: number): number => {
 // synthetic H.264 access units
 
 // SPS/PPS of an x264 constrained-baseline stream (the parameter sets only matter to depacketizers)
-const SPS = Uint8Array.of(
-  0x67,
-  0x42,
-  0xc0,
-  0x1f,
-  0xda,
-  0x02,
-  0x80,
-  0xbf,
-  0xe5,
-  0xc0,
-  0x44,
-  0x00,
-  0x00,
-  0x03,
-  0x00,
-  0x04,
-  0x00,
-  0x00,
-  0x03,
-  0x00,
-  0xf2,
-  0x3c,
-  0x60,
-  0xca,
-  0x80,
-);
-const PPS = Uint8Array.of(0x68, 0xce, 0x3c, 0x80);
 
 /** slice is a NAL unit of `size` bytes whose body holds no zero byte (no start code emulation). */
 function slice(idr: boolean, size: number, seed: number): Uint8Array {

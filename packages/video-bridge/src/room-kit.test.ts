@@ -9,38 +9,11 @@ import {
   VideoRtpSession,
 } from "@framewire/rtp-video";
 import { afterEach, describe, expect, it } from "vitest";
+import { X264_PPS as PPS, X264_SPS_640X360 as SPS } from "../test/video-fakes.js";
 import { AudioVideoChannel } from "./channels.js";
 import { RoomKit } from "./room-kit.js";
 
 // SPS/PPS of a 640x360 x264 stream, and slices whose bodies hold no zero byte
-const SPS = Uint8Array.of(
-  0x67,
-  0x42,
-  0xc0,
-  0x1f,
-  0xda,
-  0x02,
-  0x80,
-  0xbf,
-  0xe5,
-  0xc0,
-  0x44,
-  0x00,
-  0x00,
-  0x03,
-  0x00,
-  0x04,
-  0x00,
-  0x00,
-  0x03,
-  0x00,
-  0xf2,
-  0x3c,
-  0x60,
-  0xca,
-  0x80,
-);
-const PPS = Uint8Array.of(0x68, 0xce, 0x3c, 0x80);
 const slice = (type: 1 | 5, size: number, fill: number) => {
   const n = new Uint8Array(size).fill(fill);
   n[0] = type === 5 ? 0x65 : 0x41;

@@ -179,3 +179,34 @@ export class FrameSource {
 export function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** X264_SPS_640X360 is the SPS of a 640x360 constrained-baseline x264 stream (for tests that parse it). */
+export const X264_SPS_640X360 = Uint8Array.of(
+  0x67,
+  0x42,
+  0xc0,
+  0x1f,
+  0xda,
+  0x02,
+  0x80,
+  0xbf,
+  0xe5,
+  0xc0,
+  0x44,
+  0x00,
+  0x00,
+  0x03,
+  0x00,
+  0x04,
+  0x00,
+  0x00,
+  0x03,
+  0x00,
+  0xf2,
+  0x3c,
+  0x60,
+  0xca,
+  0x80,
+);
+/** X264_PPS is the PPS that goes with it. */
+export const X264_PPS = Uint8Array.of(0x68, 0xce, 0x3c, 0x80);
