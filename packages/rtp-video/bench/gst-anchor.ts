@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface GstAnchor {
-  /** rtph264depay alone, packets/s (median of runs). */
+  /** rtph264depay alone, packets/s (median of runs); NaN when noise hid it (too few runs). */
   readonly depayPps: number;
   /** rtph264pay alone, packets/s (median of runs). */
   readonly payPps: number;
@@ -95,7 +95,7 @@ export function measureGstAnchor(
     pay: median(times.pay),
   };
   const alone = (withIt: number, without: number): number =>
-    withIt > without ? packets / (withIt - without) : Number.POSITIVE_INFINITY;
+    withIt > without ? packets / (withIt - without) : Number.NaN; // noise larger than the element
   return {
     depayPps: alone(seconds.depay, seconds.base),
     payPps: alone(seconds.pay, seconds.pbase),
