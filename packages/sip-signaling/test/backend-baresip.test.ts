@@ -13,6 +13,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MediaSession, VideoFrame } from "@framewire/rtp-video";
+import { withRtpCountsFromPortRange } from "@framewire/test-support/peers";
 import { afterEach, describe, expect } from "vitest";
 import type { VideoCodecName } from "../src/sdp/sdp-types.js";
 import type { SipCallMetadata, SipVideoBackend } from "../src/sip-video-backend.js";
@@ -137,7 +138,12 @@ async function baresipCalls(
   return {
     session: session!,
     frames,
-    report: parseBaresipReport(r.stdout),
+    report: withRtpCountsFromPortRange(
+      parseBaresipReport(r.stdout),
+      r.stdout,
+      rtpBase,
+      rtpBase + 99,
+    ),
     stdout: r.stdout + r.stderr,
     code: r.code,
     pcap: join(logDir, "capture.pcap"),
@@ -310,7 +316,12 @@ describe("the backend calls baresip (baresip-answer.sh)", () => {
       backend.disconnect(session);
       const portsAfterBye = backend.portsInUse;
       const r = await answer.done;
-      const rep = parseBaresipReport(r.stdout);
+      const rep = withRtpCountsFromPortRange(
+        parseBaresipReport(r.stdout),
+        r.stdout,
+        rtpBase,
+        rtpBase + 99,
+      );
       const file = join(tempDir(), "from-baresip-answer.h264");
       writeFileSync(file, Buffer.concat(frames.map((f) => f.data)));
       const decoded = await ffmpegDecode(file);

@@ -468,6 +468,43 @@ export function parseBaresipReport(stdout: string): BaresipReport {
   };
 }
 
+/**
+ * withRtpCountsFromPortRange completes a baresip report whose capture missed the SDP that names
+ * baresip's media ports (tshark came up after the INVITE, as on a loaded machine): it counts the
+ * RTP packets of the same capture sent from / received on baresip's whole RTP port range
+ * (`RTP_PORTS` lo-hi), audio being PCMU/PCMA (payload types 0, 8) and video the dynamic types;
+ * RTCP on the range's odd ports is left out. A report that has its ports is returned as it is.
+ */
+export function withRtpCountsFromPortRange<
+  R extends { readonly videoPort: number | undefined; readonly audioPort?: number | undefined },
+>(r: R, stdout: string, lo: number, hi: number): R & { readonly countedByPortRange: boolean } {
+  const pcap = /pcap=(\S+)/.exec(stdout)?.[1];
+  if (r.videoPort !== undefined || r.audioPort !== undefined || pcap === undefined) {
+    return { ...r, countedByPortRange: false };
+  }
+  const inRange = (f: string) => `(${f}>=${lo} && ${f}<=${hi})`;
+  const out = spawnSync(
+    "tshark",
+    [
+      ...["-r", pcap, "-d", `udp.port==${lo}-${hi},rtp`],
+      "-Y",
+      `!icmp && rtp.version==2 && !(rtp.p_type>=72 && rtp.p_type<=76) && (${inRange("udp.srcport")} || ${inRange("udp.dstport")})`,
+      ...["-T", "fields", "-e", "udp.srcport", "-e", "udp.dstport", "-e", "rtp.p_type"],
+    ],
+    { encoding: "utf8", timeout: 60_000 },
+  );
+  const counts = { videoSent: 0, videoRecv: 0, audioSent: 0, audioRecv: 0 };
+  for (const line of (out.stdout ?? "").split("\n")) {
+    const [src, dst, pt] = line.split("\t").map(Number);
+    if (src === undefined || dst === undefined || pt === undefined || Number.isNaN(pt)) continue;
+    const kind = pt === 0 || pt === 8 ? "audio" : pt >= 96 ? "video" : undefined;
+    if (kind === undefined) continue;
+    if (src >= lo && src <= hi) counts[`${kind}Sent`]++;
+    if (dst >= lo && dst <= hi) counts[`${kind}Recv`]++;
+  }
+  return { ...r, ...counts, countedByPortRange: true };
+}
+
 /** report prints one `[e2e] name: k=v ...` line (the figures of a run). */
 export function report(name: string, figures: Record<string, unknown>): void {
   const text = Object.entries(figures)

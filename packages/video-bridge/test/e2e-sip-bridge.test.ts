@@ -32,6 +32,7 @@ import {
   startScript,
   tempDir,
   waitUntil,
+  withRtpCountsFromPortRange,
 } from "@framewire/test-support/peers";
 import { afterEach, describe, expect } from "vitest";
 import { AudioVideoChannel } from "../src/channels.js";
@@ -179,7 +180,12 @@ describe("SipVideoBackend + RoomKit + AudioVideoChannel: baresip ⇄ bridge ⇄ 
 
       const sOut = sRun.stdout + sRun.stderr;
       const sw = sippWire(sOut);
-      const br = parseBaresipReport(bRun.stdout);
+      const br = withRtpCountsFromPortRange(
+        parseBaresipReport(bRun.stdout),
+        bRun.stdout,
+        bRtp,
+        bRtp + 99,
+      );
       const toSipp = forwarded.filter((f) => f.target.id === sSession.id);
       const toBaresip = forwarded.filter((f) => f.target.id === bSession.id);
       const sippVideoPort = sMedia + 2;
