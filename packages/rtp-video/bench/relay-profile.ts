@@ -1,12 +1,9 @@
 // Profiling driver for the session relay path: like bench/relay.ts "session" but only that.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { VideoRtpSession } from "../src/index.js";
+import { relayPeerArgs } from "./stream.js";
 
-// run as TypeScript (tsx) or as the tsc build `pnpm bench` makes: the peer runs the same way
-const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-const PEER_LOADER = EXT === ".ts" ? ["--import", "tsx"] : [];
 const sinkPort = 41000;
 const a = await VideoRtpSession.open({ localAddr: ["127.0.0.1", 0] });
 const b = await VideoRtpSession.open({
@@ -19,14 +16,7 @@ a.frames$.subscribe((f) =>
 );
 const peer = spawn(
   process.execPath,
-  [
-    ...PEER_LOADER,
-    fileURLToPath(new URL(`./relay-peer${EXT}`, import.meta.url)),
-    String(a.localPort),
-    String(sinkPort),
-    "40000",
-    "1500",
-  ],
+  [...relayPeerArgs(), String(a.localPort), String(sinkPort), "40000", "1500"],
   {
     stdio: ["pipe", "pipe", "inherit"],
     env: { ...process.env, NODE_OPTIONS: "--conditions=@framewire/source" },

@@ -10,12 +10,9 @@
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { VideoRtpSession } from "../src/index.js";
+import { relayPeerArgs } from "./stream.js";
 
-// run as TypeScript (tsx) or as the tsc build `pnpm bench` makes: the peer runs the same way
-const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-const PEER_LOADER = EXT === ".ts" ? ["--import", "tsx"] : [];
 const quick = process.env.BENCH_QUICK === "1";
 const runs = Number(process.env.BENCH_RELAY_RUNS ?? (quick ? 2 : 5));
 const frames = Number(process.env.BENCH_RELAY_FRAMES ?? (quick ? 300 : 1500));
@@ -68,14 +65,7 @@ async function run(kind: "bare" | "session"): Promise<Result> {
   const relay = kind === "bare" ? await bareRelay(sinkPort) : await sessionRelay(sinkPort);
   const peer = spawn(
     process.execPath,
-    [
-      ...PEER_LOADER,
-      fileURLToPath(new URL(`./relay-peer${EXT}`, import.meta.url)),
-      String(relay.inPort),
-      String(sinkPort),
-      String(rate),
-      String(frames),
-    ],
+    [...relayPeerArgs(), String(relay.inPort), String(sinkPort), String(rate), String(frames)],
     {
       stdio: ["pipe", "pipe", "inherit"],
       env: { ...process.env, NODE_OPTIONS: "--conditions=@framewire/source" },

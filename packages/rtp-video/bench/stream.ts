@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { joinAnnexB, splitAnnexB } from "../src/index.js";
 
 /** WIDTH, HEIGHT, FPS, BITRATE describe the stream the benchmark wants (8 Mbit/s 640x360p30). */
@@ -212,4 +213,14 @@ function syntheticStream(frames: number): AccessUnit[] {
     units.push({ nals, data: joinAnnexB(nals), keyframe: idr });
   }
   return units;
+}
+
+/**
+ * relayPeerArgs is the node argument list that runs bench/relay-peer the way this benchmark runs:
+ * the TypeScript through tsx, or the tsc build `pnpm bench` makes (.bench-build/bench/*.js).
+ */
+export function relayPeerArgs(): string[] {
+  const ts = import.meta.url.endsWith(".ts");
+  const script = fileURLToPath(new URL(`./relay-peer${ts ? ".ts" : ".js"}`, import.meta.url));
+  return ts ? ["--import", "tsx", script] : [script];
 }
