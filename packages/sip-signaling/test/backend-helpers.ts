@@ -184,39 +184,6 @@ export async function rtpMarkersBefore(
   return r.stdout.split(/\r?\n/).filter((l) => l.trim() !== "").length;
 }
 
-/** BaresipReport is what baresip-report.sh printed. */
-export interface BaresipReport {
-  readonly established: boolean;
-  readonly videoPort: number | undefined;
-  readonly videoSent: number;
-  readonly videoRecv: number;
-  readonly audioSent: number;
-  readonly audioRecv: number;
-  /** recvPayloadTypes is the "recv payload types" line (e.g. " 451 96;"). */
-  readonly recvPayloadTypes: string;
-  /** codecLines are baresip's own "Set video encoder/decoder" lines. */
-  readonly codecLines: string[];
-}
-
-/** parseBaresipReport reads baresip-report.sh's output. */
-export function parseBaresipReport(stdout: string): BaresipReport {
-  const video = /video port (\d+): sent=(\d+) recv=(\d+) packets/.exec(stdout);
-  const audio = /audio port (\d+): sent=(\d+) recv=(\d+) packets/.exec(stdout);
-  return {
-    established: /call_established=1/.test(stdout),
-    videoPort: video === null ? undefined : Number(video[1]),
-    videoSent: video === null ? 0 : Number(video[2]),
-    videoRecv: video === null ? 0 : Number(video[3]),
-    audioSent: audio === null ? 0 : Number(audio[2]),
-    audioRecv: audio === null ? 0 : Number(audio[3]),
-    recvPayloadTypes: /recv payload types:(.*)/.exec(stdout)?.[1]?.trim() ?? "",
-    codecLines: stdout
-      .split(/\r?\n/)
-      .filter((l) => /Set (audio|video) (encoder|decoder)/.test(l))
-      .map((l) => l.trim()),
-  };
-}
-
 /** SippMessage is one message of a SIPp -trace_msg log. */
 export interface SippMessage {
   readonly direction: "sent" | "received";
