@@ -184,6 +184,25 @@ export async function rtpMarkersBefore(
   return r.stdout.split(/\r?\n/).filter((l) => l.trim() !== "").length;
 }
 
+/** sipRequestCapturedAt is the capture time (epoch ms) of the first `method` request sent to `port`. */
+export async function sipRequestCapturedAt(
+  pcap: string,
+  method: string,
+  port: number,
+): Promise<number | undefined> {
+  const r = await startProcess(
+    "tshark",
+    [
+      ...["-r", pcap, "-d", `udp.port==${port},sip`],
+      ...["-Y", `udp.dstport==${port} && sip.Method == "${method}"`],
+      ...["-T", "fields", "-e", "frame.time_epoch"],
+    ],
+    { timeoutMs: 30_000 },
+  ).done;
+  const first = r.stdout.split(/\r?\n/).find((l) => l.trim() !== "");
+  return first === undefined ? undefined : Number(first) * 1000;
+}
+
 /** SippMessage is one message of a SIPp -trace_msg log. */
 export interface SippMessage {
   readonly direction: "sent" | "received";

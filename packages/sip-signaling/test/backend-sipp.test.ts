@@ -28,6 +28,7 @@ import {
   rtpStats,
   runCleanups,
   sippMessages,
+  sipRequestCapturedAt,
   startBackend,
   tempDir,
   waitUntil,
@@ -196,7 +197,9 @@ describe("the backend calls SIPp (sipp-av-uas.sh)", () => {
             'exec tshark -i lo -F pcap -w "$1" -f "$2" 2>"$1.err"',
             "bash",
             capture,
-            `udp and host ${HOST} and (port ${sippMedia} or port ${sippMedia + 2})`,
+            // SIPp's SIP port too: our BYE's capture time bounds "sent before the BYE" on the
+            // capture's own clock
+            `udp and host ${HOST} and (port ${sippMedia} or port ${sippMedia + 2} or port ${sippPort})`,
           ],
           { timeoutMs: 70_000 },
         ),
@@ -253,9 +256,6 @@ describe("the backend calls SIPp (sipp-av-uas.sh)", () => {
           Object.entries(session.video?.depacketizerDrops ?? {}).filter(([, n]) => n > 0),
         ),
       };
-      // sub-millisecond wall time: with Date.now() (truncated to the ms) a marker captured in the
-      // same millisecond just before the BYE read as "after" it (CI failed so once: 160 > 159)
-      const byeAt = performance.timeOrigin + performance.now();
       backend.disconnect(session); // BYE from our side
       const result = await uas.done;
       await sleep(300);
@@ -263,8 +263,12 @@ describe("the backend calls SIPp (sipp-av-uas.sh)", () => {
       await cap.done;
       const wire = await rtpStats(capture, sippMedia + 2, "h264", 96);
       const fromSipp = await rtpStats(capture, ourVideoPort, "h264", 96);
-      // SIPp plays on through its 500 ms timewait after our BYE: count what it sent before
-      const framesBeforeBye = await rtpMarkersBefore(capture, ourVideoPort, byeAt);
+      // SIPp plays on through its 500 ms timewait after our BYE: count what it sent before, on
+      // the capture's clock (Date.now() at disconnect() once miscounted a marker captured in the
+      // same millisecond: 160 frames against 159 "before")
+      const byeAt = await sipRequestCapturedAt(capture, "BYE", sippPort);
+      expect(byeAt, "our BYE on the capture").toBeDefined();
+      const framesBeforeBye = await rtpMarkersBefore(capture, ourVideoPort, byeAt!);
       const file = join(logDir, "from-sipp.h264");
       writeFileSync(file, Buffer.concat(frames.map((f) => f.data)));
       const decoded = await ffmpegDecode(file);
