@@ -28,6 +28,23 @@ export interface Depacketizer {
 export type PayloadSink = (payload: Uint8Array, last: boolean) => void;
 
 /**
+ * PayloadWriter receives each payload in two parts, so that a packetizer need not assemble it
+ * and the caller can write it straight where it goes (an RTP datagram): `prefix[0,
+ * prefixLength)`, bytes the packetizer made (an FU-A indicator and header, a whole STAP-A), then
+ * `source[start, end)`, bytes of the access unit. Both are valid only during the call.
+ */
+export interface PayloadWriter {
+  payload(
+    prefix: Uint8Array,
+    prefixLength: number,
+    source: Uint8Array,
+    start: number,
+    end: number,
+    last: boolean,
+  ): void;
+}
+
+/**
  * Packetizer splits one access unit into RTP payloads no larger than its MTU (pion's `Payloader`
  * role). The last payload of the access unit is flagged so the caller can set the marker bit.
  */
@@ -38,4 +55,9 @@ export interface Packetizer {
   readonly mtu: number;
   /** packetize emits the payloads of `accessUnit` in order; returns how many it emitted. */
   packetize(accessUnit: Uint8Array, emit: PayloadSink): number;
+  /**
+   * packetizeTo, when a packetizer has it, writes the same payloads as `packetize` in parts
+   * (one copy fewer per payload); `RtpPacketizer` prefers it.
+   */
+  packetizeTo?(accessUnit: Uint8Array, out: PayloadWriter): number;
 }

@@ -1,6 +1,7 @@
 import type { Depacketizer } from "./codec.js";
 import { RtpVideoError } from "./errors.js";
 import { DEFAULT_MAX_FRAME_BYTES, FrameBuffer } from "./frame-buffer.js";
+import { deliverWithUnits } from "./frame-units.js";
 import { H264Depacketizer } from "./h264/h264-depacketizer.js";
 import type { RtpPacket } from "./rtp/rtp-packet.js";
 import { TimestampUnwrapper } from "./rtp/sequence.js";
@@ -460,7 +461,7 @@ export class FrameAssembler {
     this.lastMs = timestampMs;
     this.stats.frames++;
     if (buf.keyframe) this.stats.keyframes++;
-    this.sink.frame({
+    const frame: VideoFrame = {
       codec: this.codec,
       data: buf.take(),
       keyframe: buf.keyframe,
@@ -469,6 +470,9 @@ export class FrameAssembler {
       sequence: this.frameSequence++,
       width: this.width,
       height: this.height,
-    });
+    };
+    const units = buf.takeUnits();
+    if (units.length === 0) this.sink.frame(frame);
+    else deliverWithUnits(frame.data, units, () => this.sink.frame(frame));
   }
 }

@@ -136,3 +136,23 @@ describe("FrameBuffer", () => {
     expect(buffers.size).toBe(Math.ceil(70 / 8));
   });
 });
+
+describe("FrameBuffer unit marks", () => {
+  it("hands over the units marked, forgets those a truncate or clear removes, caps their number", () => {
+    const b = new FrameBuffer(1 << 20);
+    b.write(new Uint8Array(100).fill(1), 0, 100);
+    b.markUnit(4, 40);
+    b.markUnit(44, 100);
+    b.truncate(60); // the second unit is cut
+    expect(b.takeUnits()).toEqual([4, 40]);
+    expect(b.takeUnits()).toEqual([]);
+    b.markUnit(4, 20);
+    b.clear();
+    expect(b.takeUnits()).toEqual([]);
+    for (let k = 0; k < 1025; k++) b.markUnit(4 * k, 4 * k + 2);
+    expect(b.takeUnits()).toEqual([]); // too many to record: none
+    b.clear();
+    b.markUnit(4, 8);
+    expect(b.takeUnits()).toEqual([4, 8]);
+  });
+});

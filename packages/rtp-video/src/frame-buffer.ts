@@ -6,6 +6,9 @@ export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 /** SLAB_BYTES is the size of the slabs frames are cut from (grown for a larger frame). */
 const SLAB_BYTES = 256 * 1024;
 const EMPTY = new Uint8Array(0);
+const NO_UNITS: readonly number[] = [];
+/** MAX_MARKED_UNITS bounds the unit bounds recorded per frame; a frame with more has none. */
+const MAX_MARKED_UNITS = 1024;
 
 /**
  * FrameBuffer collects the bytes of one access unit as a depacketizer writes them: a growable
@@ -44,6 +47,9 @@ export class FrameBuffer {
   /** slab is the storage frames are cut from; `bytes` is its part from `base` on. */
   private slab: Uint8Array = EMPTY;
   private base = 0;
+  /** [start, end) of each unit marked in this frame (see `markUnit`). */
+  private bounds: number[] = [];
+  private boundsOverflowed = false;
 
   /**
    * @param maxBytes the hard cap on one frame.
@@ -112,6 +118,27 @@ export class FrameBuffer {
     this.length = o + n;
   }
 
+  /**
+   * markUnit records that a complete codec unit lies at `[start, end)` of this frame (for
+   * H.264, a NAL unit without its start code), so that a packetizer sending the frame on can
+   * skip the search for start codes (see frame-units.ts).
+   */
+  markUnit(start: number, end: number): void {
+    if (this.bounds.length >= 2 * MAX_MARKED_UNITS) {
+      this.boundsOverflowed = true;
+      return;
+    }
+    this.bounds.push(start, end);
+  }
+
+  /** takeUnits hands over the unit bounds marked in this frame (empty when unknown). */
+  takeUnits(): readonly number[] {
+    if (this.boundsOverflowed || this.bounds.length === 0) return NO_UNITS;
+    const bounds = this.bounds;
+    this.bounds = [];
+    return bounds;
+  }
+
   /** writeByte appends one byte. */
   writeByte(value: number): void {
     if (!this.reserve(1)) return;
@@ -120,7 +147,10 @@ export class FrameBuffer {
 
   /** truncate rolls back to an earlier length, forgetting a partially written unit. */
   truncate(length: number): void {
-    if (length < this.length) this.length = length;
+    if (length >= this.length) return;
+    this.length = length;
+    const b = this.bounds;
+    while (b.length > 0 && b[b.length - 1]! > length) b.length -= 2;
   }
 
   /**
@@ -154,5 +184,7 @@ export class FrameBuffer {
     this.overflowed = false;
     this.corrupt = false;
     this.cleanStart = false;
+    this.bounds.length = 0;
+    this.boundsOverflowed = false;
   }
 }

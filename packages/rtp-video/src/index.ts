@@ -13,7 +13,7 @@ export {
   RtpVideoBackend,
   type RtpVideoBackendOptions,
 } from "./backend/rtp-video-backend.js";
-export type { Depacketizer, Packetizer, PayloadSink } from "./codec.js";
+export type { Depacketizer, Packetizer, PayloadSink, PayloadWriter } from "./codec.js";
 export { RtpVideoError, type RtpVideoErrorCode } from "./errors.js";
 export {
   FrameAssembler,

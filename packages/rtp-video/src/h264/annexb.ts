@@ -7,15 +7,28 @@ import { H264NalType } from "./nal.js";
  * start code, and trailing zero bytes of a NAL unit (trailing_zero_8bits), are not part of it.
  */
 export function splitAnnexB(data: Uint8Array): Uint8Array[] {
+  const bounds: number[] = [];
+  const count = annexBUnitBounds(data, bounds);
   const units: Uint8Array[] = [];
+  for (let k = 0; k < count; k++) units.push(data.subarray(bounds[2 * k]!, bounds[2 * k + 1]!));
+  return units;
+}
+
+/**
+ * annexBUnitBounds finds the NAL units of an Annex-B byte stream as `splitAnnexB` does, but
+ * writes their [start, end) offsets into `out` (pairs, start codes and trailing zeros
+ * excluded, empty units skipped) instead of making views; returns the number of units.
+ */
+export function annexBUnitBounds(data: Uint8Array, out: number[]): number {
+  out.length = 0;
   const at = startCodePositions(data);
   for (let k = 0; k < at.length; k++) {
     const start = at[k]! + 3;
     const next = k + 1 < at.length ? at[k + 1]! : -1;
     const end = next < 0 ? data.length : trimZeros(data, start, next);
-    if (end > start) units.push(data.subarray(start, end));
+    if (end > start) out.push(start, end);
   }
-  return units;
+  return out.length / 2;
 }
 
 function trimZeros(data: Uint8Array, start: number, end: number): number {

@@ -188,6 +188,9 @@ export class H264Depacketizer implements Depacketizer {
 
   private completed(type: number, nalStart: number, out: FrameBuffer): void {
     out.units++;
+    let body = nalStart;
+    while (out.bytes[body] === 0) body++;
+    out.markUnit(body + 1, out.length);
     if (type === H264NalType.IDR) out.keyframe = true;
     else if (type === H264NalType.SPS) this.onSps(nalStart, out);
   }

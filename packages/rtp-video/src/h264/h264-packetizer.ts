@@ -1,6 +1,7 @@
-import type { Packetizer, PayloadSink } from "../codec.js";
+import type { Packetizer, PayloadSink, PayloadWriter } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
-import { splitAnnexB } from "./annexb.js";
+import { unitsOfDelivered } from "../frame-units.js";
+import { annexBUnitBounds } from "./annexb.js";
 import { H264NalType } from "./nal.js";
 
 /** H264PacketizationMode is RFC 6184's packetization-mode: 0 single NAL unit, 1 non-interleaved. */
@@ -13,6 +14,8 @@ export interface H264PacketizerOptions {
   /** packetizationMode is 1 (default: single NAL, STAP-A, FU-A) or 0 (single NAL only). */
   readonly packetizationMode?: H264PacketizationMode;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * H264Packetizer splits an Annex-B access unit into RFC 6184 payloads: a NAL unit that fits the
@@ -27,7 +30,16 @@ export class H264Packetizer implements Packetizer {
   readonly mtu: number;
   /** packetizationMode in use. */
   readonly packetizationMode: H264PacketizationMode;
-  private scratch: Uint8Array;
+  /** scratch holds a STAP-A as it is built. */
+  private readonly scratch: Uint8Array;
+  /** prefix holds an FU indicator and header. */
+  private readonly prefix = new Uint8Array(2);
+  /** bounds and sources describe the NAL units of the access unit being packetized. */
+  private readonly bounds: number[] = [];
+  private readonly sources: Uint8Array[] = [];
+  private readonly joiner: PayloadJoiner;
+  /** busy is set while a call runs: a nested call (from a sink) gets a packetizer of its own. */
+  private busy = false;
 
   constructor(options: H264PacketizerOptions = {}) {
     const mtu = options.mtu ?? 1200;
@@ -37,27 +49,74 @@ export class H264Packetizer implements Packetizer {
     this.mtu = mtu;
     this.packetizationMode = options.packetizationMode ?? 1;
     this.scratch = new Uint8Array(mtu);
+    this.joiner = new PayloadJoiner(mtu);
   }
 
   /** packetize emits the payloads of one Annex-B access unit; returns how many it emitted. */
   packetize(accessUnit: Uint8Array, emit: PayloadSink): number {
-    const nals = splitAnnexB(accessUnit);
-    if (nals.length === 0) {
+    if (this.busy) return this.fresh().packetize(accessUnit, emit);
+    return this.joiner.run(emit, (w) => this.packetizeTo(accessUnit, w));
+  }
+
+  /** packetizeTo writes the payloads of one Annex-B access unit in parts (see PayloadWriter). */
+  packetizeTo(accessUnit: Uint8Array, out: PayloadWriter): number {
+    if (this.busy) return this.fresh().packetizeTo(accessUnit, out);
+    // a frame a FrameAssembler is delivering right now comes with its NAL units
+    const known = unitsOfDelivered(accessUnit);
+    let bounds: readonly number[];
+    let count: number;
+    if (known !== undefined && recordedBoundsHold(accessUnit, known)) {
+      bounds = known;
+      count = known.length / 2;
+    } else {
+      bounds = this.bounds;
+      count = annexBUnitBounds(accessUnit, this.bounds);
+    }
+    if (count === 0) {
       throw new RtpVideoError(
         "H264_EMPTY_ACCESS_UNIT",
         "access unit holds no NAL unit (H.264 §B.1)",
       );
     }
-    return this.packetizeNals(nals, emit);
+    const sources = this.sources;
+    for (let k = 0; k < count; k++) sources[k] = accessUnit;
+    this.busy = true;
+    try {
+      return this.run(sources, bounds, count, out);
+    } finally {
+      this.busy = false;
+      sources.length = 0; // hold no frame between calls
+    }
   }
 
   /** packetizeNals emits the payloads of an access unit given as NAL units (no start codes). */
   packetizeNals(nals: readonly Uint8Array[], emit: PayloadSink): number {
+    if (this.busy) return this.fresh().packetizeNals(nals, emit);
+    const bounds: number[] = [];
+    for (const nal of nals) bounds.push(0, nal.length);
+    this.busy = true;
+    try {
+      return this.joiner.run(emit, (w) => this.run(nals, bounds, nals.length, w));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private fresh(): H264Packetizer {
+    return new H264Packetizer({ mtu: this.mtu, packetizationMode: this.packetizationMode });
+  }
+
+  /** run packetizes NAL unit k, which is `sources[k][bounds[2k], bounds[2k+1])`, for k < count. */
+  private run(
+    sources: readonly Uint8Array[],
+    bounds: readonly number[],
+    count: number,
+    out: PayloadWriter,
+  ): number {
     const mtu = this.mtu;
-    const count = nals.length;
     if (this.packetizationMode === 0) {
       for (let i = 0; i < count; i++) {
-        const n = nals[i]!.length;
+        const n = bounds[2 * i + 1]! - bounds[2 * i]!;
         if (n > mtu) {
           throw new RtpVideoError(
             "H264_NAL_TOO_LARGE",
@@ -70,49 +129,52 @@ export class H264Packetizer implements Packetizer {
     let emitted = 0;
     let i = 0;
     while (i < count) {
-      const nal = nals[i]!;
-      if (nal.length === 0)
-        throw new RtpVideoError("H264_BAD_NAL", "empty NAL unit (RFC 6184 §5.3)");
-      if (nal.length > mtu) {
-        emitted += this.fragment(nal, i === count - 1, emit);
+      const src = sources[i]!;
+      const start = bounds[2 * i]!;
+      const end = bounds[2 * i + 1]!;
+      const length = end - start;
+      if (length === 0) throw new RtpVideoError("H264_BAD_NAL", "empty NAL unit (RFC 6184 §5.3)");
+      if (length > mtu) {
+        emitted += this.fragment(src, start, end, i === count - 1, out);
         i++;
         continue;
       }
       if (this.packetizationMode === 1) {
         // aggregate as many following NAL units as fit: 1-byte STAP-A header + (2 + size) each
-        let size = 1 + 2 + nal.length;
+        let size = 1 + 2 + length;
         let j = i + 1;
         while (j < count) {
-          const next = nals[j]!;
-          if (next.length === 0 || size + 2 + next.length > mtu) break;
-          size += 2 + next.length;
+          const next = bounds[2 * j + 1]! - bounds[2 * j]!;
+          if (next === 0 || size + 2 + next > mtu) break;
+          size += 2 + next;
           j++;
         }
         if (j - i >= 2) {
           emitted++;
-          emit(this.aggregate(nals, i, j, size), j === count);
+          this.aggregate(sources, bounds, i, j);
+          out.payload(this.scratch, size, EMPTY, 0, 0, j === count);
           i = j;
           continue;
         }
       }
       emitted++;
-      emit(nal, i === count - 1);
+      out.payload(this.prefix, 0, src, start, end, i === count - 1);
       i++;
     }
     return emitted;
   }
 
   private aggregate(
-    nals: readonly Uint8Array[],
+    sources: readonly Uint8Array[],
+    bounds: readonly number[],
     from: number,
     to: number,
-    size: number,
-  ): Uint8Array {
+  ): void {
     // RFC 6184 §5.7.1: F is the OR of the units' F bits, NRI the maximum of their NRIs
     let f = 0;
     let nri = 0;
     for (let k = from; k < to; k++) {
-      const h = nals[k]![0]!;
+      const h = sources[k]![bounds[2 * k]!]!;
       f |= h & 0x80;
       nri = Math.max(nri, h & 0x60);
     }
@@ -120,37 +182,104 @@ export class H264Packetizer implements Packetizer {
     out[0] = f | nri | H264NalType.STAP_A;
     let o = 1;
     for (let k = from; k < to; k++) {
-      const nal = nals[k]!;
-      out[o] = nal.length >>> 8;
-      out[o + 1] = nal.length & 0xff;
-      out.set(nal, o + 2);
-      o += 2 + nal.length;
+      const start = bounds[2 * k]!;
+      const end = bounds[2 * k + 1]!;
+      const n = end - start;
+      out[o] = n >>> 8;
+      out[o + 1] = n & 0xff;
+      out.set(sources[k]!.subarray(start, end), o + 2);
+      o += 2 + n;
     }
-    return out.subarray(0, size);
   }
 
-  private fragment(nal: Uint8Array, lastNal: boolean, emit: PayloadSink): number {
+  private fragment(
+    src: Uint8Array,
+    start: number,
+    end: number,
+    lastNal: boolean,
+    out: PayloadWriter,
+  ): number {
     // RFC 6184 §5.8: the NAL header is not sent; each FU carries indicator + header + fragment
-    const header = nal[0]!;
-    const indicator = (header & 0xe0) | H264NalType.FU_A;
+    const header = src[start]!;
     const type = header & 0x1f;
     // spread the bytes evenly, so no fragment is a runt
-    const rest = nal.length - 1;
+    const rest = end - start - 1;
     const fragments = Math.ceil(rest / (this.mtu - 2));
     const base = Math.floor(rest / fragments);
     let extra = rest - base * fragments;
-    const out = this.scratch;
-    out[0] = indicator;
-    let offset = 1;
+    const prefix = this.prefix;
+    prefix[0] = (header & 0xe0) | H264NalType.FU_A;
+    let offset = start + 1;
     for (let k = 0; k < fragments; k++) {
       const take = base + (extra > 0 ? 1 : 0);
       if (extra > 0) extra--;
       const last = k === fragments - 1;
-      out[1] = (k === 0 ? 0x80 : 0) | (last ? 0x40 : 0) | type;
-      out.set(nal.subarray(offset, offset + take), 2);
+      prefix[1] = (k === 0 ? 0x80 : 0) | (last ? 0x40 : 0) | type;
+      out.payload(prefix, 2, src, offset, offset + take, last && lastNal);
       offset += take;
-      emit(out.subarray(0, 2 + take), last && lastNal);
     }
     return fragments;
+  }
+}
+
+/**
+ * recordedBoundsHold checks NAL unit offsets recorded for a frame against its bytes: units
+ * follow one another from offset 0, each behind a 3- or 4-byte start code, the last one ending
+ * the data. Anything else (the data was changed in place) and the units are searched for.
+ */
+function recordedBoundsHold(data: Uint8Array, bounds: readonly number[]): boolean {
+  const n = bounds.length;
+  if (n === 0 || (n & 1) !== 0) return false;
+  let previousEnd = 0;
+  for (let k = 0; k < n; k += 2) {
+    const start = bounds[k]!;
+    const end = bounds[k + 1]!;
+    const gap = start - previousEnd;
+    if (gap !== 3 && gap !== 4) return false;
+    if (end <= start || data[start - 1] !== 1 || data[start - 2] !== 0 || data[start - 3] !== 0)
+      return false;
+    if (gap === 4 && data[start - 4] !== 0) return false;
+    previousEnd = end;
+  }
+  return previousEnd === data.length;
+}
+
+/** PayloadJoiner writes payloads given in parts as whole ones, for a PayloadSink. */
+class PayloadJoiner implements PayloadWriter {
+  private readonly bytes: Uint8Array;
+  private emit: PayloadSink = () => {};
+
+  constructor(mtu: number) {
+    this.bytes = new Uint8Array(mtu);
+  }
+
+  run(emit: PayloadSink, work: (w: PayloadWriter) => number): number {
+    const previous = this.emit;
+    this.emit = emit;
+    try {
+      return work(this);
+    } finally {
+      this.emit = previous;
+    }
+  }
+
+  payload(
+    prefix: Uint8Array,
+    prefixLength: number,
+    source: Uint8Array,
+    start: number,
+    end: number,
+    last: boolean,
+  ): void {
+    if (end === start) {
+      this.emit(prefix.subarray(0, prefixLength), last);
+    } else if (prefixLength === 0) {
+      this.emit(source.subarray(start, end), last);
+    } else {
+      const b = this.bytes;
+      for (let i = 0; i < prefixLength; i++) b[i] = prefix[i]!;
+      b.set(source.subarray(start, end), prefixLength);
+      this.emit(b.subarray(0, prefixLength + end - start), last);
+    }
   }
 }

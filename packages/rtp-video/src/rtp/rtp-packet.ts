@@ -1,6 +1,9 @@
 import { RtpVideoError, type RtpVideoErrorCode } from "../errors.js";
 
-/** RtpPacket is one parsed RTP packet (RFC 3550 §5.1); `payload` is a view, not a copy. */
+/**
+ * RtpPacket is one parsed RTP packet (RFC 3550 §5.1); `payload` is a view, not a copy (a plain
+ * Uint8Array, whatever kind of array the datagram was).
+ */
 export interface RtpPacket {
   /** payloadType is the 7-bit PT. */
   readonly payloadType: number;
@@ -60,7 +63,10 @@ export function tryParseRtpPacket(bytes: Uint8Array): RtpPacket | RtpParseErrorC
     sequenceNumber: (bytes[2]! << 8) | bytes[3]!,
     timestamp: ((bytes[4]! << 24) | (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!) >>> 0,
     ssrc: ((bytes[8]! << 24) | (bytes[9]! << 16) | (bytes[10]! << 8) | bytes[11]!) >>> 0,
-    payload: bytes.subarray(offset, end),
+    // a plain Uint8Array view even when `bytes` is a Node Buffer: Buffer's subarray() goes
+    // through its subclass constructor (several times slower), and downstream code then sees
+    // one kind of array only
+    payload: new Uint8Array(bytes.buffer, bytes.byteOffset + offset, end - offset),
   };
 }
 

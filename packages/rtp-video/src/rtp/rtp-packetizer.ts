@@ -1,8 +1,11 @@
-import type { Packetizer } from "../codec.js";
+import type { Packetizer, PayloadWriter } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
 import { type RtpPacket, rtpPacketSize } from "./rtp-packet.js";
 
 const SLAB_BYTES = 256 * 1024;
+const EMPTY = new Uint8Array(0);
+/** NO_FRAME is the (empty, never written) datagram list while no frame is being packetized. */
+const NO_FRAME: Uint8Array[] = [];
 
 import { type SequenceSource, sequenceFrom } from "./sequence.js";
 
@@ -39,6 +42,16 @@ export class RtpPacketizer {
   private readonly ssrc3: number;
   private slab = new Uint8Array(0);
   private slabUsed = 0;
+  // the frame being packetized: its timestamp bytes and the datagrams made so far
+  private t0 = 0;
+  private t1 = 0;
+  private t2 = 0;
+  private t3 = 0;
+  private frameOut: Uint8Array[] = NO_FRAME;
+  private readonly writer: PayloadWriter = {
+    payload: (prefix, prefixLength, source, start, end, last) =>
+      this.writeDatagram(prefix, prefixLength, source, start, end, last),
+  };
 
   constructor(options: RtpPacketizerOptions) {
     const { payloadType, ssrc } = options;
@@ -62,42 +75,75 @@ export class RtpPacketizer {
   /**
    * packetizeFrame returns the datagrams of one access unit sent with `rtpTimestamp`. They are
    * views carved from shared slabs (one allocation per 256 KiB, not per packet); each stays valid
-   * as long as it is referenced.
+   * as long as it is referenced. Each payload is written once, straight into its datagram, when
+   * the codec's packetizer has `packetizeTo`.
    */
   packetizeFrame(accessUnit: Uint8Array, rtpTimestamp: number): Uint8Array[] {
     const out: Uint8Array[] = [];
+    this.frameOut = out;
     // RFC 3550 §5.1 header: the timestamp bytes are the same for every packet of the frame
     const timestamp = rtpTimestamp >>> 0;
-    const t0 = timestamp >>> 24;
-    const t1 = (timestamp >>> 16) & 0xff;
-    const t2 = (timestamp >>> 8) & 0xff;
-    const t3 = timestamp & 0xff;
-    this.packetizer.packetize(accessUnit, (payload, last) => {
-      const size = rtpPacketSize(payload.length);
-      if (this.slabUsed + size > this.slab.length) {
-        this.slab = new Uint8Array(Math.max(SLAB_BYTES, size));
-        this.slabUsed = 0;
+    this.t0 = timestamp >>> 24;
+    this.t1 = (timestamp >>> 16) & 0xff;
+    this.t2 = (timestamp >>> 8) & 0xff;
+    this.t3 = timestamp & 0xff;
+    try {
+      if (this.packetizer.packetizeTo !== undefined) {
+        this.packetizer.packetizeTo(accessUnit, this.writer);
+      } else {
+        this.packetizer.packetize(accessUnit, (payload, last) =>
+          this.writeDatagram(EMPTY, 0, payload, 0, payload.length, last),
+        );
       }
-      const at = this.slabUsed;
-      const slab = this.slab;
-      this.slabUsed = at + size;
-      const seq = this.sequence.next();
-      slab[at] = 0x80;
-      slab[at + 1] = last ? this.ptByte | 0x80 : this.ptByte;
-      slab[at + 2] = seq >>> 8;
-      slab[at + 3] = seq & 0xff;
-      slab[at + 4] = t0;
-      slab[at + 5] = t1;
-      slab[at + 6] = t2;
-      slab[at + 7] = t3;
-      slab[at + 8] = this.ssrc0;
-      slab[at + 9] = this.ssrc1;
-      slab[at + 10] = this.ssrc2;
-      slab[at + 11] = this.ssrc3;
-      slab.set(payload, at + 12);
-      out.push(slab.subarray(at, at + size));
-    });
+    } finally {
+      this.frameOut = NO_FRAME;
+    }
     return out;
+  }
+
+  /** writeDatagram appends one datagram (header, prefix, source range) to the frame's list. */
+  private writeDatagram(
+    prefix: Uint8Array,
+    prefixLength: number,
+    source: Uint8Array,
+    start: number,
+    end: number,
+    last: boolean,
+  ): void {
+    const size = rtpPacketSize(prefixLength + end - start);
+    if (this.slabUsed + size > this.slab.length) {
+      this.slab = new Uint8Array(Math.max(SLAB_BYTES, size));
+      this.slabUsed = 0;
+    }
+    const at = this.slabUsed;
+    const slab = this.slab;
+    this.slabUsed = at + size;
+    const seq = this.sequence.next();
+    slab[at] = 0x80;
+    slab[at + 1] = last ? this.ptByte | 0x80 : this.ptByte;
+    slab[at + 2] = seq >>> 8;
+    slab[at + 3] = seq & 0xff;
+    slab[at + 4] = this.t0;
+    slab[at + 5] = this.t1;
+    slab[at + 6] = this.t2;
+    slab[at + 7] = this.t3;
+    slab[at + 8] = this.ssrc0;
+    slab[at + 9] = this.ssrc1;
+    slab[at + 10] = this.ssrc2;
+    slab[at + 11] = this.ssrc3;
+    const body = at + 12;
+    if (prefixLength > 16) {
+      slab.set(prefix.subarray(0, prefixLength), body);
+    } else {
+      for (let i = 0; i < prefixLength; i++) slab[body + i] = prefix[i]!;
+    }
+    if (end > start) {
+      slab.set(
+        start === 0 && end === source.length ? source : source.subarray(start, end),
+        body + prefixLength,
+      );
+    }
+    this.frameOut.push(slab.subarray(at, at + size));
   }
 
   /** packetizePackets returns the packets of one access unit as objects (payloads copied). */

@@ -53,9 +53,18 @@ export class VideoSender {
   /** lastRtpTimestamp is the timestamp of the last frame sent (for sender reports). */
   lastRtpTimestamp = 0;
   private readonly rtp: RtpPacketizer;
-  private readonly history: (Uint8Array | undefined)[];
   private readonly mask: number;
   private readonly send: (datagram: Uint8Array) => void;
+  /**
+   * The history of sent packets: slot k holds the packet whose sequence number is ≡ k (mod
+   * size), as where its bytes lie (the slab the packetizer cut it from, offset, length), not as
+   * the datagram view itself. It holds no per-packet object alive (the views die young); only the
+   * few slabs the last `size` packets were cut from live on.
+   */
+  private readonly historyBuffer: ArrayBufferLike[];
+  private readonly historyOffset: Int32Array;
+  private readonly historyLength: Int32Array;
+  private readonly historySeq: Int32Array;
 
   constructor(send: (datagram: Uint8Array) => void, options: VideoSenderOptions) {
     this.send = send;
@@ -65,16 +74,19 @@ export class VideoSender {
     if (!Number.isInteger(size) || size < 1 || size > 65536 || (size & (size - 1)) !== 0) {
       throw new RtpVideoError("BAD_OPTION", "historyPackets must be a power of 2 in 1..65536");
     }
-    this.history = new Array<Uint8Array | undefined>(size).fill(undefined);
     this.mask = size - 1;
+    this.historyBuffer = new Array<ArrayBufferLike>(size).fill(NO_BUFFER);
+    this.historyOffset = new Int32Array(size);
+    this.historyLength = new Int32Array(size);
+    this.historySeq = new Int32Array(size).fill(-1);
   }
 
   /** sendFrame packetizes one access unit and sends its datagrams; returns how many. */
   sendFrame(data: Uint8Array, rtpTimestamp: number, keyframe: boolean): number {
     const datagrams = this.rtp.packetizeFrame(data, rtpTimestamp);
-    for (const d of datagrams) {
-      const seq = (d[2]! << 8) | d[3]!;
-      this.history[seq & this.mask] = d;
+    for (let i = 0; i < datagrams.length; i++) {
+      const d = datagrams[i]!;
+      this.remember(d);
       this.stats.packets++;
       this.stats.octets += d.length - 12;
       this.send(d);
@@ -89,9 +101,10 @@ export class VideoSender {
   retransmit(sequenceNumbers: readonly number[]): number {
     let sent = 0;
     for (const seq of sequenceNumbers) {
-      const d = this.history[seq & this.mask];
-      if (d !== undefined && ((d[2]! << 8) | d[3]!) === (seq & 0xffff)) {
-        this.send(d);
+      const slot = seq & this.mask;
+      const n = this.historyLength[slot]!;
+      if (n > 0 && this.historySeq[slot] === (seq & 0xffff)) {
+        this.send(new Uint8Array(this.historyBuffer[slot]!, this.historyOffset[slot]!, n));
         sent++;
       } else {
         this.stats.retransmitMisses++;
@@ -100,4 +113,16 @@ export class VideoSender {
     this.stats.retransmitted += sent;
     return sent;
   }
+
+  /** remember notes where a sent datagram lies, in its history slot. */
+  private remember(d: Uint8Array): void {
+    const seq = (d[2]! << 8) | d[3]!;
+    const slot = seq & this.mask;
+    this.historyBuffer[slot] = d.buffer;
+    this.historyOffset[slot] = d.byteOffset;
+    this.historyLength[slot] = d.length;
+    this.historySeq[slot] = seq;
+  }
 }
+
+const NO_BUFFER = new ArrayBuffer(0);
