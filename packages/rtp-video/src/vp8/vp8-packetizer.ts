@@ -1,5 +1,6 @@
-import type { Packetizer, PayloadSink } from "../codec.js";
+import type { Packetizer, PayloadSink, PayloadWriter } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
+import { PayloadJoiner } from "../payload-joiner.js";
 
 /** Vp8PictureIdMode chooses the PictureID the packetizer sends: none, 7 bits or 15 bits. */
 export type Vp8PictureIdMode = "none" | "7bit" | "15bit";
@@ -50,7 +51,9 @@ export class Vp8Packetizer implements Packetizer {
   private readonly descriptorSize: number;
   private readonly pictureIdMask: number;
   private pictureId: number;
+  /** scratch holds the payload descriptor being written. */
   private readonly scratch: Uint8Array;
+  private readonly joiner: PayloadJoiner;
 
   constructor(options: Vp8PacketizerOptions = {}) {
     const mode = options.pictureId ?? "15bit";
@@ -81,6 +84,7 @@ export class Vp8Packetizer implements Packetizer {
     this.pictureIdMask = mask;
     this.pictureId = pictureId;
     this.scratch = new Uint8Array(mtu);
+    this.joiner = new PayloadJoiner(mtu);
   }
 
   /** nextPictureId is the PictureID the next frame will carry (meaningless in "none" mode). */
@@ -93,6 +97,11 @@ export class Vp8Packetizer implements Packetizer {
    * frame is refused with `VP8_BAD_FRAME`.
    */
   packetize(frame: Uint8Array, emit: PayloadSink): number {
+    return this.joiner.run(emit, (w) => this.packetizeTo(frame, w));
+  }
+
+  /** packetizeTo writes the same payloads in parts: the descriptor, then a range of the frame. */
+  packetizeTo(frame: Uint8Array, out: PayloadWriter): number {
     const n = frame.length;
     if (n === 0) {
       throw new RtpVideoError(
@@ -105,7 +114,7 @@ export class Vp8Packetizer implements Packetizer {
     const pid = this.pictureId;
     this.pictureId = (pid + 1) & this.pictureIdMask;
     const x = mode === "none" ? 0 : 0x80;
-    const out = this.scratch;
+    const descriptor = this.scratch;
     const fragments = Math.ceil(n / (this.mtu - d));
     const base = Math.floor(n / fragments);
     let extra = n - base * fragments;
@@ -115,18 +124,17 @@ export class Vp8Packetizer implements Packetizer {
       if (extra > 0) extra--;
       // RFC 7741 §4.2: |X|R|N|S|R| PID |, then |I|L|T|K| RSV |, then |M| PictureID |;
       // S = 1 with PID = 0 on the first payload only (§4.2: the frame's first packet), N = 0
-      out[0] = k === 0 ? x | 0x10 : x;
+      descriptor[0] = k === 0 ? x | 0x10 : x;
       if (mode === "15bit") {
-        out[1] = 0x80; // I = 1
-        out[2] = 0x80 | (pid >>> 8); // M = 1
-        out[3] = pid & 0xff;
+        descriptor[1] = 0x80; // I = 1
+        descriptor[2] = 0x80 | (pid >>> 8); // M = 1
+        descriptor[3] = pid & 0xff;
       } else if (mode === "7bit") {
-        out[1] = 0x80;
-        out[2] = pid;
+        descriptor[1] = 0x80;
+        descriptor[2] = pid;
       }
-      out.set(frame.subarray(offset, offset + take), d);
+      out.payload(descriptor, d, frame, offset, offset + take, k === fragments - 1);
       offset += take;
-      emit(out.subarray(0, d + take), k === fragments - 1);
     }
     return fragments;
   }

@@ -1,5 +1,6 @@
-import type { Packetizer, PayloadSink } from "../codec.js";
+import type { Packetizer, PayloadSink, PayloadWriter } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
+import { PayloadJoiner } from "../payload-joiner.js";
 import { parseVp9FrameHeader } from "./vp9-header.js";
 
 /** Vp9PacketizerOptions configure a Vp9Packetizer. */
@@ -43,7 +44,9 @@ export class Vp9Packetizer implements Packetizer {
   /** mtu is the largest payload emitted. */
   readonly mtu: number;
   private pictureId: number;
+  /** scratch holds the payload descriptor being written. */
   private readonly scratch: Uint8Array;
+  private readonly joiner: PayloadJoiner;
 
   constructor(options: Vp9PacketizerOptions = {}) {
     const mtu = options.mtu ?? 1200;
@@ -60,6 +63,7 @@ export class Vp9Packetizer implements Packetizer {
     this.mtu = mtu;
     this.pictureId = initial ?? Math.floor((options.random ?? Math.random)() * 0x8000) & 0x7fff;
     this.scratch = new Uint8Array(mtu);
+    this.joiner = new PayloadJoiner(mtu);
   }
 
   /** nextPictureId is the PICTURE ID the next frame will carry. */
@@ -69,6 +73,11 @@ export class Vp9Packetizer implements Packetizer {
 
   /** packetize emits the payloads of one VP9 frame (or superframe); returns how many. */
   packetize(frame: Uint8Array, emit: PayloadSink): number {
+    return this.joiner.run(emit, (w) => this.packetizeTo(frame, w));
+  }
+
+  /** packetizeTo writes the same payloads in parts: the descriptor, then a range of the frame. */
+  packetizeTo(frame: Uint8Array, writer: PayloadWriter): number {
     const n = frame.length;
     if (n === 0) {
       throw new RtpVideoError("VP9_EMPTY_FRAME", "empty VP9 frame: there is nothing to packetize");
@@ -118,9 +127,8 @@ export class Vp9Packetizer implements Packetizer {
         o = DESCRIPTOR_WITH_SS;
       }
       const take = last ? n - offset : size - o;
-      out.set(frame.subarray(offset, offset + take), o);
+      writer.payload(out, o, frame, offset, offset + take, last);
       offset += take;
-      emit(out.subarray(0, o + take), last);
     }
     return count;
   }
