@@ -121,6 +121,13 @@ const ratio = median(ours.map(perCpu)) / median(bare.map(perCpu));
 console.log(
   `ratio ours/bare (packets per CPU-second): ${ratio.toFixed(3)}  target >= 0.8: ${ratio >= 0.8 ? "PASS" : "FAIL"}`,
 );
+// the same runs paired in time (bare i, then session i): the spread of the pair ratios shows how
+// much of a difference between two invocations is the machine
+const pairs = ours.map((r, i) => perCpu(r) / perCpu(bare[i]!));
+console.log(
+  `pair ratios (session run / the bare run before it): median ${median(pairs).toFixed(3)}, ` +
+    `${pairs.map((x) => x.toFixed(3)).join(" ")}`,
+);
 const lossOurs = 1 - median(ours.map((r) => r.relayed / r.sent));
 console.log(
   `delivered: bare ${(100 * median(bare.map((r) => r.relayed / r.sent))).toFixed(1)} %, ours ${(100 * (1 - lossOurs)).toFixed(1)} %`,
