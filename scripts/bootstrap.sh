@@ -3,9 +3,9 @@
 #   1. pnpm 10.34.9 (the version in package.json "packageManager"), installed into
 #      .tools/ with npm, so no global install or root is needed;
 #   2. `pnpm install --frozen-lockfile` of the workspace;
-#   3. with --peers: the third-party RTP/SIP peers (ffmpeg, GStreamer, sipp, baresip,
-#      tshark) from ../shared/peers/install-peers.sh, when one of them is missing, and
-#      Debian's chromium for the demo's dashboard test (apt-get install chromium).
+#   3. with --peers: the third-party peers (ffmpeg, GStreamer, sipp, baresip, tshark, and
+#      chromium for the dashboard test) with the repository's tools/peers/install-peers.sh
+#      (Debian packages), when one of them is missing.
 #      Needs root (apt-get). With CI=true a failure here fails the run.
 # Usage: bash scripts/bootstrap.sh [--peers]
 set -euo pipefail
@@ -26,29 +26,20 @@ CI=${CI:-} pnpm install --frozen-lockfile --reporter=append-only >&2
 ln -sf "$TOOLS/node_modules/.bin/pnpm" "$ROOT/node_modules/.bin/pnpm"
 
 if [ "${1:-}" = "--peers" ]; then
-  PEERS="${FRAMEWIRE_SHARED_DIR:-$ROOT/../shared}/peers"
-  missing=""
-  for c in ffmpeg ffprobe gst-launch-1.0 sipp baresip tshark xxd; do
-    command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
-  done
+  PEERS="$ROOT/tools/peers"
+  # shellcheck source=../tools/peers/peer-programs.sh
+  . "$PEERS/peer-programs.sh"
+  missing=$(missing_peer_programs)
   if [ -n "$missing" ]; then
-    echo "bootstrap: peers missing:$missing; running $PEERS/install-peers.sh" >&2
-    if [ -x "$PEERS/install-peers.sh" ] && [ "$(id -u)" = 0 ]; then
+    echo "bootstrap: peers missing:$missing; running tools/peers/install-peers.sh" >&2
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       "$PEERS/install-peers.sh" >&2 || { echo "bootstrap: install-peers.sh failed" >&2; [ "${CI:-}" = true ] && exit 1; }
     else
-      echo "bootstrap: cannot install peers (need root and $PEERS/install-peers.sh)" >&2
+      echo "bootstrap: cannot install peers (need root and apt-get: run tools/peers/install-peers.sh as root)" >&2
       [ "${CI:-}" = true ] && exit 1
       echo "bootstrap: real-peer tests will be skipped (they fail instead when CI=true)" >&2
     fi
   fi
-  if [ ! -x /usr/bin/chromium ]; then
-    echo "bootstrap: /usr/bin/chromium missing; installing Debian's chromium (dashboard test)" >&2
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >&2 \
-        || { echo "bootstrap: chromium install failed" >&2; [ "${CI:-}" = true ] && exit 1; }
-    else
-      echo "bootstrap: cannot install chromium (need root and apt-get)" >&2
-      [ "${CI:-}" = true ] && exit 1
-    fi
-  fi
+  # the generated fixtures (test.mp4 for baresip), made once here rather than by the first test
+  "$PEERS/fixture.sh" test.mp4 >/dev/null || { echo "bootstrap: cannot generate fixtures/generated/test.mp4" >&2; [ "${CI:-}" = true ] && exit 1; }
 fi

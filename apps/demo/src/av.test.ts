@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { splitAccessUnits } from "@framewire/rtp-video";
-import { fixture } from "@framewire/test-support/peers";
+import { fixture } from "@framewire/test-support/fixtures";
 import { describe, expect, it } from "vitest";
 import { decodeH264File, keyframeToJpeg } from "./av.js";
 

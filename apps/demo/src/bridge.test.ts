@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { splitAccessUnits } from "@framewire/rtp-video";
-import { fixture } from "@framewire/test-support/peers";
+import { fixture } from "@framewire/test-support/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
 import { DemoBridge } from "./bridge.js";
 import { DemoCaller } from "./caller.js";

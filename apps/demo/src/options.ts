@@ -61,18 +61,17 @@ usage: npm run demo -- [flags]        (or: pnpm --filter @framewire/demo start -
   --no-web             no dashboard
   --web-port N         dashboard port (env FRAMEWIRE_DEMO_WEB_PORT, default 8080; 0 = any)
   --web-host ADDR      dashboard address (default 127.0.0.1)
-  --video FILE         H.264 Annex-B file the callers send (default the shared fixture test.h264)
-  --tone FILE          raw PCMU file the callers send (default the shared fixture pcmu-tone.ulaw)
+  --video FILE         H.264 Annex-B file the callers send (default the fixture fixtures/test.h264)
+  --tone FILE          raw PCMU file the callers send (default fixtures/pcmu-tone.ulaw)
   --fps N              callers' frame rate (default 30)
   --out DIR            where received video and summary.json go (default $TMPDIR/framewire-demo)
   --json               also print the summary as one JSON line
   -h, --help           this text`;
 
+/** fixturesDir is the repository's `fixtures/` folder (its clip and tone are committed). */
 function fixturesDir(): string {
-  const env = process.env.FRAMEWIRE_SHARED_DIR;
-  if (env !== undefined && env !== "") return join(resolve(env), "peers", "fixtures");
-  // <repo>/apps/demo/src/options.ts → <repo>/../shared/peers/fixtures
-  return fileURLToPath(new URL("../../../../shared/peers/fixtures/", import.meta.url));
+  // <repo>/apps/demo/src/options.ts → <repo>/fixtures
+  return fileURLToPath(new URL("../../../fixtures/", import.meta.url));
 }
 
 function int(name: string, text: string | undefined, fallback: number, min: number, max: number) {

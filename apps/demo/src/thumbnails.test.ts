@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { VideoFrame } from "@framewire/rtp-video";
 import { splitAccessUnits } from "@framewire/rtp-video";
-import { fixture } from "@framewire/test-support/peers";
+import { fixture } from "@framewire/test-support/fixtures";
 import { describe, expect, it } from "vitest";
 import { Thumbnails } from "./thumbnails.js";
 

@@ -19,8 +19,7 @@ import {
 } from "@framewire/rtp-video";
 
 const input =
-  process.argv[2] ??
-  fileURLToPath(new URL("../../../../shared/peers/fixtures/test.h264", import.meta.url));
+  process.argv[2] ?? fileURLToPath(new URL("../../../fixtures/test.h264", import.meta.url)); // the repository's fixture
 const fps = Number(process.argv[3] ?? 120);
 
 const aus = splitAccessUnits(readFileSync(input)).map((au) => au.data);

@@ -5,7 +5,7 @@ import { FrameAssembler, tryParseRtpPacket, type VideoFrame } from "../src/index
 import { readPcapFile } from "./pcap.js";
 import { fixture } from "./peers.js";
 
-// ../shared/peers/fixtures/MANIFEST.txt: test-rtp.pcap is test.h264 sent by an RTP packetizer
+// fixtures/MANIFEST.txt: test-rtp.pcap is test.h264 sent by an RTP packetizer
 // (single NAL + STAP-A + FU-A), 1253 packets, 300 frames, 10 IDR, 640x360, 3000 ticks per frame.
 const MANIFEST_SHA256 = "2fec9dbafc1af4e68e45b1227beb9b582088b7b29e46c2134b097d64495cb403";
 

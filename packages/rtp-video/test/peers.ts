@@ -1,6 +1,6 @@
 /**
- * Helpers for tests against real third-party peers (FFmpeg, GStreamer, ...) driven by the scripts
- * in the shared peers folder (`<shared>/peers`; FRAMEWIRE_SHARED_DIR points elsewhere).
+ * Helpers for tests against real third-party peers (FFmpeg, GStreamer, ...) driven by the
+ * repository's peer scripts (`tools/peers`); fixtures from `fixtures/`.
  *
  * The process machinery is @framewire/test-support/peers: every child runs in its own process
  * group under a hard SIGKILL deadline that reaches its descendants, and `itWithPeers` fails
@@ -17,13 +17,12 @@ import {
 } from "@framewire/test-support/peers";
 
 /** Alias of itWithPeers. */
+export { fixture } from "@framewire/test-support/fixtures";
 export {
-  fixture,
   itWithPeers,
   itWithPeers as peerTest,
   type PeerTest,
   peersDir,
-  sharedDir,
   sleep,
   waitForText,
 } from "@framewire/test-support/peers";

@@ -14,7 +14,6 @@ import { SipVideoBackend, type SipVideoBackendOptions } from "../src/sip-video-b
 import {
   freeUdpPorts,
   type ProcessResult,
-  peersDir,
   scenarioPath,
   sleep,
   startProcess,
@@ -53,10 +52,7 @@ export function tempDir(prefix = "framewire-backend-"): string {
   return dir;
 }
 
-/** fixture is the path of a file in <shared>/peers/fixtures. */
-export function fixture(name: string): string {
-  return join(peersDir(), "fixtures", name);
-}
+export { fixture } from "@framewire/test-support/fixtures";
 
 // ---------------------------------------------------------------------------
 // the backend under test

@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import type { MediaSession } from "@framewire/rtp-video";
+import { repoRoot } from "@framewire/test-support/fixtures";
 import { afterEach, describe, expect } from "vitest";
 import {
   HOST,
@@ -89,7 +90,7 @@ describe("load: SIPp A/V calls into the backend", () => {
           ...["-trace_screen", "-screen_file", join(dir, "screen.log")],
           ...["-trace_err", "-error_file", join(dir, "errors.log")],
         ],
-        { timeoutMs: 85_000, cwd: peersDir() }, // the scenario names its pcaps relative to it
+        { timeoutMs: 85_000, cwd: repoRoot() }, // the scenario names its media files as fixtures/…
       );
       onCleanup(() => run.kill());
       const r = await run.done;

@@ -16,7 +16,6 @@ export {
   itWithPeers,
   type PeerTest,
   peersDir,
-  sharedDir,
   sleep,
   startChild as startProcess,
 } from "@framewire/test-support/peers";

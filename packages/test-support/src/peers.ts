@@ -1,7 +1,7 @@
 /**
  * Harness of the end-to-end tests (video-bridge test/e2e-*.test.ts, apps/demo) against real third-party
- * peers: GStreamer, FFmpeg, SIPp, baresip and tshark, driven by the scripts of the shared peers
- * folder (`<shared>/peers`, see its README.md).
+ * peers: GStreamer, FFmpeg, SIPp, baresip and tshark, driven by the repository's peer scripts
+ * (`tools/peers`, see its README.md); fixtures come from `fixtures/` (see ./fixtures.ts).
  *
  * - `itWithPeers(programs)` registers a test that runs when every program is on the PATH, is
  *   skipped locally when one is missing, and FAILS (naming what is missing) under CI=true, so a
@@ -21,31 +21,18 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { isAbsolute, join } from "node:path";
 import { it } from "vitest";
+import { repoRoot } from "./fixtures.js";
 
 export const HOST = "127.0.0.1";
 
 // ---------------------------------------------------------------------------
 // where the peers live
 
-/** sharedDir is FRAMEWIRE_SHARED_DIR, else the `shared` folder beside the repository. */
-export function sharedDir(): string {
-  const env = process.env.FRAMEWIRE_SHARED_DIR;
-  if (env !== undefined && env !== "") return resolve(env);
-  // <repo>/packages/test-support/src/peers.ts → <repo>/../shared
-  return fileURLToPath(new URL("../../../../shared/", import.meta.url));
-}
-
-/** peersDir holds the peer scripts. */
+/** peersDir holds the peer scripts: `<repo>/tools/peers` (see its README.md). */
 export function peersDir(): string {
-  return join(sharedDir(), "peers");
-}
-
-/** fixture is a file of `<peers>/fixtures`. */
-export function fixture(name: string): string {
-  return join(peersDir(), "fixtures", name);
+  return join(repoRoot(), "tools", "peers");
 }
 
 // ---------------------------------------------------------------------------
@@ -82,7 +69,9 @@ export function itWithPeers(programs: readonly string[]): PeerTest {
       it(
         name,
         () => {
-          throw new Error(`${what}; CI requires them (see <shared>/peers/README.md)`);
+          throw new Error(
+            `${what}; CI requires them (tools/peers/install-peers.sh installs them; see tools/peers/README.md)`,
+          );
         },
         timeoutMs,
       );

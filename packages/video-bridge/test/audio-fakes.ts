@@ -1,6 +1,7 @@
 /** Fakes for the AudioBridge tests: sessions, a recording backend, frames, a hook runner. */
 import { readFileSync } from "node:fs";
 import type { AudioCodec, AudioFrame, OutgoingAudio } from "@framewire/rtp-video";
+import { fixture } from "@framewire/test-support/fixtures";
 import type {
   AudioBridgeBackend,
   AudioBridgeHookEvent,
@@ -87,9 +88,7 @@ export function flushPromises(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** pcmuTone reads the shared fixture: 10 s of a 440 Hz tone as µ-law at 8 kHz. */
+/** pcmuTone reads the repository fixture: 10 s of a 440 Hz tone as µ-law at 8 kHz. */
 export function pcmuTone(): Uint8Array {
-  return new Uint8Array(
-    readFileSync(new URL("../../../../shared/peers/fixtures/pcmu-tone.ulaw", import.meta.url)),
-  );
+  return new Uint8Array(readFileSync(fixture("pcmu-tone.ulaw")));
 }

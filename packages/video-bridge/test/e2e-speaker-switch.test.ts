@@ -29,10 +29,10 @@ import {
   splitAccessUnits,
   VideoRtpSession,
 } from "@framewire/rtp-video";
+import { fixture } from "@framewire/test-support/fixtures";
 import {
   type Child,
   continuity,
-  fixture,
   freeUdpPorts,
   HOST,
   itWithPeers,

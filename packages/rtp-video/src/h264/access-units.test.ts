@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { fixture } from "@framewire/test-support/peers";
+import { fixture } from "@framewire/test-support/fixtures";
 import { describe, expect, it } from "vitest";
 import { splitAccessUnits } from "./access-units.js";
 import { joinAnnexB } from "./annexb.js";

@@ -21,7 +21,7 @@ const sdp = (...lines: string[]): string => `${lines.join("\r\n")}\r\n`;
 
 // --- Offers of real peers ------------------------------------------------------------------
 
-/** SIPP_OFFER is the INVITE body of /work/shared/peers/sipp-av-call.xml as SIPp 3.6.1 sent it
+/** SIPP_OFFER is the INVITE body of tools/peers/sipp-av-call.xml as SIPp 3.6.1 sent it
  * (sipp-av-call.sh defaults: -i 127.0.0.1 -mp 16000), captured on the wire. */
 const SIPP_OFFER = sdp(
   "v=0",
@@ -1073,7 +1073,7 @@ const BARESIP_ANSWER = sdp(
   "a=content:main",
 );
 
-/** SIPP_UAS_ANSWER is the 200 OK body of /work/shared/peers/sipp-av-uas.xml (sipp-av-uas.sh
+/** SIPP_UAS_ANSWER is the 200 OK body of tools/peers/sipp-av-uas.xml (sipp-av-uas.sh
  * defaults: -i 127.0.0.1 -mp 26000) with its [fields] filled in. */
 const SIPP_UAS_ANSWER = sdp(
   "v=0",
