@@ -1,9 +1,9 @@
 // GStreamer anchor measured in the same run as ours, on the same packets: rtph264depay and
 // rtph264pay in gst-launch-1.0, file -> fakesink, each pipeline run RUNS times, alternating with
 // the same pipeline without the element under test; "alone" = packets / (median with − median
-// without). The method of ../shared/peers/bench-depay.sh (which takes the best run, not the
-// median), on our benchmark's own input, so that a ratio ours/GStreamer needs no figure from
-// another time of day on a shared machine.
+// without). The method of tools/peers/bench-depay.sh at the repository root (which takes the best
+// run, not the median), on our benchmark's own input, so that a ratio ours/GStreamer needs no
+// figure from another time of day on a shared machine.
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

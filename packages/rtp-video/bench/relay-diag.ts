@@ -1,4 +1,4 @@
-// Diagnostics of the session relay (not figures of record; see BENCHMARKS.md §2 "Session 4").
+// Diagnostics of the session relay (not figures of record; see BENCHMARKS.md, "Relay: diagnostics").
 //   node .bench-build/bench/relay-diag.js window bare|session
 //     2 unmeasured relay runs, then prints "ATTACH <pid>" and waits 1.5 s (attach `perf record
 //     -p <pid>` or read `--trace-gc` output from here on), then 4 measured runs (µs CPU/pkt).

@@ -31,7 +31,9 @@ sink.on("message", (m) => {
 await new Promise<void>((r) => sink.bind(sinkPort, "127.0.0.1", () => r()));
 sink.setRecvBufferSize(8 * 1024 * 1024);
 await new Promise<void>((r) => sender.bind(0, "127.0.0.1", () => r()));
-process.stdout.write(`${JSON.stringify({ ready: true, packets: datagrams.length })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ready: true, packets: datagrams.length, synthetic: stream.synthetic })}\n`,
+);
 // wait for "go" on stdin
 await new Promise<void>((r) => process.stdin.once("data", () => r()));
 const start = performance.now();

@@ -9,8 +9,9 @@
 // BENCH_TIME_MS time per task (default 2000); BENCH_SYNTHETIC=1 skip ffmpeg;
 // BENCH_JSON=<file> also write the results as JSON; BENCH_GST_RUNS runs of each GStreamer anchor
 // pipeline measured in this run (default 5; 0 skips; bench/gst-anchor.ts); BENCH_ONLY=key,key runs only those tasks
-// (diagnostics: no summary); BENCH_GST_DEPAY_PPS / BENCH_GST_PAY_PPS add this machine's
-// GStreamer anchors (packets/s, "depay alone" / "pay alone" of /work/shared/peers/bench-depay.sh).
+// (diagnostics: no summary, no results file); BENCH_GST_DEPAY_PPS / BENCH_GST_PAY_PPS add this
+// machine's GStreamer anchors (packets/s, "depay alone" / "pay alone" of tools/peers/bench-depay.sh
+// at the repository root). The rows of the summary go to .bench-results/run.json (bench/results.ts).
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -31,6 +32,7 @@ import {
   writeRtpHeader,
 } from "../src/index.js";
 import { type GstAnchor, hasGstreamer, measureGstAnchor } from "./gst-anchor.js";
+import { type BenchRow, envPrefix, packageDir, passFail, writeResults } from "./results.js";
 import { type AccessUnit, benchDir, FPS, HEIGHT, loadStream, WIDTH } from "./stream.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -50,7 +52,7 @@ const WERIFT_PREFIX_FRAMES = 1500;
 // GStreamer anchors and targets (packets/s)
 const ISSUE_GST_DEPAY = 1.66e6;
 const ISSUE_GST_PAY = 0.71e6;
-// this machine's figures, from /work/shared/peers/bench-depay.sh ("depay alone", "pay alone")
+// this machine's figures, from tools/peers/bench-depay.sh ("depay alone", "pay alone")
 const MACHINE_GST_DEPAY = envNumber("BENCH_GST_DEPAY_PPS", 0);
 const MACHINE_GST_PAY = envNumber("BENCH_GST_PAY_PPS", 0);
 const TARGET_DEPAY = 2.0e6;
@@ -516,6 +518,8 @@ async function main(): Promise<void> {
   // GStreamer on the same packets, right after ours (same time of day on a shared machine)
   const gstRuns = envCount("BENCH_GST_RUNS", QUICK ? 1 : 5);
   let gst: GstAnchor | undefined;
+  // why the same-run anchor is missing, for the results file
+  let gstMissing = gstRuns > 0 ? "" : "BENCH_GST_RUNS=0";
   if (only === undefined && gstRuns > 0) {
     if (hasGstreamer()) {
       const annexB = new Uint8Array(AU_BYTES);
@@ -527,6 +531,7 @@ async function main(): Promise<void> {
       gst = measureGstAnchor(benchDir(), PACKETS, datagram, annexB, gstRuns);
     } else {
       console.log("  GStreamer (gst-launch-1.0 with rtph264depay) not found: no same-run anchor");
+      gstMissing = "gst-launch-1.0 not installed";
     }
   }
 
@@ -611,6 +616,73 @@ async function main(): Promise<void> {
   if (QUICK) console.log("  (BENCH_QUICK: short smoke run; figures are not representative)");
   if (stream.synthetic) console.log("  (SYNTHETIC input: ffmpeg/libx264 was not used)");
   console.log(`  bench time ${(benchMs / 1000).toFixed(1)} s (sink ${sink % 997})`);
+
+  // the rows of the summary table (scripts/bench-table.mjs prints them as BENCHMARKS.md's table)
+  const command = import.meta.url.endsWith(".ts")
+    ? `cd packages/rtp-video && ${envPrefix()}pnpm exec tsx --conditions=@framewire/source bench/run.ts`
+    : `cd packages/rtp-video && pnpm exec tsc -p tsconfig.bench.json && ${envPrefix()}node .bench-build/bench/run.js`;
+  const gstFigure = (
+    pps: number | undefined,
+  ): { value: number | null; note?: string; missing?: string } =>
+    pps !== undefined && pps > 0
+      ? { value: pps, note: `median of ${gst?.runs} runs` }
+      : {
+          value: null,
+          missing: gst === undefined ? gstMissing : `noise hid it in ${gst.runs} runs`,
+        };
+  const gstDepay = gstFigure(gst?.depayPps);
+  const gstPay = gstFigure(gst?.payPps);
+  const over = (a: number, b: number | null): number | null => (b === null ? null : a / b);
+  const weriftPrefix =
+    weriftNote === undefined ? {} : { note: `on the first ${weriftFramesExpected} frames` };
+  const millions = (pps: number): string => `${(pps / 1e6).toFixed(1)} M pkt/s`;
+  const vsWerift = (what: string, ours: Result, theirs: Result, note = {}): BenchRow => ({
+    what,
+    ours: { value: ours.pps, unit: "pkt/s" },
+    anchor: { name: "werift-rtp", value: theirs.pps, unit: "pkt/s", ...note },
+    ratio: ours.pps / theirs.pps,
+    target: null,
+    verdict: "—",
+    command,
+  });
+  const tableRows: BenchRow[] = [
+    {
+      what: "H.264 depacketize+assemble (RTP → access units)",
+      ours: { value: depay.pps, unit: "pkt/s" },
+      anchor: { name: "GStreamer rtph264depay", unit: "pkt/s", ...gstDepay },
+      ratio: over(depay.pps, gstDepay.value),
+      target: `≥ ${millions(TARGET_DEPAY)}`,
+      verdict: passFail(depay.pps >= TARGET_DEPAY),
+      command,
+    },
+    vsWerift("H.264 depacketize+assemble (RTP → access units)", depay, wdepay, weriftPrefix),
+    {
+      what: "H.264 packetize (access units → RTP, MTU 1200)",
+      ours: { value: pay.pps, unit: "pkt/s" },
+      anchor: { name: "GStreamer rtph264pay", unit: "pkt/s", ...gstPay },
+      ratio: over(pay.pps, gstPay.value),
+      target: `≥ ${millions(TARGET_PAY)}`,
+      verdict: passFail(pay.pps >= TARGET_PAY),
+      command,
+    },
+    vsWerift("RTP header parse", by("oursParse"), by("weriftParse")),
+    vsWerift("RTP packet serialize", by("oursSerialize"), by("weriftSerialize")),
+  ];
+  writeResults(packageDir(import.meta.dirname), {
+    bench: "run",
+    order: 10,
+    packageName: "@framewire/rtp-video",
+    revision: REVISION,
+    notes: [
+      ...(QUICK
+        ? ["rtp-video run.js: BENCH_QUICK short smoke run, figures not representative"]
+        : []),
+      ...(stream.synthetic
+        ? ["rtp-video run.js: SYNTHETIC input (ffmpeg/libx264 not used), figures indicative"]
+        : []),
+    ],
+    rows: tableRows,
+  });
 
   const json = process.env.BENCH_JSON;
   if (json !== undefined && json !== "") {

@@ -1,7 +1,9 @@
 // Audio bridge micro-benchmarks (tinybench): G.711, resampling, mixing, a 10-party bridge tick.
-// Run: pnpm --filter @framewire/video-bridge bench
+// Run: pnpm --filter @framewire/video-bridge bench. Its rows of the summary table (median time per
+// call) go to .bench-results/audio.json (bench/results.ts).
 import { Bench } from "tinybench";
 import { AudioBridge, AudioMixer, decodeMulaw, encodeMulaw, Resampler } from "../src/index.js";
+import { envPrefix, headRevision, packageDir, writeResults } from "./results.js";
 
 function sine(freq: number, rate: number, n: number, amp: number): Int16Array {
   const out = new Int16Array(n);
@@ -82,4 +84,21 @@ console.table(
     samples: t.result?.latency.samples.length,
   })),
 );
+const dir = packageDir(import.meta.dirname);
+writeResults(dir, {
+  bench: "audio",
+  order: 40,
+  packageName: "@framewire/video-bridge",
+  revision: headRevision(dir),
+  notes: [],
+  rows: bench.tasks.map((t) => ({
+    what: `Audio: ${t.name}`,
+    ours: { value: (t.result?.latency.p50 ?? Number.NaN) * 1000, unit: "µs" },
+    anchor: null,
+    ratio: null,
+    target: null,
+    verdict: "—",
+    command: `cd packages/video-bridge && ${envPrefix()}pnpm exec tsx --conditions=@framewire/source bench/audio.ts`,
+  })),
+});
 bridge.close();

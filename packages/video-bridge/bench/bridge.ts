@@ -27,6 +27,7 @@
 //   tsx --conditions=@framewire/source bench/bridge.ts
 // Knobs: BENCH_ROOMS (50), BENCH_SECONDS (10, measured), BENCH_WARMUP_S (3), BENCH_ROUNDS (400,
 // part 1), BENCH_MODES (relay,bridge,bridge+hook), BENCH_PART (1|2|both).
+// The rows of the summary table go to .bench-results/bridge.json (bench/results.ts).
 import { type ChildProcess, fork } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { loadavg } from "node:os";
@@ -44,6 +45,14 @@ import {
 } from "@framewire/rtp-video";
 import { RoomKit, VideoBridge, VideoChannel } from "../src/index.js";
 import { X264_PPS as PPS, X264_SPS_640X360 as SPS } from "../test/video-fakes.js";
+import {
+  type BenchRow,
+  envPrefix,
+  headRevision,
+  packageDir,
+  passFail,
+  writeResults,
+} from "./results.js";
 
 const HOST = "127.0.0.1";
 const FPS = 30;
@@ -354,7 +363,19 @@ function quantile(values: readonly number[], q: number): number {
   return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-async function part1(): Promise<{ ratio: number; ratioNull: number }> {
+/** Part1Figure is one variant of part 1 for the results file: its median and its relay's. */
+interface Part1Figure {
+  readonly medianUs: number;
+  readonly relayMedianUs: number;
+  /** paired: median over rounds of (this variant's round / its relay's round) */
+  readonly paired: number;
+}
+
+async function part1(): Promise<{
+  ratio: number;
+  ratioNull: number;
+  figures: Map<string, Part1Figure>;
+}> {
   const roundsCount = env("BENCH_ROUNDS", 400);
   const frames: VideoFrame[] = Array.from({ length: GOP }, (_, i) => ({
     codec: "h264",
@@ -547,9 +568,20 @@ async function part1(): Promise<{ ratio: number; ratioNull: number }> {
   console.log(
     `  frames sent/in: null bridge ${counters[0]}, null hooked ${counters[1]}, UDP bridge ${counters[2]}, UDP hooked ${counters[3]}; UDP relay sent ${relaySent}; null bytes ${bytes}`,
   );
+  const figures = new Map(
+    variants.map((v) => [
+      v.name,
+      {
+        medianUs: quantile(all.get(v.name)!.perFrameUs, 0.5),
+        relayMedianUs: quantile(relayOf(v).perFrameUs, 0.5),
+        paired: pairedRatio(v),
+      },
+    ]),
+  );
   return {
     ratio: pairedRatio(variants[4]!),
     ratioNull: pairedRatio(variants[1]!),
+    figures,
   };
 }
 
@@ -749,7 +781,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
-  let ratios: { ratio: number; ratioNull: number } | undefined;
+  let ratios: Awaited<ReturnType<typeof part1>> | undefined;
   let results: LoadResult[] = [];
   if (part === "1" || part === "both") ratios = await part1();
   if (part === "2" || part === "both") results = await part2();
@@ -775,6 +807,92 @@ async function main(): Promise<void> {
       `  ${r.mode}: added latency p99 ${us(p99)} µs < 1000 µs → ${p99 < 1 ? "met" : "NOT met"}`,
     );
   }
+  writeResults(packageDir(import.meta.dirname), {
+    bench: "bridge",
+    order: 30,
+    packageName: "@framewire/video-bridge",
+    revision: headRevision(packageDir(import.meta.dirname)),
+    notes: [],
+    rows: summaryRows(ratios?.figures, results),
+  });
+}
+
+/** summaryRows are the rows of the summary table (BENCHMARKS.md), from what ran. */
+function summaryRows(
+  figures: Map<string, Part1Figure> | undefined,
+  results: readonly LoadResult[],
+): BenchRow[] {
+  const command = `cd packages/video-bridge && ${envPrefix()}pnpm exec tsx --conditions=@framewire/source bench/bridge.ts`;
+  const rows: BenchRow[] = [];
+  const perFrame = (what: string, variant: string, relay: string, target: boolean): void => {
+    const f = figures?.get(variant);
+    if (f === undefined) return;
+    rows.push({
+      what,
+      ours: { value: f.medianUs, unit: "µs" },
+      anchor: { name: relay, value: f.relayMedianUs, unit: "µs" },
+      ratio: f.paired,
+      target: target ? "≤ 1.2×" : null,
+      verdict: target ? passFail(f.paired <= 1.2) : "—",
+      command,
+    });
+  };
+  const udpRelay = "plain callback relay → RtpVideoBackend";
+  perFrame(
+    "Bridge forward per frame, no hook → RtpVideoBackend (UDP)",
+    "bridge, no hook → RtpVideoBackend (UDP)",
+    udpRelay,
+    true,
+  );
+  perFrame(
+    "Bridge forward per frame, 1 hook → RtpVideoBackend (UDP)",
+    "bridge, 1 hook → RtpVideoBackend (UDP)",
+    udpRelay,
+    false,
+  );
+  perFrame(
+    "Bridge forward per frame, no hook → null backend (own overhead)",
+    "bridge, no hook → null backend",
+    "plain callback relay → null backend",
+    false,
+  );
+  const relay = results.find((r) => r.mode === "relay");
+  const rooms = env("BENCH_ROOMS", 50);
+  const under = (
+    what: string,
+    mode: Mode,
+    pick: (r: LoadResult) => number,
+    unit: "µs" | "ms",
+    // ok: the verdict, or undefined when it cannot be told (a ratio target without the relay)
+    target?: { text: string; ok: (v: number, relayValue: number | null) => boolean | undefined },
+  ): void => {
+    const r = results.find((x) => x.mode === mode);
+    if (r === undefined) return;
+    const v = pick(r);
+    const a = relay === undefined ? null : pick(relay);
+    const ok = target?.ok(v, a);
+    rows.push({
+      what: `${rooms} rooms × 2, ${what}, ${mode}`,
+      ours: { value: v, unit },
+      anchor:
+        a === null
+          ? { name: "plain callback relay", value: null, unit, missing: "relay mode not run" }
+          : { name: "plain callback relay", value: a, unit },
+      ratio: a === null ? null : v / a,
+      target: target?.text ?? null,
+      verdict: ok === undefined ? "—" : passFail(ok),
+      command,
+    });
+  };
+  const p99 = { text: "< 1000 µs", ok: (v: number) => v < 1000 };
+  under("added latency p99", "bridge", (r) => r.latency.p99 * 1000, "µs", p99);
+  under("added latency p99", "bridge+hook", (r) => r.latency.p99 * 1000, "µs", p99);
+  under("CPU per forwarded frame", "bridge", (r) => r.cpuUsPerFrame, "µs", {
+    text: "≤ 1.2×",
+    ok: (v, a) => (a === null ? undefined : v / a <= 1.2),
+  });
+  under("end-to-end p99 phone → phone", "bridge", (r) => r.e2e.p99, "ms");
+  return rows;
 }
 
 const [mode, count] = [process.argv[2], Number(process.argv[3])];
