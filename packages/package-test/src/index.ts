@@ -1,0 +1,15 @@
+// @framewire/package-test: the helpers of the package test, also used by each public package's
+// `src/error-codes.test.ts`.
+export { type ErrorCodeReport, errorCodeReport, sourceFiles } from "./error-codes.js";
+export { type ExportNames, exportNames } from "./exports.js";
+export {
+  documentedErrorCodes,
+  type FencedBlock,
+  fencedBlocks,
+  type MainExample,
+  type MarkdownLink,
+  mainExample,
+  markdownLinks,
+  section,
+} from "./readme.js";
+export { type PublicPackage, publicPackages, WORKSPACE_ROOT } from "./workspace.js";
