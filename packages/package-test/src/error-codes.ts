@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import ts from "typescript";
+import { exportNames } from "./exports.js";
 import { documentedErrorCodes } from "./readme.js";
 
 /** ErrorCodeReport is what `errorCodeReport` found in one package; every list is sorted. */
@@ -16,7 +17,10 @@ export interface ErrorCodeReport {
   readonly raised: readonly string[];
   /** where says, per raised code, the first place (`file:line`) that raises it. */
   readonly where: Readonly<Record<string, string>>;
-  /** documented are the codes the README's `## Errors` section names. */
+  /**
+   * documented are the codes the README's `## Errors` section names: its upper-case code spans,
+   * less those that name an export of `src/index.ts` (a constant such as `SDP_LIMITS`).
+   */
   readonly documented: readonly string[];
 }
 
@@ -32,7 +36,8 @@ export function sourceFiles(dir: string): string[] {
 }
 
 /**
- * errorCodeReport reads `<packageDir>/src` and `<packageDir>/README.md`. A code counts as raised
+ * errorCodeReport reads `<packageDir>/src` (its entry point is `src/index.ts`) and
+ * `<packageDir>/README.md`. A code counts as raised
  * where it appears as a string value in `src`: thrown (`new XError("CODE", …)`), returned or
  * handed on as a parse result that is thrown later, or put in an error reported on an Observable.
  * Not counted: the type declarations themselves, comments, object keys, and operands of `===`,
@@ -73,6 +78,8 @@ export function errorCodeReport(packageDir: string): ErrorCodeReport {
     }
   }
 
+  const index = exportNames(readFileSync(join(packageDir, "src", "index.ts"), "utf8"));
+  const exported = new Set([...index.values, ...index.types]);
   const where: Record<string, string> = {};
   for (const file of files) {
     const visit = (node: ts.Node): void => {
@@ -93,7 +100,9 @@ export function errorCodeReport(packageDir: string): ErrorCodeReport {
     declared: [...declared].sort(),
     raised: Object.keys(where).sort(),
     where,
-    documented: documentedErrorCodes(readFileSync(join(packageDir, "README.md"), "utf8")),
+    documented: documentedErrorCodes(readFileSync(join(packageDir, "README.md"), "utf8")).filter(
+      (code) => !exported.has(code),
+    ),
   };
 }
 
@@ -141,4 +150,27 @@ function raises(node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral): bool
       return false;
   }
   return true;
+}
+
+/** ErrorCodeMismatch lists how the three sets of a report differ; all empty when they agree. */
+export interface ErrorCodeMismatch {
+  /** undocumented: raised by the source, missing from the README's Errors section. */
+  readonly undocumented: readonly string[];
+  /** documentedNotRaised: named in the Errors section, raised nowhere in the source. */
+  readonly documentedNotRaised: readonly string[];
+  /** declaredNotRaised: in an error class's code type, raised nowhere (dead vocabulary). */
+  readonly declaredNotRaised: readonly string[];
+}
+
+/** errorCodeMismatch compares a report's declared, raised and documented codes. */
+export function errorCodeMismatch(report: ErrorCodeReport): ErrorCodeMismatch {
+  const raised = new Set(report.raised);
+  const documented = new Set(report.documented);
+  return {
+    undocumented: report.raised
+      .filter((c) => !documented.has(c))
+      .map((c) => `${c} (${report.where[c]})`),
+    documentedNotRaised: report.documented.filter((c) => !raised.has(c)),
+    declaredNotRaised: report.declared.filter((c) => !raised.has(c)),
+  };
 }

@@ -1,6 +1,12 @@
 // @framewire/package-test: the helpers of the package test, also used by each public package's
 // `src/error-codes.test.ts`.
-export { type ErrorCodeReport, errorCodeReport, sourceFiles } from "./error-codes.js";
+export {
+  type ErrorCodeMismatch,
+  type ErrorCodeReport,
+  errorCodeMismatch,
+  errorCodeReport,
+  sourceFiles,
+} from "./error-codes.js";
 export { type ExportNames, exportNames } from "./exports.js";
 export {
   documentedErrorCodes,

@@ -11,7 +11,6 @@ export type RtpVideoErrorCode =
   | "H264_BAD_NAL"
   | "H264_BAD_SPS"
   | "BAD_OPTION"
-  | "FRAME_TOO_LARGE"
   | "VP8_BAD_FRAME"
   | "VP9_EMPTY_FRAME"
   | "PORT_UNAVAILABLE"

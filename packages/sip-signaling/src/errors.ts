@@ -10,8 +10,7 @@ export type SipSignalingErrorCode =
   | "SDP_ANSWER_MISMATCH"
   | "BAD_OPTION"
   | "PORTS_EXHAUSTED"
-  | "NOT_STARTED"
-  | "CALL_FAILED";
+  | "NOT_STARTED";
 
 /**
  * SipSignalingError is the typed error of `@framewire/sip-signaling`: `code` is stable and

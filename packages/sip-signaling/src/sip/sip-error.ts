@@ -11,7 +11,6 @@ export type SipErrorCode =
   | "ALREADY_STARTED"
   | "BIND_FAILED"
   | "UNROUTABLE"
-  | "DATAGRAM_TOO_LARGE"
   | "TRANSPORT_CLOSED"
   | "CALL_REJECTED"
   | "CALL_CANCELLED"
