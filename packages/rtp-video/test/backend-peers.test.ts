@@ -1,6 +1,6 @@
 /**
  * Acceptance tests of RtpVideoBackend against real third-party peers (FFmpeg, GStreamer), driven
- * by the scripts in `<shared>/peers` (see test/peers.ts and test/backend-media.ts):
+ * by the scripts in `tools/peers` (harness: @framewire/test-support/peers; test/backend-media.ts):
  *  1. ffmpeg-send-h264.sh and gst-send-h264.sh → backend session (symmetric latching): every
  *     frame arrives, the Annex-B file decodes with 0 errors;
  *  2. gst-send-vp8.sh → backend (videoCodec "vp8") → IVF → FFmpeg: every frame, 0 errors;
@@ -13,9 +13,29 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { h264AccessUnits, ivfBytes, readIvf } from "@framewire/test-support";
+import { fixture } from "@framewire/test-support/fixtures";
+import {
+  ffmpegDecodeFile,
+  freeUdpPorts,
+  itWithPeers,
+  lastKvLine,
+  paced,
+  report,
+  runCleanups,
+  runScript,
+  settle,
+  sleep,
+  startChild,
+  startScript,
+  summarizeGstLog,
+  waitForText,
+  x264Frames,
+} from "@framewire/test-support/peers";
 import { afterEach, beforeEach, describe, expect } from "vitest";
 import {
   type AudioFrame,
+  joinAnnexB,
   parseVp8FrameHeader,
   type RtcpPacket,
   type RtcpReceiverReport,
@@ -23,33 +43,10 @@ import {
   type RtpMediaSession,
   RtpVideoBackend,
   type RtpVideoBackendOptions,
+  splitAnnexB,
   type VideoFrame,
 } from "../src/index.js";
-import {
-  h264AccessUnits,
-  ivfBytes,
-  paced,
-  readIvf,
-  readWav,
-  settle,
-  startGst,
-  summarizeGstLog,
-  ulawToLinear,
-  vpxEncodedFrames,
-  x264Summary,
-} from "./backend-media.js";
-import {
-  ffmpegDecodeCheck,
-  findKvLine,
-  fixture,
-  freeUdpPortPair,
-  itWithPeers,
-  runScript,
-  sleep,
-  startProcess,
-  startScript,
-  waitForText,
-} from "./peers.js";
+import { readWav, startGst, ulawToLinear, vpxEncodedFrames } from "./backend-media.js";
 
 const FPS = 30;
 const FRAME_MS = 1000 / FPS;
@@ -72,10 +69,11 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "framewire-backend-peers-"));
 });
 
-afterEach(() => {
+afterEach(async () => {
   for (const stop of stops.splice(0)) stop();
   for (const b of backends.splice(0)) b.close();
   rmSync(dir, { recursive: true, force: true });
+  await runCleanups();
 });
 
 /**
@@ -86,7 +84,7 @@ afterEach(() => {
 async function openSession(
   options: RtpVideoBackendOptions = {},
 ): Promise<{ backend: RtpVideoBackend; session: RtpMediaSession }> {
-  const unused = await freeUdpPortPair();
+  const unused = await freeUdpPorts(2);
   const backend = new RtpVideoBackend({
     videoLocalAddr: ["127.0.0.1", 0],
     videoRemoteAddr: ["127.0.0.1", unused],
@@ -96,13 +94,6 @@ async function openSession(
   backends.push(backend);
   const session = await backend.connect("room-1", "peer-1");
   return { backend, session };
-}
-
-function report(name: string, figures: Record<string, unknown>): void {
-  const line = Object.entries(figures)
-    .map(([k, v]) => `${k}=${typeof v === "number" && !Number.isInteger(v) ? v.toFixed(2) : v}`)
-    .join(" ");
-  console.info(`[backend-peers] ${name}: ${line}`);
 }
 
 /** rtpTicks is b - a on the 32-bit RTP clock. */
@@ -180,13 +171,13 @@ describe("backend receives H.264 from real senders", () => {
         expect(r.code, r.stderr).toBe(0);
         await settle(() => frames.length);
         const senderLog = sender === "ffmpeg" ? readFileSync(ffreport, "utf8") : r.stderr;
-        const encoded = x264Summary(senderLog);
+        const encoded = x264Frames(senderLog);
         expect(encoded, `no x264 summary in:\n${senderLog}`).toBeDefined();
         const sentFrames = encoded!.i + encoded!.p;
 
         const file = join(dir, `recv-${sender}.h264`);
         writeFileSync(file, Buffer.concat(frames.map((f) => f.data)));
-        const decoded = await ffmpegDecodeCheck(file, { timeoutMs: 20_000 });
+        const decoded = await ffmpegDecodeFile(file, { timeoutMs: 20_000 });
         const stats = backend.videoStats(session)!;
         const keyframes = frames.filter((f) => f.keyframe);
         const steps = new Set(
@@ -280,7 +271,7 @@ describe("backend receives VP8 from GStreamer", () => {
           frames.map((f) => ({ data: f.data, ptsMs: f.timestampMs })),
         ),
       );
-      const decoded = await ffmpegDecodeCheck(ivf, { timeoutMs: 20_000 });
+      const decoded = await ffmpegDecodeFile(ivf, { timeoutMs: 20_000 });
       const stats = backend.videoStats(session)!;
       // the keyframe flag agrees with each frame's own header (RFC 6386 §9.1)
       const headerKeyframes = frames.map((f) => parseVp8FrameHeader(f.data)?.keyframe);
@@ -324,10 +315,13 @@ describe("backend sends video to GStreamer receivers", () => {
   itWithPeers(["gst-launch-1.0", "timeout", "ffmpeg"])(
     "fixtures/test.h264 (300 AUs, paced 30 fps, sendVideoSync) → gst-recv-h264.sh: 300 decoded, 0 errors",
     async () => {
-      const { units, idr } = h264AccessUnits(readFileSync(fixture("test.h264")));
+      const { units, idr } = h264AccessUnits(readFileSync(fixture("test.h264")), {
+        splitAnnexB,
+        joinAnnexB,
+      });
       expect(units).toHaveLength(TEST_H264_FRAMES);
       expect(idr.filter(Boolean)).toHaveLength(10);
-      const gstPort = await freeUdpPortPair();
+      const gstPort = await freeUdpPorts(2);
       const { backend, session } = await openSession({ videoRemoteAddr: ["127.0.0.1", gstPort] });
       const out = join(dir, "gst-out.h264");
       const receiver = startScript("gst-recv-h264.sh", [String(gstPort), "14", out], {
@@ -348,9 +342,9 @@ describe("backend sends video to GStreamer receivers", () => {
         });
       });
       const r = await receiver.done;
-      const summary = findKvLine(r.stdout, "frames_decoded");
+      const summary = lastKvLine(r.stdout, "frames_decoded");
       expect(summary, `no summary:\n${r.stdout}\n${r.stderr}`).toBeDefined();
-      const decoded = await ffmpegDecodeCheck(out, { timeoutMs: 20_000 });
+      const decoded = await ffmpegDecodeFile(out, { timeoutMs: 20_000 });
       const sent = backend.videoStats(session)!.sent;
       report("sendVideoSync → gst-recv-h264", {
         framesSent: sent.frames,
@@ -385,7 +379,7 @@ describe("backend sends video to GStreamer receivers", () => {
     "libvpx VP8 (testsrc2 320x240, 4 s, paced 30 fps) → gst-recv-vp8.sh: all decoded, 0 errors",
     async () => {
       const ivfPath = join(dir, "x.ivf");
-      const enc = await startProcess(
+      const enc = await startChild(
         "ffmpeg",
         [
           ...["-hide_banner", "-nostdin", "-v", "error", "-f", "lavfi"],
@@ -403,7 +397,7 @@ describe("backend sends video to GStreamer receivers", () => {
       expect(ivf.frames).toHaveLength(FRAMES_ASKED);
       expect(headers[0]).toMatchObject({ keyframe: true, width: 320, height: 240 });
 
-      const gstPort = await freeUdpPortPair();
+      const gstPort = await freeUdpPorts(2);
       const { backend, session } = await openSession({
         videoCodec: "vp8",
         videoRemoteAddr: ["127.0.0.1", gstPort],
@@ -427,7 +421,7 @@ describe("backend sends video to GStreamer receivers", () => {
         });
       });
       const r = await receiver.done;
-      const summary = findKvLine(r.stdout, "frames_decoded");
+      const summary = lastKvLine(r.stdout, "frames_decoded");
       expect(summary, `no summary:\n${r.stdout}\n${r.stderr}`).toBeDefined();
       const sent = backend.videoStats(session)!.sent;
       report("sendVideoSync → gst-recv-vp8", {
@@ -511,7 +505,7 @@ describe("backend audio: PCMU both ways", () => {
     async () => {
       const ulaw = readFileSync(fixture("pcmu-tone.ulaw"));
       expect(ulaw.length).toBe(PCMU_PACKETS * PCMU_BYTES);
-      const gstPort = await freeUdpPortPair();
+      const gstPort = await freeUdpPorts(2);
       const wav = join(dir, "out.wav");
       const gst = startGst(
         [
@@ -541,7 +535,7 @@ describe("backend audio: PCMU both ways", () => {
       const info = readWav(wav);
       const expected = Buffer.alloc(ulaw.length * 2);
       for (let i = 0; i < ulaw.length; i++) expected.writeInt16LE(ulawToLinear(ulaw[i]!), i * 2);
-      const decoded = await ffmpegDecodeCheck(wav, { timeoutMs: 20_000 });
+      const decoded = await ffmpegDecodeFile(wav, { timeoutMs: 20_000 });
       report("sendAudio → gst wav", {
         sent: sentOk,
         audioStatsSent: session.audio.stats().sent.packets,
@@ -583,9 +577,12 @@ describe("backend video RTCP: GStreamer rtpbin receiver reports", () => {
   itWithPeers(["gst-launch-1.0"])(
     "rtpbin receives test.h264 for 5 s: its RRs set session.video.remoteReport, no loss",
     async () => {
-      const { units, idr } = h264AccessUnits(readFileSync(fixture("test.h264")));
+      const { units, idr } = h264AccessUnits(readFileSync(fixture("test.h264")), {
+        splitAnnexB,
+        joinAnnexB,
+      });
       const count = 5 * FPS;
-      const gstPort = await freeUdpPortPair();
+      const gstPort = await freeUdpPorts(2);
       const { backend, session } = await openSession({
         videoRemoteAddr: ["127.0.0.1", gstPort],
       });

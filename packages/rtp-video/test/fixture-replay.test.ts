@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { fixture } from "@framewire/test-support/fixtures";
 import { describe, expect, it } from "vitest";
 import { FrameAssembler, tryParseRtpPacket, type VideoFrame } from "../src/index.js";
 import { readPcapFile } from "./pcap.js";
-import { fixture } from "./peers.js";
 
 // fixtures/MANIFEST.txt: test-rtp.pcap is test.h264 sent by an RTP packetizer
 // (single NAL + STAP-A + FU-A), 1253 packets, 300 frames, 10 IDR, 640x360, 3000 ticks per frame.

@@ -1,3 +1,5 @@
+import { prng } from "@framewire/test-support";
+import { fixture } from "@framewire/test-support/fixtures";
 import { describe, expect, it } from "vitest";
 import {
   FrameAssembler,
@@ -7,9 +9,7 @@ import {
   type VideoFrame,
   writeRtpHeader,
 } from "../src/index.js";
-import { rng } from "./gen.js";
 import { readPcapFile } from "./pcap.js";
-import { fixture } from "./peers.js";
 
 /** wellFormed: Annex-B in canonical form, every NAL unit non-empty with F = 0 and type 1..23. */
 function wellFormed(f: VideoFrame): boolean {
@@ -82,7 +82,7 @@ function mutate(r: () => number, i: number): Uint8Array {
 
 describe("fuzz: hostile datagrams through parser, depacketizer and assembler", () => {
   it("survives 120 000 malformed datagrams: nothing thrown, frames well-formed, memory bounded", () => {
-    const r = rng(20261122);
+    const r = prng(20261122);
     const frames: VideoFrame[] = [];
     const window = 64;
     const maxFrameBytes = 1 << 20;
@@ -125,7 +125,7 @@ describe("fuzz: hostile datagrams through parser, depacketizer and assembler", (
   });
 
   it("a real stream with 3 % of its packets damaged in place: many frames, all well-formed", () => {
-    const r = rng(99);
+    const r = prng(99);
     const frames: VideoFrame[] = [];
     const a = new FrameAssembler({ frame: (f) => frames.push(f) });
     let seq = 0;
@@ -160,7 +160,7 @@ describe("fuzz: hostile datagrams through parser, depacketizer and assembler", (
   });
 
   it("a flood of 100 000 random datagrams on one stream never grows the held state", () => {
-    const r = rng(7);
+    const r = prng(7);
     const a = new FrameAssembler({ frame: () => {} }, { reorderWindow: 256 });
     let maxHeld = 0;
     const h = new Uint8Array(1400);

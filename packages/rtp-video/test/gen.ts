@@ -16,17 +16,8 @@ export function hex(s: string): Uint8Array {
   return out;
 }
 
-/** rng is a small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** rng is test-support's seeded PRNG (mulberry32), under the name this package's tests use. */
+export { prng as rng } from "@framewire/test-support";
 
 /**
  * slice makes a slice NAL unit of `size` bytes (header included) whose body never contains

@@ -15,7 +15,7 @@
  * Both directions of both legs are relayed; only forward RTP is impaired.
  *
  * Forward RTP goes through three stages, each with its own PRNG stream derived from the seed
- * (test/gen.ts `rng`) and a fixed number of draws per datagram whatever the settings, so
+ * (test-support's `prng`) and a fixed number of draws per datagram whatever the settings, so
  * whether the n-th datagram in is dropped, duplicated or held back depends only on the seed and
  * n, not on timing (the jitter draws follow the order datagrams leave stage 2):
  *
@@ -45,8 +45,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { performance } from "node:perf_hooks";
-import { joinAnnexB, splitAnnexB } from "../src/index.js";
-import { rng } from "./gen.js";
+import { prng } from "@framewire/test-support";
 
 /** Address is a host and a UDP port. */
 export type ProxyAddress = readonly [host: string, port: number];
@@ -242,9 +241,9 @@ export class ImpairProxy {
     this.bPort = b.port;
     this.target = options.target;
     this.targetRtcp = options.targetRtcp ?? [options.target[0], options.target[1] + 1];
-    this.lossRandom = rng(options.seed);
-    this.reorderRandom = rng((options.seed ^ 0x9e3779b9) >>> 0);
-    this.jitterRandom = rng((options.seed + 0x7f4a7c15) >>> 0);
+    this.lossRandom = prng(options.seed);
+    this.reorderRandom = prng((options.seed ^ 0x9e3779b9) >>> 0);
+    this.jitterRandom = prng((options.seed + 0x7f4a7c15) >>> 0);
     this.impairment = checked({ ...NO_IMPAIRMENT, ...options.impairment });
     this.reorderHoldMs = options.reorderHoldMs ?? 50;
     this.maxQueue = options.maxQueue ?? 4096;
@@ -538,44 +537,4 @@ function closeSocket(s: Socket): Promise<void> {
 /** closePair closes both sockets of a pair (an already closed one is fine). */
 export async function closePair(p: SocketPair): Promise<void> {
   await Promise.all([closeSocket(p.rtp), closeSocket(p.rtcp)]);
-}
-
-// ---------------------------------------------------------------------------
-// Fixture helper shared by the session tests
-
-/** FixtureAccessUnits are the access units of an Annex-B file, in Annex-B form. */
-export interface FixtureAccessUnits {
-  /** units, each joined back to Annex-B (start codes as joinAnnexB writes them). */
-  readonly units: Uint8Array[];
-  /** idr[i] is true when unit i holds an IDR slice. */
-  readonly idr: boolean[];
-}
-
-/**
- * accessUnitsOf groups the NAL units of an Annex-B stream into access units the way an encoder
- * like x264 lays them out (H.264 §7.4.1.2.3, simplified): once the current unit holds a slice, a
- * new one starts at an AUD, SPS, PPS or SEI, or at a slice whose first_mb_in_slice is 0 (its
- * ue(v) is the single bit 1, so the first bit after the NAL header byte is set).
- */
-export function accessUnitsOf(stream: Uint8Array): FixtureAccessUnits {
-  const groups: Uint8Array[][] = [];
-  let current: Uint8Array[] = [];
-  let hasSlice = false;
-  for (const nal of splitAnnexB(stream)) {
-    const type = nal[0]! & 0x1f;
-    const isSlice = type === 1 || type === 5;
-    const starts = isSlice ? nal.length > 1 && (nal[1]! & 0x80) !== 0 : type >= 6 && type <= 9;
-    if (starts && hasSlice) {
-      groups.push(current);
-      current = [];
-      hasSlice = false;
-    }
-    current.push(nal);
-    if (isSlice) hasSlice = true;
-  }
-  if (current.length > 0) groups.push(current);
-  return {
-    units: groups.map((g) => joinAnnexB(g)),
-    idr: groups.map((g) => g.some((n) => (n[0]! & 0x1f) === 5)),
-  };
 }

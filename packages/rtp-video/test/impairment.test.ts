@@ -16,15 +16,19 @@
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { h264AccessUnits } from "@framewire/test-support";
+import { fixture } from "@framewire/test-support/fixtures";
+import { sleep } from "@framewire/test-support/peers";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  joinAnnexB,
   parseRtcp,
+  splitAnnexB,
   VideoRtpSession,
   type VideoSessionOptions,
   type VideoSessionStats,
 } from "../src/index.js";
 import {
-  accessUnitsOf,
   bindPair,
   closePair,
   type ImpairCounts,
@@ -32,7 +36,6 @@ import {
   ImpairProxy,
   NO_IMPAIRMENT,
 } from "./impair-proxy.js";
-import { fixture } from "./peers.js";
 
 const FPS = 30;
 const FRAME_MS = 1000 / FPS;
@@ -51,7 +54,7 @@ const IMPAIRMENT: Impairment = {
   jitterMs: 20,
 };
 
-const fixtureAus = accessUnitsOf(readFileSync(fixture("test.h264")));
+const fixtureAus = h264AccessUnits(readFileSync(fixture("test.h264")), { splitAnnexB, joinAnnexB });
 
 /** rtpTicks is what VideoRtpSession.sendFrame adds to its random base for `timestampMs`. */
 function rtpTicks(ms: number): number {
@@ -97,10 +100,6 @@ interface RunResult {
   readonly proxyQueuedAtEnd: number;
   readonly rttMs: number | undefined;
   readonly bTransport: VideoRtpSession["transport"];
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 async function run(nack: boolean): Promise<RunResult> {

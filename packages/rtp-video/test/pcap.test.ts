@@ -1,6 +1,6 @@
+import { fixture } from "@framewire/test-support/fixtures";
 import { describe, expect, it } from "vitest";
 import { readPcapFile, readPcapUdp } from "./pcap.js";
-import { fixture } from "./peers.js";
 
 // ---------------------------------------------------------------------------
 // Synthetic pcap builder (test only)

@@ -1,6 +1,6 @@
 /**
  * Acceptance tests against real third-party peers (FFmpeg, GStreamer), driven by the
- * scripts in `<shared>/peers` (see test/peers.ts):
+ * scripts in `tools/peers` (harness: @framewire/test-support/peers):
  *  - FFmpeg (libx264) sends RTP H.264 → our FrameAssembler → Annex-B file → FFmpeg decodes it;
  *  - our RtpPacketizer sends fixtures/test.h264 → GStreamer / FFmpeg receive and decode it.
  * Skipped locally when a peer is missing; failing in CI (itWithPeers).
@@ -9,7 +9,21 @@ import { createSocket, type Socket } from "node:dgram";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { type AccessUnits, h264AccessUnits } from "@framewire/test-support";
+import { fixture } from "@framewire/test-support/fixtures";
+import {
+  ffmpegDecodeFile,
+  freeUdpPorts,
+  itWithPeers,
+  lastKvLine,
+  paced,
+  runCleanups,
+  runScript,
+  sleep,
+  startScript,
+  waitForText,
+} from "@framewire/test-support/peers";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   FrameAssembler,
   H264Packetizer,
@@ -20,57 +34,15 @@ import {
   tryParseRtpPacket,
   type VideoFrame,
 } from "../src/index.js";
-import {
-  ffmpegDecodeCheck,
-  findKvLine,
-  fixture,
-  freeUdpPortPair,
-  itWithPeers,
-  runScript,
-  sleep,
-  startScript,
-  waitForText,
-} from "./peers.js";
+
+afterEach(runCleanups);
 
 // ---------------------------------------------------------------------------
 // Helpers
 
-/**
- * splitAccessUnits groups the NAL units of an Annex-B stream into access units (H.264
- * §7.4.1.2.3, restricted to what an encoder like x264 produces): once the current access unit
- * holds a slice, a new one starts at an AUD, SPS, PPS or SEI, or at a slice (type 1 or 5) whose
- * first_mb_in_slice is 0 — its ue(v) is the single bit '1', so the first payload bit after the
- * NAL header byte is set. Returns each access unit's NAL units (views, no start codes).
- */
-function splitAccessUnits(stream: Uint8Array): Uint8Array[][] {
-  const units: Uint8Array[][] = [];
-  let current: Uint8Array[] = [];
-  let hasSlice = false;
-  for (const nal of splitAnnexB(stream)) {
-    const type = nal[0]! & 0x1f;
-    const isSlice = type === 1 || type === 5;
-    const startsAu = isSlice
-      ? nal.length > 1 && (nal[1]! & 0x80) !== 0
-      : type === 6 || type === 7 || type === 8 || type === 9;
-    if (startsAu && hasSlice) {
-      units.push(current);
-      current = [];
-      hasSlice = false;
-    }
-    current.push(nal);
-    if (isSlice) hasSlice = true;
-  }
-  if (current.length > 0) units.push(current);
-  return units;
-}
-
 /** accessUnitsOf returns the access units of an Annex-B file, each joined back to Annex-B. */
-function accessUnitsOf(path: string): { units: Uint8Array[]; idr: boolean[] } {
-  const groups = splitAccessUnits(readFileSync(path));
-  return {
-    units: groups.map((g) => joinAnnexB(g)),
-    idr: groups.map((g) => g.some((n) => (n[0]! & 0x1f) === 5)),
-  };
+function accessUnitsOf(path: string): AccessUnits {
+  return h264AccessUnits(readFileSync(path), { splitAnnexB, joinAnnexB });
 }
 
 const FIXED_SSRC = 0x0badcafe;
@@ -122,29 +94,21 @@ async function sendPaced(
         resolve();
       });
     });
-    const t0 = performance.now();
     let packets = 0;
     let bytes = 0;
-    let maxLateMs = 0;
-    for (let i = 0; i < frames.length; i++) {
-      const due = t0 + i * intervalMs;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
-      const now = performance.now();
-      if (now - t0 > deadlineMs) throw new Error(`paced send exceeded ${deadlineMs} ms`);
-      maxLateMs = Math.max(maxLateMs, now - due);
+    const pacing = await paced(frames.length, intervalMs, deadlineMs, async (i) => {
       for (const d of frames[i]!) {
         await sendDatagram(sock, d, port);
         packets++;
         bytes += d.length;
       }
-    }
+    });
     return {
-      frames: frames.length,
+      frames: pacing.steps,
       packets,
       bytes,
-      durationMs: performance.now() - t0,
-      maxLateMs,
+      durationMs: pacing.durationMs,
+      maxLateMs: pacing.maxLateMs,
     };
   } finally {
     await new Promise<void>((resolve) => sock.close(() => resolve()));
@@ -273,7 +237,7 @@ describe("real peers: ffmpeg-send-h264.sh → FrameAssembler", () => {
         let rtpSock: Socket | undefined;
         let rtcpSock: Socket | undefined;
         try {
-          const port = await freeUdpPortPair();
+          const port = await freeUdpPorts(2);
           rtpSock = await bindUdp(port);
           rtcpSock = await bindUdp(port + 1); // RTCP sender reports: received and ignored
 
@@ -314,7 +278,7 @@ describe("real peers: ffmpeg-send-h264.sh → FrameAssembler", () => {
 
           const file = join(dir, `recv-${mode}.h264`);
           writeFileSync(file, Buffer.concat(frames.map((f) => f.data)));
-          const decoded = await ffmpegDecodeCheck(file, { timeoutMs: 20_000 });
+          const decoded = await ffmpegDecodeFile(file, { timeoutMs: 20_000 });
 
           const keyframes = frames.filter((f) => f.keyframe);
           const maxIdr = Math.max(0, ...keyframes.map((f) => f.data.length));
@@ -379,7 +343,7 @@ describe("real peers: RtpPacketizer(test.h264) → receivers", () => {
         const { units } = accessUnitsOf(fixture("test.h264"));
         expect(units).toHaveLength(TEST_H264_FRAMES);
         const datagrams = packetizeAll(units);
-        const port = await freeUdpPortPair();
+        const port = await freeUdpPorts(2);
         const out = join(dir, "gst-out.h264");
         const receiver = startScript("gst-recv-h264.sh", [String(port), "14", out], {
           timeoutMs: 40_000,
@@ -392,9 +356,9 @@ describe("real peers: RtpPacketizer(test.h264) → receivers", () => {
 
           const sent = await sendPaced(port, datagrams, FRAME_INTERVAL_MS, 13_000);
           const r = await receiver.done;
-          const summary = findKvLine(r.stdout, "frames_decoded");
+          const summary = lastKvLine(r.stdout, "frames_decoded");
           expect(summary, `receiver printed no summary:\n${r.stdout}\n${r.stderr}`).toBeDefined();
-          const decoded = await ffmpegDecodeCheck(out, { timeoutMs: 20_000 });
+          const decoded = await ffmpegDecodeFile(out, { timeoutMs: 20_000 });
           report("gst-recv", {
             ...sent,
             frames_decoded: summary!.frames_decoded,
@@ -436,7 +400,7 @@ describe("real peers: RtpPacketizer(test.h264) → receivers", () => {
         const { units } = accessUnitsOf(fixture("test.h264"));
         expect(units).toHaveLength(TEST_H264_FRAMES);
         const datagrams = packetizeAll(units);
-        const port = await freeUdpPortPair();
+        const port = await freeUdpPorts(2);
         const sdp = join(dir, "recv.sdp");
         writeFileSync(
           sdp,
@@ -462,9 +426,9 @@ describe("real peers: RtpPacketizer(test.h264) → receivers", () => {
           await sleep(1_500);
           const sent = await sendPaced(port, datagrams, FRAME_INTERVAL_MS, 13_000);
           const r = await receiver.done;
-          const summary = findKvLine(r.stdout, "frames_decoded");
+          const summary = lastKvLine(r.stdout, "frames_decoded");
           expect(summary, `receiver printed no summary:\n${r.stdout}\n${r.stderr}`).toBeDefined();
-          const decoded = await ffmpegDecodeCheck(out, { timeoutMs: 20_000 });
+          const decoded = await ffmpegDecodeFile(out, { timeoutMs: 20_000 });
           report("ffmpeg-recv", {
             ...sent,
             frames_decoded: summary!.frames_decoded,

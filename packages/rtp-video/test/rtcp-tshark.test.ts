@@ -14,18 +14,18 @@ import { createSocket, type Socket } from "node:dgram";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  type Child,
+  freeUdpPorts,
+  itWithPeers,
+  sleep,
+  startChild,
+  waitForText,
+} from "@framewire/test-support/peers";
 import { describe, expect } from "vitest";
 import { parseRtcp } from "../src/rtcp/parse.js";
 import { serializeRtcp } from "../src/rtcp/serialize.js";
 import type { ReportBlock, RtcpPacket } from "../src/rtcp/types.js";
-import {
-  freeUdpPortPair,
-  itWithPeers,
-  type RunningProcess,
-  sleep,
-  startProcess,
-  waitForText,
-} from "./peers.js";
 
 const tsharkTest = itWithPeers(["tshark"]);
 
@@ -252,7 +252,7 @@ async function decode(pcap: string, port: number): Promise<Record<string, string
   const args = ["-r", pcap, "-d", `udp.port==${port},rtcp`, "-T", "fields"];
   args.push("-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-E", "quote=n");
   for (const f of FIELDS) args.push("-e", f);
-  const r = await startProcess("tshark", args, { timeoutMs: 30_000 }).done;
+  const r = await startChild("tshark", args, { timeoutMs: 30_000 }).done;
   expect(r.timedOut, `tshark -r timed out\n${r.stderr}`).toBe(false);
   expect(r.code, `tshark -r failed\n${r.stderr}`).toBe(0);
   return r.stdout
@@ -275,11 +275,11 @@ describe("RTCP decoded by tshark (Wireshark)", () => {
       const dir = mkdtempSync(join(tmpdir(), "rtcp-tshark-"));
       const pcap = join(dir, "rtcp.pcap");
       const log = join(dir, "tshark.log");
-      const port = (await freeUdpPortPair()) + 1; // the RTCP port of an RTP/RTCP pair
+      const port = (await freeUdpPorts(2)) + 1; // the RTCP port of an RTP/RTCP pair
       const receiver = createSocket("udp4");
       const sender = createSocket("udp4");
       const received: Uint8Array[] = [];
-      let capture: RunningProcess | undefined;
+      let capture: Child | undefined;
       try {
         await bind(receiver, port);
         receiver.on("message", (msg) => received.push(new Uint8Array(msg)));
@@ -288,7 +288,7 @@ describe("RTCP decoded by tshark (Wireshark)", () => {
         const datagrams = EXPECTED.map((e) => serializeRtcp(e.packets, { cname: CNAME }));
         const total = datagrams.length + 1; // + the control datagram
         // capture exactly our datagrams; -c ends tshark once they are in, -a bounds it anyway
-        capture = startProcess(
+        capture = startChild(
           "bash",
           [
             "-c",

@@ -12,22 +12,25 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { h264AccessUnits, prng } from "@framewire/test-support";
+import { fixture } from "@framewire/test-support/fixtures";
+import { sleep, waitUntil } from "@framewire/test-support/peers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   H264Packetizer,
+  joinAnnexB,
   parseRtcp,
   type RtcpPacket,
   RtpPacketizer,
   serializeRtcp,
   serializeRtcpPacket,
+  splitAnnexB,
   type VideoFrame,
   VideoRtpSession,
   writeRtpHeader,
 } from "../src/index.js";
-import { rng } from "./gen.js";
-import { accessUnitsOf, bindPair, closePair, type SocketPair } from "./impair-proxy.js";
+import { bindPair, closePair, type SocketPair } from "./impair-proxy.js";
 import { readPcapFile } from "./pcap.js";
-import { fixture } from "./peers.js";
 
 const SEED = 0xf0221e;
 const TOTAL = 120_000; // datagrams in the flood
@@ -40,7 +43,7 @@ const HEAP_BOUND = 64 * 1024 * 1024;
 const FRAME_GAP_MS = 2; // the clean streams go at ~500 fps: timing is not what is tested
 
 const realRtp = readPcapFile(fixture("test-rtp.pcap")).map((d) => d.payload);
-const aus = accessUnitsOf(readFileSync(fixture("test.h264")));
+const aus = h264AccessUnits(readFileSync(fixture("test.h264")), { splitAnnexB, joinAnnexB });
 
 /** getGc returns a garbage collector: global.gc, or one exposed through V8 flags. */
 function getGc(): (() => void) | undefined {
@@ -72,7 +75,7 @@ class Garbage {
     seed: number,
     private readonly receiverSsrc: number,
   ) {
-    this.r = rng(seed);
+    this.r = prng(seed);
     this.rtcpSamples = this.makeRtcpSamples();
   }
 
@@ -393,21 +396,8 @@ function send(socket: Socket, data: Uint8Array, port: number): void {
   socket.send(data, port, "127.0.0.1");
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > end) return false;
-    await sleep(5);
-  }
-  return true;
 }
 
 describe("VideoRtpSession under a flood of malformed RTP and RTCP", () => {
@@ -464,7 +454,7 @@ describe("VideoRtpSession under a flood of malformed RTP and RTCP", () => {
   it("takes ≥ 100 000 hostile datagrams, counts them, keeps its heap, and still delivers a clean stream", async () => {
     // 1. a legitimate stream: B latches onto legit.rtp, then onto legit.rtcp
     const warmup = await sendFrames(0, 30, 0);
-    expect(await until(() => frames.length === 30, 3000)).toBe(true);
+    expect(await waitUntil(() => frames.length === 30, 3000, 5)).toBe(true);
     expect(frames.map((f) => Buffer.compare(f.data, warmup[f.sequence]!))).toEqual(
       Array(30).fill(0),
     );
@@ -473,7 +463,7 @@ describe("VideoRtpSession under a flood of malformed RTP and RTCP", () => {
       serializeRtcp([{ type: "rr", ssrc: LEGIT_SSRC, reports: [] }]),
       b.localPort + 1,
     );
-    expect(await until(() => b.transport.rtcpPackets === 1, 2000)).toBe(true);
+    expect(await waitUntil(() => b.transport.rtcpPackets === 1, 2000, 5)).toBe(true);
     expect(b.remoteAddr).toEqual(["127.0.0.1", legit.port]);
     const framesBefore = frames.length;
     const statsBefore = b.stats();
@@ -524,7 +514,7 @@ describe("VideoRtpSession under a flood of malformed RTP and RTCP", () => {
     await sleep(400); // let the latency bound settle what the flood left waiting
     const cleanFrom = frames.length;
     const clean = await sendFrames(30, 60, 1000);
-    const allArrived = await until(() => frames.length - cleanFrom >= 60, 4000);
+    const allArrived = await waitUntil(() => frames.length - cleanFrom >= 60, 4000, 5);
     const cleanFrames = frames.slice(cleanFrom);
     const heapAfter = heapAfterGc(gc);
 
@@ -645,9 +635,9 @@ describe("VideoRtpSession under a flood of malformed RTP and RTCP", () => {
         await sleep(FRAME_GAP_MS);
       }
       const seq = (withheld![2]! << 8) | withheld![3]!;
-      const asked = await until(() => nacked.includes(seq), 300);
+      const asked = await waitUntil(() => nacked.includes(seq), 300, 5);
       if (asked) send(legit.rtp, withheld!, b.localPort); // the retransmission
-      await until(() => frames.length - first >= 10, 1000);
+      await waitUntil(() => frames.length - first >= 10, 1000, 5);
       const got = frames.slice(first);
       const identical =
         got.length === 10 && got.every((f, k) => Buffer.compare(f.data, sent[k]!) === 0);

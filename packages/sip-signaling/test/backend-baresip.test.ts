@@ -12,33 +12,33 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { MediaSession, VideoFrame } from "@framewire/rtp-video";
+import { joinAnnexB, type MediaSession, splitAnnexB, type VideoFrame } from "@framewire/rtp-video";
+import { h264AccessUnits, ivfBytes, vp8Size } from "@framewire/test-support";
+import { fixture } from "@framewire/test-support/fixtures";
 import {
   type BaresipReport,
+  ffmpegDecodeFile,
+  freeUdpPorts,
+  HOST,
+  itWithPeers,
+  killAtCleanup,
+  onCleanup,
+  paced,
   parseBaresipReport,
+  report,
+  rtpStats,
+  runCleanups,
+  sleep,
+  startScript,
+  tempDir,
+  waitUntil,
+  watchCounter,
   withRtpCountsFromPortRange,
 } from "@framewire/test-support/peers";
 import { afterEach, describe, expect } from "vitest";
 import type { VideoCodecName } from "../src/sdp/sdp-types.js";
 import type { SipCallMetadata, SipVideoBackend } from "../src/sip-video-backend.js";
-import {
-  accessUnits,
-  ffmpegDecode,
-  fixture,
-  HOST,
-  ivf,
-  onCleanup,
-  pace,
-  report,
-  rtpStats,
-  runCleanups,
-  startBackend,
-  tempDir,
-  vp8Size,
-  waitUntil,
-  watchCounter,
-} from "./backend-helpers.js";
-import { freeUdpPorts, itWithPeers, type RunningProcess, sleep, startScript } from "./peers.js";
+import { startBackend } from "./backend-under-test.js";
 
 /** codecLines are baresip's own "Set audio/video encoder/decoder" lines of a report. */
 const codecLines = (r: BaresipReport): string =>
@@ -49,11 +49,6 @@ const baresipTest = itWithPeers(["baresip", "tshark", "ffmpeg"]);
 afterEach(async () => {
   await runCleanups();
 });
-
-function track(p: RunningProcess): RunningProcess {
-  onCleanup(() => p.kill());
-  return p;
-}
 
 /** echo sends every received frame of a session back to it (sendVideoSync), counting packets. */
 function echo(backend: SipVideoBackend): { packets: () => number; frames: () => number } {
@@ -127,7 +122,7 @@ async function baresipCalls(
   const logDir = tempDir();
   const sipPort = await freeUdpPorts(2);
   const rtpBase = await freeUdpPorts(2);
-  const r = await track(
+  const r = await killAtCleanup(
     startScript("baresip-call.sh", [`sip:room1@${HOST}:${port}`, String(seconds)], {
       env: {
         SIP_PORT: String(sipPort),
@@ -169,10 +164,10 @@ describe("baresip calls the backend (baresip-call.sh)", () => {
       const meta = session.metadata as SipCallMetadata;
       const pt = session.video?.payloadType ?? -1;
       const ourVideoPort = session.video?.localPort ?? 0;
-      const wire = await rtpStats(call.pcap, ourVideoPort, "h264", pt);
+      const wire = await rtpStats(call.pcap, ourVideoPort, pt);
       const file = join(tempDir(), "from-baresip.h264");
       writeFileSync(file, Buffer.concat(frames.map((f) => f.data)));
-      const decoded = await ffmpegDecode(file);
+      const decoded = await ffmpegDecodeFile(file);
       report("baresip-call.sh H.264 → backend", {
         established: call.report.established,
         payloadType: pt,
@@ -230,18 +225,19 @@ describe("baresip calls the backend (baresip-call.sh)", () => {
       const meta = session.metadata as SipCallMetadata;
       const pt = session.video?.payloadType ?? -1;
       const ourVideoPort = session.video?.localPort ?? 0;
-      const wire = await rtpStats(call.pcap, ourVideoPort, "vp8", pt);
+      const wire = await rtpStats(call.pcap, ourVideoPort, pt, "vp8");
       const size = frames.map((f) => vp8Size(f.data)).find((s) => s !== undefined);
       const file = join(tempDir(), "from-baresip.ivf");
       writeFileSync(
         file,
-        ivf(
+        ivfBytes(
+          "VP80",
           size?.width ?? 0,
           size?.height ?? 0,
-          frames.map((f) => ({ data: f.data, ms: f.timestampMs })),
+          frames.map((f) => ({ data: f.data, ptsMs: f.timestampMs })),
         ),
       );
-      const decoded = await ffmpegDecode(file);
+      const decoded = await ffmpegDecodeFile(file);
       report("baresip-call.sh VP8 → backend", {
         established: call.report.established,
         payloadType: pt,
@@ -289,7 +285,7 @@ describe("the backend calls baresip (baresip-answer.sh)", () => {
       const bPort = await freeUdpPorts(2);
       const rtpBase = await freeUdpPorts(2);
       const SECONDS = 14;
-      const answer = track(
+      const answer = killAtCleanup(
         startScript("baresip-answer.sh", [String(bPort), String(SECONDS)], {
           env: { LOGDIR: tempDir(), RTP_PORTS: `${rtpBase}-${rtpBase + 99}` },
           timeoutMs: (SECONDS + 90) * 1000, // the script waits for tshark, slow on a loaded machine
@@ -305,10 +301,13 @@ describe("the backend calls baresip (baresip-answer.sh)", () => {
       expect(meta).toMatchObject({ hasVideo: true, videoCodec: "H264", direction: "outgoing" });
       expect(backend.portsInUse).toBe(2);
 
-      const { units, keyframe } = accessUnits(readFileSync(fixture("test.h264")));
+      const { units, idr: keyframe } = h264AccessUnits(readFileSync(fixture("test.h264")), {
+        splitAnnexB,
+        joinAnnexB,
+      });
       const SEND = 150; // 5 s at 30 fps
       let packets = 0;
-      const pacing = await pace(SEND, 1000 / 30, 8_000, (i) => {
+      const pacing = await paced(SEND, 1000 / 30, 8_000, (i) => {
         packets += backend.sendVideoSync(session, {
           data: units[i]!,
           keyframe: keyframe[i]!,
@@ -330,12 +329,12 @@ describe("the backend calls baresip (baresip-answer.sh)", () => {
       );
       const file = join(tempDir(), "from-baresip-answer.h264");
       writeFileSync(file, Buffer.concat(frames.map((f) => f.data)));
-      const decoded = await ffmpegDecode(file);
+      const decoded = await ffmpegDecodeFile(file);
       report("backend → baresip-answer.sh", {
         setupMs,
         framesSent: sent.frames,
         packetsSent: packets,
-        pacingMs: pacing.ms,
+        pacingMs: pacing.durationMs,
         baresipVideoRecv: rep.videoRecv,
         baresipVideoSent: rep.videoSent,
         baresipRecvPts: rep.recvPayloadTypes,

@@ -10,19 +10,22 @@
 import { join } from "node:path";
 import type { MediaSession } from "@framewire/rtp-video";
 import { repoRoot } from "@framewire/test-support/fixtures";
-import { afterEach, describe, expect } from "vitest";
 import {
+  freeUdpPorts,
   HOST,
+  itWithPeers,
   onCleanup,
+  peersDir,
   readText,
   report,
   runCleanups,
-  startBackend,
+  startChild,
   tempDir,
   waitUntil,
   watchCounter,
-} from "./backend-helpers.js";
-import { freeUdpPorts, itWithPeers, peersDir, startProcess } from "./peers.js";
+} from "@framewire/test-support/peers";
+import { afterEach, describe, expect } from "vitest";
+import { startBackend } from "./backend-under-test.js";
 
 const loadTest = itWithPeers(["sipp"]);
 const CALLS = 200;
@@ -79,7 +82,7 @@ describe("load: SIPp A/V calls into the backend", () => {
       const media = await freeUdpPorts(4);
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      const run = startProcess(
+      const run = startChild(
         "sipp",
         [
           `${HOST}:${port}`,

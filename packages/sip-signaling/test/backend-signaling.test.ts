@@ -10,23 +10,22 @@
  * After every case: portsInUse 0, sessionCount 0, the user agent's active calls 0.
  */
 import type { MediaSession } from "@framewire/rtp-video";
-import { afterEach, describe, expect, it } from "vitest";
-import type { SipCallMetadata, SipVideoBackend } from "../src/sip-video-backend.js";
 import {
+  freeUdpPorts,
   HOST,
-  offerSdp,
+  itWithPeers,
   onCleanup,
-  type RawDialog,
-  RawSipPeer,
   report,
   runCleanups,
-  runSipp,
-  type SipMessage,
-  startBackend,
+  sleep,
   waitUntil,
   watchCounter,
-} from "./backend-helpers.js";
-import { freeUdpPorts, itWithPeers, sleep } from "./peers.js";
+} from "@framewire/test-support/peers";
+import { afterEach, describe, expect, it } from "vitest";
+import type { SipCallMetadata, SipVideoBackend } from "../src/sip-video-backend.js";
+import { startBackend } from "./backend-under-test.js";
+import { offerSdp, type RawDialog, RawSipPeer, type SipMessage } from "./raw-sip-peer.js";
+import { runSipp } from "./sipp.js";
 
 const sippTest = itWithPeers(["sipp"]);
 

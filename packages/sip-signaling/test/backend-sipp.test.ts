@@ -11,37 +11,40 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AudioFrame, MediaSession, VideoFrame } from "@framewire/rtp-video";
-import { afterEach, describe, expect } from "vitest";
-import type { SipCallMetadata } from "../src/sip-video-backend.js";
 import {
-  accessUnits,
-  ffmpegDecode,
-  fixture,
+  type AudioFrame,
+  joinAnnexB,
+  type MediaSession,
+  splitAnnexB,
+  type VideoFrame,
+} from "@framewire/rtp-video";
+import { h264AccessUnits } from "@framewire/test-support";
+import { fixture } from "@framewire/test-support/fixtures";
+import {
+  ffmpegDecodeFile,
+  freeUdpPorts,
   HOST,
-  lineWith,
+  itWithPeers,
+  killAtCleanup,
   onCleanup,
-  pace,
+  paced,
   readText,
   report,
   rtpMarkersBefore,
   rtpStats,
   runCleanups,
-  sippMessages,
   sipRequestCapturedAt,
-  startBackend,
+  sleep,
+  startChild,
+  startScript,
   tempDir,
   waitUntil,
   watchCounter,
-} from "./backend-helpers.js";
-import {
-  freeUdpPorts,
-  itWithPeers,
-  type RunningProcess,
-  sleep,
-  startProcess,
-  startScript,
-} from "./peers.js";
+} from "@framewire/test-support/peers";
+import { afterEach, describe, expect } from "vitest";
+import type { SipCallMetadata } from "../src/sip-video-backend.js";
+import { startBackend } from "./backend-under-test.js";
+import { sippMessages } from "./sipp.js";
 
 const sippAv = itWithPeers(["sipp", "tshark", "ffmpeg"]);
 /** The fixture pcap: 300 H.264 frames (markers), 1253 packets, played over 10 s. */
@@ -53,11 +56,6 @@ const PCAP_FIRST_RTP_TIMESTAMP = 42411254;
 afterEach(async () => {
   await runCleanups();
 });
-
-function track(p: RunningProcess): RunningProcess {
-  onCleanup(() => p.kill());
-  return p;
-}
 
 describe("SIPp calls the backend (sipp-av-call.sh)", () => {
   sippAv(
@@ -79,7 +77,7 @@ describe("SIPp calls the backend (sipp-av-call.sh)", () => {
       const sipPort = await freeUdpPorts(1);
       const mediaPort = await freeUdpPorts(4);
       const t0 = Date.now();
-      const run = track(
+      const run = killAtCleanup(
         startScript("sipp-av-call.sh", [String(port), String(HOLD)], {
           env: {
             SERVICE: "room1",
@@ -103,7 +101,7 @@ describe("SIPp calls the backend (sipp-av-call.sh)", () => {
       expect(session, out).toBeDefined();
       const ourVideoPort = session!.video?.localPort ?? 0;
       const ourAudioPort = session!.audio.localPort;
-      const wire = await rtpStats(join(logDir, "capture.pcap"), ourVideoPort, "h264", 96);
+      const wire = await rtpStats(join(logDir, "capture.pcap"), ourVideoPort, 96);
       const audioSent = Number(/audio_sent: (\d+)/.exec(out)?.[1] ?? -1);
       const videoSent = Number(/video_sent: (\d+)/.exec(out)?.[1] ?? -1);
       const invite = sippMessages(readText(join(logDir, "messages.log"))).find(
@@ -113,12 +111,12 @@ describe("SIPp calls the backend (sipp-av-call.sh)", () => {
 
       const file = join(logDir, "received.h264");
       writeFileSync(file, Buffer.concat(videoFrames.map((f) => f.data)));
-      const decoded = await ffmpegDecode(file);
+      const decoded = await ffmpegDecodeFile(file);
       const pcmu = audioFrames.filter((f) => f.codec === "pcmu");
       report("sipp-av-call.sh → backend", {
         hold: HOLD,
         callMs,
-        sipp: lineWith(out, "sipp_rc="),
+        sipp: out.split(/\r?\n/).find((l) => l.includes("sipp_rc=")),
         videoPacketsOnWire: wire.packets,
         videoMarkersOnWire: wire.markers,
         videoSentBySipp: videoSent,
@@ -189,8 +187,8 @@ describe("the backend calls SIPp (sipp-av-uas.sh)", () => {
       const logDir = tempDir();
       const capture = join(logDir, "uas.pcap");
       // tshark on sipp's media ports: what we send there is counted on the wire
-      const cap = track(
-        startProcess(
+      const cap = killAtCleanup(
+        startChild(
           "bash",
           [
             "-c",
@@ -210,7 +208,7 @@ describe("the backend calls SIPp (sipp-av-uas.sh)", () => {
         100,
       );
       expect(capReady, readText(`${capture}.err`)).toBe(true);
-      const uas = track(
+      const uas = killAtCleanup(
         startScript("sipp-av-uas.sh", [String(sippPort), "40"], {
           env: { MEDIA_PORT: String(sippMedia), LOGDIR: join(logDir, "sipp") },
           timeoutMs: 60_000,
@@ -231,10 +229,13 @@ describe("the backend calls SIPp (sipp-av-uas.sh)", () => {
       expect(backend.sessionCount).toBe(1);
 
       // send test.h264 paced at 30 fps for 5 s (150 access units)
-      const { units, keyframe } = accessUnits(readFileSync(fixture("test.h264")));
+      const { units, idr: keyframe } = h264AccessUnits(readFileSync(fixture("test.h264")), {
+        splitAnnexB,
+        joinAnnexB,
+      });
       const SEND = 150;
       let packets = 0;
-      const pacing = await pace(SEND, 1000 / 30, 8_000, (i) => {
+      const pacing = await paced(SEND, 1000 / 30, 8_000, (i) => {
         packets += backend.sendVideoSync(session, {
           data: units[i]!,
           keyframe: keyframe[i]!,
@@ -261,8 +262,8 @@ describe("the backend calls SIPp (sipp-av-uas.sh)", () => {
       await sleep(300);
       cap.kill("SIGINT");
       await cap.done;
-      const wire = await rtpStats(capture, sippMedia + 2, "h264", 96);
-      const fromSipp = await rtpStats(capture, ourVideoPort, "h264", 96);
+      const wire = await rtpStats(capture, sippMedia + 2, 96);
+      const fromSipp = await rtpStats(capture, ourVideoPort, 96);
       // SIPp plays on through its 500 ms timewait after our BYE: count what it sent before, on
       // the capture's clock (Date.now() at disconnect() once miscounted a marker captured in the
       // same millisecond: 160 frames against 159 "before")
@@ -271,7 +272,7 @@ describe("the backend calls SIPp (sipp-av-uas.sh)", () => {
       const framesBeforeBye = await rtpMarkersBefore(capture, ourVideoPort, byeAt!);
       const file = join(logDir, "from-sipp.h264");
       writeFileSync(file, Buffer.concat(frames.map((f) => f.data)));
-      const decoded = await ffmpegDecode(file);
+      const decoded = await ffmpegDecodeFile(file);
       const sippLog = readText(join(logDir, "sipp", "messages.log"));
       const sippSaw = sippMessages(sippLog).map(
         (m) => `${m.direction[0]}:${m.startLine.split(" ").slice(0, 2).join(" ")}`,
@@ -280,7 +281,7 @@ describe("the backend calls SIPp (sipp-av-uas.sh)", () => {
         setupMs,
         framesSent: sent.frames,
         packetsSent: packets,
-        pacingMs: pacing.ms,
+        pacingMs: pacing.durationMs,
         onWireToSipp: wire.packets,
         markersOnWire: wire.markers,
         seqGaps: wire.seq_gaps,

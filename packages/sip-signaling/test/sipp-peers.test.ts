@@ -6,25 +6,23 @@
  * Skipped locally without sipp (or tshark for sipp-av-call.sh), failing under CI=true.
  * Every test is bounded (≤ 60 s) and stops the user agent and every child process.
  */
-import { createSocket, type Socket } from "node:dgram";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import {
+  freeUdpPorts,
+  HOST,
+  itWithPeers,
+  killAtCleanup,
+  onCleanup,
+  runCleanups,
+  sleep,
+  startScript,
+  tempDir,
+  udpCounter,
+} from "@framewire/test-support/peers";
 import { afterEach, describe, expect } from "vitest";
 import type { CallState, IncomingCall } from "../src/sip/call-types.js";
 import { SipUserAgent, type SipUserAgentOptions } from "../src/sip/sip-user-agent.js";
-import {
-  freeUdpPorts,
-  itWithPeers,
-  type ProcessResult,
-  type RunningProcess,
-  scenarioPath,
-  sleep,
-  startProcess,
-  startScript,
-} from "./peers.js";
+import { runSipp, type SippRun } from "./sipp.js";
 
-const HOST = "127.0.0.1";
 const sippTest = itWithPeers(["sipp"]);
 const sippAvTest = itWithPeers(["sipp", "tshark"]);
 
@@ -47,23 +45,6 @@ function handSdp(audioPort: number, videoPort: number, version = 1): string {
   ].join("\r\n");
 }
 
-/** A UDP sink counting packets (our media ports, so SIPp's RTP lands somewhere). */
-async function udpSink(port: number): Promise<{ count: () => number; close: () => Promise<void> }> {
-  const socket: Socket = createSocket("udp4");
-  let packets = 0;
-  socket.on("message", () => {
-    packets++;
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind({ address: HOST, port, exclusive: true }, () => resolve());
-  });
-  return {
-    count: () => packets,
-    close: () => new Promise((resolve) => socket.close(() => resolve())),
-  };
-}
-
 interface Harness {
   ua: SipUserAgent;
   port: number;
@@ -71,10 +52,7 @@ interface Harness {
   states: Map<IncomingCall, CallState[]>;
 }
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+afterEach(runCleanups);
 
 async function startUa(
   onCall: (call: IncomingCall) => void,
@@ -92,86 +70,18 @@ async function startUa(
     onCall(call);
   });
   await ua.start({ host: HOST, port });
-  cleanups.push(() => ua.stop());
+  onCleanup(() => ua.stop());
   return { ua, port, calls, states };
 }
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "framewire-sipp-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function track(process: RunningProcess): RunningProcess {
-  cleanups.push(() => process.kill());
-  return process;
-}
-
-/** Runs one of test/sipp/*.xml as a UAC against `port` (-nr, -m 1), bounded. */
+/** Runs one of test/sipp/*.xml as a UAC against `port` (-nr, -m 1), bounded; the log as text. */
 async function runScenario(
   scenario: string,
   port: number,
   extra: string[] = [],
-): Promise<ProcessResult & { messages: string }> {
-  const dir = tempDir();
-  const sipPort = await freeUdpPorts(1);
-  const mediaPort = await freeUdpPorts(4);
-  const messageFile = join(dir, "messages.log");
-  const run = track(
-    startProcess(
-      "sipp",
-      [
-        `${HOST}:${port}`,
-        "-sf",
-        scenarioPath(scenario),
-        "-s",
-        "demo",
-        "-i",
-        HOST,
-        "-p",
-        String(sipPort),
-        "-mi",
-        HOST,
-        "-mp",
-        String(mediaPort),
-        "-t",
-        "u1",
-        "-m",
-        "1",
-        "-l",
-        "1",
-        "-nr",
-        "-recv_timeout",
-        "10000",
-        "-timeout",
-        "30s",
-        "-timeout_error",
-        "-nostdin",
-        "-trace_msg",
-        "-message_file",
-        messageFile,
-        "-trace_err",
-        "-error_file",
-        join(dir, "errors.log"),
-        ...extra,
-      ],
-      { timeoutMs: 40_000, cwd: dir },
-    ),
-  );
-  const result = await run.done;
-  let messages = "";
-  try {
-    messages = readFileSync(messageFile, "utf8");
-  } catch {
-    // no log written
-  }
-  let errors = "";
-  try {
-    errors = readFileSync(join(dir, "errors.log"), "utf8");
-  } catch {
-    // none
-  }
-  return { ...result, messages, stderr: `${result.stderr}${errors}` };
+): Promise<Omit<SippRun, "messages"> & { messages: string }> {
+  const r = await runSipp(scenario, port, extra, "demo");
+  return { ...r, messages: r.log, stderr: `${r.stderr}${r.errors}` };
 }
 
 /** SippEvent is one message in SIPp's -trace_msg log. */
@@ -208,15 +118,13 @@ describe("shared peer scripts", () => {
     "sipp-av-call.sh → our UAS: INVITE/100/200/ACK, RTP, BYE/200 (sipp_rc=0)",
     async () => {
       const media = await freeUdpPorts(4);
-      const audio = await udpSink(media);
-      const video = await udpSink(media + 2);
-      cleanups.push(() => audio.close());
-      cleanups.push(() => video.close());
+      const audio = await udpCounter(media);
+      const video = await udpCounter(media + 2);
       const { port, calls, states } = await startUa((call) =>
         call.accept(handSdp(media, media + 2)),
       );
       const sippPorts = await freeUdpPorts(4);
-      const result = await track(
+      const result = await killAtCleanup(
         startScript("sipp-av-call.sh", [String(port), "2"], {
           env: {
             SERVICE: "demo",
@@ -247,11 +155,9 @@ describe("shared peer scripts", () => {
       const { ua } = await startUa(() => {});
       const sippPort = await freeUdpPorts(1);
       const media = await freeUdpPorts(4);
-      const audio = await udpSink(media);
-      const video = await udpSink(media + 2);
-      cleanups.push(() => audio.close());
-      cleanups.push(() => video.close());
-      const uas = track(
+      await udpCounter(media); // SIPp's RTP lands somewhere
+      const video = await udpCounter(media + 2);
+      const uas = killAtCleanup(
         startScript("sipp-av-uas.sh", [String(sippPort), "30"], {
           env: { MEDIA_PORT: String(await freeUdpPorts(4)), LOGDIR: tempDir() },
           timeoutMs: 45_000,

@@ -3,16 +3,13 @@
  * reads the answers; stop() releases the port.
  */
 import { createSocket, type Socket } from "node:dgram";
+import { HOST, onCleanup, runCleanups } from "@framewire/test-support/peers";
 import { afterEach, expect, it } from "vitest";
 import { SipUserAgent } from "../src/sip/sip-user-agent.js";
 import type { SipAddress } from "../src/sip/via.js";
 import { DialogScript, parseSip, type Received } from "./fake-sip-network.js";
 
-const HOST = "127.0.0.1";
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+afterEach(runCleanups);
 
 async function rawPeer(): Promise<{
   socket: Socket;
@@ -32,7 +29,7 @@ async function rawPeer(): Promise<{
     else queue.push(m);
   });
   await new Promise<void>((resolve) => socket.bind({ address: HOST, port: 0 }, () => resolve()));
-  cleanups.push(() => new Promise((resolve) => socket.close(() => resolve())));
+  onCleanup(() => new Promise<void>((resolve) => socket.close(() => resolve())));
   const next = (): Promise<Received> => {
     const queued = queue.shift();
     if (queued) return Promise.resolve(queued);
@@ -56,7 +53,7 @@ function send(socket: Socket, text: string, to: SipAddress): Promise<void> {
 it("answers OPTIONS with received/rport over real UDP, 400 to a malformed request, and stop() frees the port", async () => {
   const ua = new SipUserAgent();
   const local = await ua.start({ host: HOST, port: 0 });
-  cleanups.push(() => ua.stop());
+  onCleanup(() => ua.stop());
   expect(local.host).toBe(HOST);
   expect(local.port).toBeGreaterThan(0);
   expect(ua.contactUri).toBe(`sip:framewire@${HOST}:${local.port}`);
@@ -80,14 +77,14 @@ it("answers OPTIONS with received/rport over real UDP, 400 to a malformed reques
   expect(ua.localAddress).toBeUndefined();
   const again = new SipUserAgent();
   await again.start({ host: HOST, port: local.port });
-  cleanups.push(() => again.stop());
+  onCleanup(() => again.stop());
   expect(again.localAddress?.port).toBe(local.port);
 });
 
 it("refuses a second start and a busy port", async () => {
   const ua = new SipUserAgent();
   const local = await ua.start({ host: HOST, port: 0 });
-  cleanups.push(() => ua.stop());
+  onCleanup(() => ua.stop());
   await expect(ua.start({ host: HOST, port: 0 })).rejects.toThrow(/ALREADY_STARTED/);
   const other = new SipUserAgent();
   await expect(other.start({ host: HOST, port: local.port })).rejects.toThrow(/BIND_FAILED/);

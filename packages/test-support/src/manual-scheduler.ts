@@ -10,9 +10,14 @@ interface Task {
 
 /** ManualScheduler is virtual time for tests: `advance(ms)` runs what falls due, in order. */
 export class ManualScheduler implements SchedulerLike {
-  private time = 0;
+  private time: number;
   private seq = 0;
   private tasks: Task[] = [];
+
+  /** @param start - the clock's first reading in ms (default 0; an epoch time where one matters). */
+  constructor(start = 0) {
+    this.time = start;
+  }
 
   now(): number {
     return this.time;

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ffmpegDecodeFile, itWithPeers, startChild } from "@framewire/test-support/peers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hex, rng } from "../../test/gen.js";
-import { ffmpegDecodeCheck, itWithPeers, startProcess } from "../../test/peers.js";
 import { RtpVideoError } from "../errors.js";
 import { FrameAssembler, type KeyframeNeeded } from "../frame-assembler.js";
 import { FrameBuffer } from "../frame-buffer.js";
@@ -676,7 +676,7 @@ describe("VP8 from a real encoder (FFmpeg libvpx)", () => {
       const dir = mkdtempSync(join(tmpdir(), "vp8-"));
       try {
         const ivf = join(dir, "in.ivf");
-        const enc = await startProcess(
+        const enc = await startChild(
           "ffmpeg",
           [
             ...["-hide_banner", "-nostdin", "-v", "error", "-f", "lavfi"],
@@ -691,7 +691,7 @@ describe("VP8 from a real encoder (FFmpeg libvpx)", () => {
         expect(frames.length).toBe(60);
 
         // the key frames according to FFmpeg's own parser
-        const probe = await startProcess(
+        const probe = await startChild(
           "ffprobe",
           ["-v", "error", "-show_entries", "packet=flags", "-of", "csv=p=0", ivf],
           { timeoutMs: 30_000 },
@@ -728,7 +728,7 @@ describe("VP8 from a real encoder (FFmpeg libvpx)", () => {
             240,
           ),
         );
-        const check = await ffmpegDecodeCheck(outIvf);
+        const check = await ffmpegDecodeFile(outIvf);
         expect(check.errors, check.log).toBe(0);
         expect(check.frames).toBe(60);
       } finally {

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { itWithPeers, startChild } from "@framewire/test-support/peers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hex, rng } from "../../test/gen.js";
-import { itWithPeers, startProcess } from "../../test/peers.js";
 import { RtpVideoError } from "../errors.js";
 import { FrameAssembler, type KeyframeNeeded } from "../frame-assembler.js";
 import { FrameBuffer } from "../frame-buffer.js";
@@ -842,7 +842,7 @@ function encode(): Promise<RealStream> {
     const dir = mkdtempSync(join(tmpdir(), "vp9-"));
     try {
       const ivf = join(dir, "x.ivf");
-      const enc = await startProcess(
+      const enc = await startChild(
         "ffmpeg",
         [
           ...["-hide_banner", "-loglevel", "error", "-nostdin", "-y"],
@@ -853,7 +853,7 @@ function encode(): Promise<RealStream> {
         { timeoutMs: 60_000 },
       ).done;
       if (enc.code !== 0) throw new Error(`ffmpeg failed (${enc.code}): ${enc.stderr}`);
-      const probe = await startProcess(
+      const probe = await startChild(
         "ffprobe",
         ["-v", "error", "-show_entries", "packet=flags", "-of", "csv=p=0", ivf],
         { timeoutMs: 60_000 },

@@ -1,23 +1,26 @@
 /**
- * Smoke tests of the real-peer harness (test/peers.ts) against the installed
+ * Smoke tests of the real-peer harness (./peers.ts) against the installed
  * third-party programs. Skipped locally when a peer is missing; failing in CI.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { fixture } from "./fixtures.js";
 import {
-  ffmpegDecodeCheck,
-  findKvLine,
-  fixture,
-  freeUdpPortPair,
+  ffmpegDecodeFile,
+  freeUdpPorts,
   itWithPeers,
-  parseKv,
+  kv,
+  lastKvLine,
+  runCleanups,
   runScript,
   sleep,
   startScript,
   waitForText,
 } from "./peers.js";
+
+afterEach(runCleanups);
 
 /** Polls until `pid` no longer exists (or is a zombie awaiting its reaper). */
 async function gone(pid: number, timeoutMs: number): Promise<boolean> {
@@ -36,23 +39,23 @@ async function gone(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 describe("peer harness (no peers needed)", () => {
-  it("parseKv parses key=value summary lines", () => {
-    expect(parseKv("frames_decoded=300 warnings=0 errors=0 out=/tmp/x.h264 out_bytes=12")).toEqual({
+  it("kv parses key=value summary lines", () => {
+    expect(kv("frames_decoded=300 warnings=0 errors=0 out=/tmp/x.h264 out_bytes=12")).toEqual({
       frames_decoded: "300",
       warnings: "0",
       errors: "0",
       out: "/tmp/x.h264",
       out_bytes: "12",
     });
-    expect(parseKv("  a=1\tnoise b=x=y =bad c=  \n")).toEqual({ a: "1", b: "x=y", c: "" });
+    expect(kv("  a=1\tnoise b=x=y =bad c=  \n")).toEqual({ a: "1", b: "x=y", c: "" });
     expect(
-      findKvLine("log\nframes_decoded=1 errors=2\nframes_decoded=3 errors=0\n", "errors"),
+      lastKvLine("log\nframes_decoded=1 errors=2\nframes_decoded=3 errors=0\n", "errors"),
     ).toEqual({ frames_decoded: "3", errors: "0" });
-    expect(findKvLine("nothing here", "errors")).toBeUndefined();
+    expect(lastKvLine("nothing here", "errors")).toBeUndefined();
   });
 
-  it("freeUdpPortPair returns an even free port pair in range", async () => {
-    const port = await freeUdpPortPair();
+  it("freeUdpPorts(2) returns an even free port pair in range", async () => {
+    const port = await freeUdpPorts(2);
     expect(port % 2).toBe(0);
     expect(port).toBeGreaterThanOrEqual(20000);
     expect(port + 1).toBeLessThan(40000);
@@ -70,7 +73,7 @@ describe("peer harness (no peers needed)", () => {
       expect(r.code).toBeNull();
       expect(r.signal).toBe("SIGKILL");
       expect(Date.now() - t0).toBeLessThan(5_000);
-      const bg = Number(parseKv(r.stdout).bg);
+      const bg = Number(kv(r.stdout).bg);
       expect(bg).toBeGreaterThan(0);
       expect(await gone(bg, 3_000), `background pid ${bg} survived`).toBe(true);
     } finally {
@@ -81,9 +84,9 @@ describe("peer harness (no peers needed)", () => {
 
 describe("real peers", () => {
   itWithPeers(["ffmpeg"])(
-    "ffmpegDecodeCheck decodes fixtures/test.h264: 300 frames, 0 errors",
+    "ffmpegDecodeFile decodes fixtures/test.h264: 300 frames, 0 errors",
     async () => {
-      const r = await ffmpegDecodeCheck(fixture("test.h264"), { timeoutMs: 50_000 });
+      const r = await ffmpegDecodeFile(fixture("test.h264"), { timeoutMs: 50_000 });
       expect(r.errors, r.log).toBe(0);
       expect(r.frames).toBe(300);
       // same pictures as the fixture's reference framecrc
@@ -100,7 +103,7 @@ describe("real peers", () => {
     async () => {
       const dir = mkdtempSync(join(tmpdir(), "framewire-peers-"));
       try {
-        const port = await freeUdpPortPair();
+        const port = await freeUdpPorts(2);
         const out = join(dir, "recv.h264");
         // The paced replay lasts ~10 s; listen 16 s so the receiver's start-up
         // and the jitter buffer latency fit comfortably.
@@ -124,7 +127,7 @@ describe("real peers", () => {
           expect(sender.code, sender.stderr).toBe(0);
 
           const r = await receiver.done;
-          const summary = findKvLine(r.stdout, "frames_decoded");
+          const summary = lastKvLine(r.stdout, "frames_decoded");
           expect(summary, `receiver printed no summary:\n${r.stdout}\n${r.stderr}`).toBeDefined();
           expect(summary!.frames_decoded).toBe("300");
           expect(summary!.errors).toBe("0");
