@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, it } from "vitest";
 import {
   computeDigestResponse,
@@ -7,7 +8,6 @@ import {
   type DigestRequest,
   parseDigestCredentials,
 } from "./digest-auth.js";
-import type { SipTimers } from "./timers.js";
 
 /** RFC 7616 §3.9.1 example (HTTP, but the computation is the same for SIP). */
 const RFC7616 = {
@@ -22,14 +22,8 @@ const RFC7616 = {
   qop: "auth",
 } as const;
 
-function clock(start = 1_700_000_000_000): SipTimers & { t: number } {
-  const c = {
-    t: start,
-    setTimeout: () => undefined,
-    clearTimeout: () => {},
-    now: () => c.t,
-  };
-  return c;
+function clock(start = 1_700_000_000_000): ManualScheduler {
+  return new ManualScheduler(start);
 }
 
 describe("computeDigestResponse (RFC 7616 §3.4.1)", () => {
@@ -174,7 +168,7 @@ describe("DigestAuthenticator", () => {
     const good = answer(challenge!, "pw");
     expect((await auth.verify(request([good]))).kind).toBe("authorized");
     expect(await auth.verify(request([good]))).toMatchObject({ kind: "challenge", stale: true });
-    c.t += 2000;
+    c.advance(2000);
     const next = answer(challenge!, "pw", { nc: "00000002" });
     expect(await auth.verify(request([next]))).toMatchObject({
       kind: "challenge",

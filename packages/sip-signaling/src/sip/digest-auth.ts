@@ -4,8 +4,8 @@
  * correct answer to an expired nonce, and a bounded count of failures per call attempt.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { asyncScheduler, type SchedulerLike } from "rxjs";
 import { SipError } from "./sip-error.js";
-import { type SipTimers, systemTimers } from "./timers.js";
 
 /** DigestAlgorithm is a Digest hash algorithm this UAS offers (RFC 7616 §3.4, RFC 8760 §2). */
 export type DigestAlgorithm = "SHA-256" | "MD5";
@@ -178,7 +178,7 @@ export class DigestAuthenticator {
 
   constructor(
     private readonly options: DigestAuthOptions,
-    private readonly timers: SipTimers = systemTimers,
+    private readonly scheduler: SchedulerLike = asyncScheduler,
   ) {
     const algorithms = options.algorithms ?? ["SHA-256", "MD5"];
     if (algorithms.length === 0 || algorithms.some((a) => !(a in HASHES))) {
@@ -247,7 +247,7 @@ export class DigestAuthenticator {
     });
     if (!safeEqual(expected, response)) return this.fail(request, "wrong credentials");
     // RFC 7616 §3.3: stale only for a valid digest with an outdated nonce.
-    if (this.timers.now() - issuedAt > this.nonceTtlMs) {
+    if (this.scheduler.now() - issuedAt > this.nonceTtlMs) {
       return this.challengeVerdict(true, "nonce expired");
     }
     const count = Number.parseInt(nc, 16);
@@ -266,7 +266,7 @@ export class DigestAuthenticator {
   }
 
   private fail(request: DigestRequest, reason: string): DigestVerdict {
-    const now = this.timers.now();
+    const now = this.scheduler.now();
     const entry = this.failures.get(request.attemptKey);
     const count = entry !== undefined && entry.expiresAt > now ? entry.count + 1 : 1;
     this.failures.delete(request.attemptKey);
@@ -287,7 +287,7 @@ export class DigestAuthenticator {
   }
 
   private newNonce(): string {
-    const issued = Math.floor(this.timers.now()).toString(36);
+    const issued = Math.floor(this.scheduler.now()).toString(36);
     const salt = randomBytes(8).toString("hex");
     return `${issued}.${salt}.${this.mac(issued, salt)}`;
   }

@@ -2,11 +2,11 @@
  * The implementation of {@link IncomingCall}: an INVITE received by the user agent
  * (RFC 3261 §13.3), the offer, the caller, and the answer to give. Internal.
  */
+import type { Subscription } from "rxjs";
 import type { Core } from "sip.js";
 import type { IncomingCall } from "./call-types.js";
 import { type CallHost, SipCallBase, sdpBody } from "./sip-call.js";
 import { SipError } from "./sip-error.js";
-import type { SipTimerHandle } from "./timers.js";
 
 /** IncomingCallInit is what the user agent passes to a new incoming call (internal). */
 export interface IncomingCallInit {
@@ -27,7 +27,7 @@ export class IncomingCallImpl extends SipCallBase implements IncomingCall {
   onCancel: (() => void) | undefined;
 
   private readonly request: Core.IncomingInviteRequest;
-  private answerTimer: SipTimerHandle | undefined;
+  private answerTimer: Subscription | undefined;
   private byeAfterAck: (() => void) | undefined;
 
   constructor(host: CallHost, init: IncomingCallInit) {
@@ -42,7 +42,7 @@ export class IncomingCallImpl extends SipCallBase implements IncomingCall {
     this.username = init.username;
     this.onCancel = undefined;
     init.request.delegate = { onCancel: () => this.receiveCancel() };
-    this.answerTimer = host.timers.setTimeout(() => {
+    this.answerTimer = host.scheduler.schedule(() => {
       this.answerTimer = undefined;
       if (this.state !== "offered" && this.state !== "ringing") return;
       this.respond({ statusCode: 480 });
@@ -133,7 +133,7 @@ export class IncomingCallImpl extends SipCallBase implements IncomingCall {
   }
 
   private clearAnswerTimer(): void {
-    if (this.answerTimer !== undefined) this.host.timers.clearTimeout(this.answerTimer);
+    this.answerTimer?.unsubscribe();
     this.answerTimer = undefined;
   }
 

@@ -13,10 +13,11 @@
  * The core creates transactions internally (e.g. `new InviteServerTransaction(...)` in
  * user-agent-server.js `init()`), so they cannot be subclassed; the supervisor finds new ones
  * in the core's `userAgentClients`/`userAgentServers` maps after each call into the core and
- * follows them with `addStateChangeListener`. Its timers run on injectable {@link SipTimers}.
+ * follows them with `addStateChangeListener`. Its timers run on an injected rxjs `SchedulerLike`.
  */
+import type { SchedulerLike, Subscription } from "rxjs";
 import { Core } from "sip.js";
-import { type SipTimerHandle, type SipTimers, T1, T2 } from "./timers.js";
+import { T1, T2 } from "./timers.js";
 
 /** RetransmissionStats counts retransmissions per timer. */
 export interface RetransmissionStats {
@@ -26,7 +27,7 @@ export interface RetransmissionStats {
 }
 
 interface Watch {
-  handle: SipTimerHandle | undefined;
+  handle: Subscription | undefined;
   stop(): void;
 }
 
@@ -44,11 +45,11 @@ export class RetransmissionSupervisor {
   private disposed = false;
 
   /**
-   * @param timers - the clock of the retransmission timers
+   * @param scheduler - the time of the retransmission timers
    * @param resend - sends a request retransmission to the transport (errors are the caller's)
    */
   constructor(
-    private readonly timers: SipTimers,
+    private readonly scheduler: SchedulerLike,
     private readonly resend: (message: string) => void,
   ) {}
 
@@ -97,7 +98,7 @@ export class RetransmissionSupervisor {
     const watch: Watch = {
       handle: undefined,
       stop: () => {
-        if (watch.handle !== undefined) this.timers.clearTimeout(watch.handle);
+        watch.handle?.unsubscribe();
         watch.handle = undefined;
         transaction.removeStateChangeListener(onState);
         this.watches.delete(watch);
@@ -107,7 +108,7 @@ export class RetransmissionSupervisor {
       if (transaction.state === Core.TransactionState.Terminated) watch.stop();
     };
     const arm = (interval: number): void => {
-      watch.handle = this.timers.setTimeout(() => {
+      watch.handle = this.scheduler.schedule(() => {
         watch.handle = undefined;
         const next = fire(interval);
         if (next === undefined) watch.stop();

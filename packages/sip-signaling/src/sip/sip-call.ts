@@ -3,17 +3,16 @@
  * as an Observable, BYE in both directions, re-INVITE from the remote party (RFC 3261 §14.2).
  * Internal: the public shape is {@link SipCall} in call-types.ts.
  */
-import { BehaviorSubject, type Observable } from "rxjs";
+import { BehaviorSubject, type Observable, type SchedulerLike, type Subscription } from "rxjs";
 import type { Core } from "sip.js";
 import type { CallState, CallTermination, IncomingReinvite, SipCall } from "./call-types.js";
 import { SipError } from "./sip-error.js";
-import type { SipTimerHandle, SipTimers } from "./timers.js";
 
 /** CallHost is what a call needs from its user agent (internal). */
 export interface CallHost {
   /** enter runs a call into the sip.js core with UDP timers and retransmission supervision. */
   enter<T>(fn: () => T): T;
-  readonly timers: SipTimers;
+  readonly scheduler: SchedulerLike;
   /** contactHeader is our `Contact: <...>` header line. */
   readonly contactHeader: string;
   readonly reinviteTimeoutMs: number;
@@ -154,11 +153,11 @@ export abstract class SipCallBase implements SipCall {
       return;
     }
     let settled = false;
-    let timer: SipTimerHandle | undefined;
+    let timer: Subscription | undefined;
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
-      if (timer !== undefined) this.host.timers.clearTimeout(timer);
+      timer?.unsubscribe();
       return true;
     };
     const reinvite: IncomingReinvite = {
@@ -191,7 +190,7 @@ export abstract class SipCallBase implements SipCall {
       reinvite.reject(488);
       return;
     }
-    timer = this.host.timers.setTimeout(() => {
+    timer = this.host.scheduler.schedule(() => {
       timer = undefined;
       if (settle()) reply({ statusCode: 500, extraHeaders: ["Retry-After: 1"] });
     }, this.host.reinviteTimeoutMs);

@@ -6,7 +6,7 @@
  * accepted (a bridge's rooms), OPTIONS/405 with an accurate Allow, Digest authentication.
  */
 import { isIPv6 } from "node:net";
-import { type Observable, Subject } from "rxjs";
+import { asyncScheduler, type Observable, type SchedulerLike, Subject } from "rxjs";
 import { Core, Grammar, URI } from "sip.js";
 import type { IncomingCall, OutgoingCall } from "./call-types.js";
 import type { DatagramSocketFactory } from "./datagram-socket.js";
@@ -22,7 +22,7 @@ import { OutgoingCallImpl } from "./outgoing-call.js";
 import { type RetransmissionStats, RetransmissionSupervisor } from "./retransmissions.js";
 import { type CallHost, isSdpContentType, type SipCallBase, sdpBody } from "./sip-call.js";
 import { SipError } from "./sip-error.js";
-import { type SipTimers, systemTimers, withUdpTransactionTimers } from "./timers.js";
+import { withUdpTransactionTimers } from "./timers.js";
 import { type SipTransportStats, SipUdpTransport } from "./udp-transport.js";
 import type { SipAddress } from "./via.js";
 
@@ -85,8 +85,12 @@ export interface SipUserAgentOptions {
   readonly reinviteTimeoutMs?: number;
   /** maxDatagramBytes caps received and sent datagrams (default 65 507). */
   readonly maxDatagramBytes?: number;
-  /** timers is the clock of this layer's timers (default the global timers). */
-  readonly timers?: SipTimers;
+  /**
+   * scheduler gives time and timers to this layer's own timers (retransmission Timers A, E, G;
+   * answer and re-INVITE timeouts; digest nonce expiry); default rxjs `asyncScheduler` (tests
+   * pass a virtual one). sip.js's internal timers use the global `setTimeout`.
+   */
+  readonly scheduler?: SchedulerLike;
   /** socketFactory binds the UDP socket (default node:dgram; tests pass a fake). */
   readonly socketFactory?: DatagramSocketFactory;
   /** log receives log lines (default: none). */
@@ -155,7 +159,7 @@ export class SipUserAgent {
   readonly incomingCalls$: Observable<IncomingCall>;
 
   private readonly options: SipUserAgentOptions;
-  private readonly timers: SipTimers;
+  private readonly scheduler: SchedulerLike;
   private readonly incoming = new Subject<IncomingCall>();
   private readonly calls = new Set<SipCallBase>();
   private readonly authenticator: DigestAuthenticator | undefined;
@@ -168,13 +172,15 @@ export class SipUserAgent {
 
   constructor(options: SipUserAgentOptions = {}) {
     this.options = options;
-    this.timers = options.timers ?? systemTimers;
+    this.scheduler = options.scheduler ?? asyncScheduler;
     this.contactUser = options.contactUser ?? "framewire";
     if (!/^[A-Za-z0-9._~!$&'()*+,;=-]+$/.test(this.contactUser)) {
       throw new SipError("BAD_OPTION", `contactUser "${this.contactUser}" is not a SIP user part`);
     }
     this.authenticator =
-      options.auth === undefined ? undefined : new DigestAuthenticator(options.auth, this.timers);
+      options.auth === undefined
+        ? undefined
+        : new DigestAuthenticator(options.auth, this.scheduler);
     this.incomingCalls$ = this.incoming.asObservable();
   }
 
@@ -239,7 +245,7 @@ export class SipUserAgent {
       try {
         const sentBy = transport.sentBy;
         const contactUri = new URI("sip", this.contactUser, hostForUri(sentBy.host), sentBy.port);
-        const supervisor = new RetransmissionSupervisor(this.timers, (message) => {
+        const supervisor = new RetransmissionSupervisor(this.scheduler, (message) => {
           transport.send(message).catch((error: unknown) => {
             this.log("warn", `retransmission failed: ${String(error)}`);
           });
@@ -321,7 +327,7 @@ export class SipUserAgent {
   private callHost(running: Running): CallHost {
     return {
       enter: (fn) => this.enter(fn),
-      timers: this.timers,
+      scheduler: this.scheduler,
       contactHeader: this.contactHeader(running),
       reinviteTimeoutMs: this.options.reinviteTimeoutMs ?? 10_000,
       release: (call) => {

@@ -1,6 +1,13 @@
 /**
  * Time for the SIP layer, and the UDP values of sip.js's transaction timers.
  *
+ * The SIP layer's own timers (retransmission Timers A, E, G; the answer and re-INVITE timeouts;
+ * digest nonce expiry) run on an injected rxjs `SchedulerLike`, `asyncScheduler` by default, as
+ * every time-based part of Framewire does (tests pass a virtual-time scheduler). sip.js's internal
+ * timers (B, D, F, H, I, J, K, L, M and its 2xx retransmission) always use the global
+ * `setTimeout`; tests that need them in virtual time use fake global timers, which
+ * `asyncScheduler` follows too (it reads the global timer functions and `Date.now` at call time).
+ *
  * sip.js 0.21.2 (lib/core/timers.js) sets Timer D, I, J and K to 0, the values RFC 3261
  * §17 gives for reliable transports. Over UDP they must be D ≥ 32 s, I = T4, J = 64·T1,
  * K = T4, or retransmissions that arrive after the final response find no transaction
@@ -13,36 +20,28 @@
  * restores them afterwards, so importing this package changes nothing globally and other
  * sip.js users in the process (WebSocket transports, where 0 is right) are unaffected.
  */
+import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
 import { Core } from "sip.js";
 
-/** SipTimerHandle is an opaque handle returned by {@link SipTimers.setTimeout}. */
-export type SipTimerHandle = unknown;
+/**
+ * SipTimers is the old name of the SIP layer's time: it is rxjs's `SchedulerLike` (pass one as
+ * `SipUserAgentOptions.scheduler`).
+ * @deprecated Use `SchedulerLike` from rxjs.
+ */
+export type SipTimers = SchedulerLike;
 
 /**
- * SipTimers is the clock the SIP layer's own timers run on (retransmission Timers A, E, G,
- * call timeouts, digest nonce expiry). Inject one to drive them in virtual time.
- *
- * sip.js's internal timers (B, D, F, H, I, J, K, L, M and its 2xx retransmission) always use
- * the global `setTimeout`; tests that need them in virtual time use fake global timers.
+ * SipTimerHandle is the old name of a scheduled timer: an rxjs `Subscription` (unsubscribe to
+ * cancel it).
+ * @deprecated Use `Subscription` from rxjs.
  */
-export interface SipTimers {
-  /** setTimeout runs `callback` once after `ms` milliseconds. */
-  setTimeout(callback: () => void, ms: number): SipTimerHandle;
-  /** clearTimeout cancels a pending timer (no-op for a fired or cleared one). */
-  clearTimeout(handle: SipTimerHandle): void;
-  /** now returns the current time in milliseconds (epoch or virtual). */
-  now(): number;
-}
+export type SipTimerHandle = Subscription;
 
 /**
- * systemTimers uses the global timer functions, looked up at call time (so fake global
- * timers installed after import still apply).
+ * systemTimers is the old name of the default scheduler, rxjs's `asyncScheduler`.
+ * @deprecated Use `asyncScheduler` from rxjs.
  */
-export const systemTimers: SipTimers = {
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
-  now: () => Date.now(),
-};
+export const systemTimers: SchedulerLike = asyncScheduler;
 
 /** T1, RFC 3261 §17.1.1.1: RTT estimate, 500 ms (sip.js `Timers.T1`). */
 export const T1 = Core.Timers.T1;
