@@ -37,7 +37,7 @@ const README = [
   "",
   "`NOT_A_CODE_HERE`",
   "",
-  "[label]: ../shared/x.md",
+  "[label]: ../outside/x.md",
 ].join("\n");
 
 describe("README reading", () => {
@@ -60,7 +60,7 @@ describe("README reading", () => {
   });
 
   it("section ends at the next heading of level 1 or 2; documentedErrorCodes takes the upper-case code spans", () => {
-    expect(section(README, "Tests")?.trim()).toBe("`NOT_A_CODE_HERE`\n\n[label]: ../shared/x.md");
+    expect(section(README, "Tests")?.trim()).toBe("`NOT_A_CODE_HERE`\n\n[label]: ../outside/x.md");
     expect(documentedErrorCodes(README)).toEqual(["BAD_OPTION", "UNSUPPORTED"]);
     expect(documentedErrorCodes("# no errors section")).toEqual([]);
   });
@@ -70,7 +70,7 @@ describe("README reading", () => {
       "src/index.ts",
       "https://example.com/x",
       "#errors",
-      "../shared/x.md",
+      "../outside/x.md",
     ]);
     expect(markdownLinks("```md\n[x](inside.md)\n```\n`[y](span.md)`")).toEqual([]);
   });
