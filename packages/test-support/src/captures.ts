@@ -182,39 +182,28 @@ export interface RtpContinuity {
 
 /** continuity checks the sequence numbers and the RTP timestamps of one stream, in order. */
 export function continuity(packets: readonly RtpOnWire[]): RtpContinuity {
-  let seqGaps = 0;
-  let backwardSteps = 0;
-  let sameTsAcrossFrames = 0;
-  let maxFrameGapMs = 0;
+  const found = { seqGaps: 0, backwardSteps: 0, sameTsAcrossFrames: 0, maxFrameGapMs: 0 };
   let lastMarkerMs: number | undefined;
-  let prevTs = 0;
-  let prevMarker = false;
-  for (let i = 0; i < packets.length; i++) {
-    const p = packets[i]!;
-    if (i > 0) {
-      const q = packets[i - 1]!;
-      if (((p.seq - q.seq + 0x10000) & 0xffff) !== 1) seqGaps++;
+  packets.forEach((p, i) => {
+    const q = packets[i - 1];
+    if (q !== undefined) {
+      if (((p.seq - q.seq + 0x10000) & 0xffff) !== 1) found.seqGaps++;
       // signed 32-bit difference: negative means the clock went back
-      const d = (p.timestamp - q.timestamp) | 0;
-      if (d < 0) backwardSteps++;
-      if (prevMarker && p.timestamp === prevTs) sameTsAcrossFrames++;
+      if (((p.timestamp - q.timestamp) | 0) < 0) found.backwardSteps++;
+      if (q.marker && p.timestamp === q.timestamp) found.sameTsAcrossFrames++;
     }
     if (p.marker) {
-      if (lastMarkerMs !== undefined)
-        maxFrameGapMs = Math.max(maxFrameGapMs, p.epochMs - lastMarkerMs);
+      if (lastMarkerMs !== undefined) {
+        found.maxFrameGapMs = Math.max(found.maxFrameGapMs, p.epochMs - lastMarkerMs);
+      }
       lastMarkerMs = p.epochMs;
     }
-    prevTs = p.timestamp;
-    prevMarker = p.marker;
-  }
+  });
   return {
     packets: packets.length,
     frames: packets.filter((p) => p.marker).length,
     ssrcs: new Set(packets.map((p) => p.ssrc)).size,
-    seqGaps,
-    backwardSteps,
-    sameTsAcrossFrames,
-    maxFrameGapMs,
+    ...found,
   };
 }
 
