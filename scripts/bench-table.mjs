@@ -75,13 +75,19 @@ const results = files
   .sort((a, b) => a.order - b.order || a.bench.localeCompare(b.bench));
 const times = results.map((r) => Date.parse(r.measuredAt));
 const newest = Math.max(...times);
-const revisions = [...new Set(results.map((r) => r.revision))];
+// a revision is HEAD's short hash, with "+dirty src" when the package's src/ had changes
+const heads = [...new Set(results.map((r) => r.revision.replace(/\+dirty src$/, "")))];
+const dirty = [
+  ...new Set(results.filter((r) => r.revision.endsWith("+dirty src")).map((r) => r.packageName)),
+];
 const nodes = [...new Set(results.map((r) => r.node))];
 const day = new Date(Math.min(...times)).toISOString().slice(0, 10);
 
 const lines = [];
 lines.push(
-  `Measured on ${day} (UTC) by \`pnpm bench\` at commit ${revisions.map((r) => `\`${r}\``).join(", ")}, Node ${nodes.join(", ")}.`,
+  `Measured on ${day} (UTC) by \`pnpm bench\` at commit ${heads.map((r) => `\`${r}\``).join(", ")}` +
+    `${dirty.length > 0 ? ` (with uncommitted changes in the src/ of ${dirty.join(", ")})` : ""}` +
+    `, Node ${nodes.join(", ")}.`,
 );
 lines.push("");
 lines.push(

@@ -67,7 +67,7 @@ export function envPrefix(): string {
     .join("");
 }
 
-/** headRevision is HEAD's short hash, plus " (src modified)" when `dir`'s src/ has changes. */
+/** headRevision is HEAD's short hash, plus "+dirty src" when `dir`'s src/ has uncommitted changes. */
 export function headRevision(dir: string): string {
   const git = (...args: string[]): string | undefined => {
     const r = spawnSync("git", args, { cwd: dir, encoding: "utf8" });
@@ -76,7 +76,7 @@ export function headRevision(dir: string): string {
   const head = git("rev-parse", "--short", "HEAD");
   if (head === undefined) return "unknown";
   const dirty = git("status", "--porcelain", "--untracked-files=no", "--", "src");
-  return dirty ? `${head} (src modified)` : head;
+  return dirty ? `${head}+dirty src` : head;
 }
 
 /** passFail is the verdict of `ok`. */
