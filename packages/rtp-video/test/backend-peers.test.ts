@@ -17,6 +17,7 @@ import { h264AccessUnits, ivfBytes, readIvf } from "@framewire/test-support";
 import { fixture } from "@framewire/test-support/fixtures";
 import {
   ffmpegDecodeFile,
+  framecrcFileCrcs,
   freeUdpPorts,
   itWithPeers,
   lastKvLine,
@@ -101,14 +102,8 @@ function rtpTicks(a: number, b: number): number {
   return (b - a) >>> 0;
 }
 
-/** The CRCs (last column) of the data lines of a framecrc text. */
-function crcs(lines: readonly string[]): string[] {
-  return lines.map((l) => l.split(",").at(-1)!.trim());
-}
-
 function fixtureCrcs(): string[] {
-  const text = readFileSync(fixture("test.framecrc"), "utf8");
-  return crcs(text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#")));
+  return framecrcFileCrcs(fixture("test.framecrc"));
 }
 
 /** expectCleanVideoSession: no loss, no drop, nothing foreign or malformed at the socket. */
@@ -370,7 +365,7 @@ describe("backend sends video to GStreamer receivers", () => {
       // file when gst-launch dies of the script's second SIGINT during EOS; see real-peers)
       expect(decoded.errors, decoded.log).toBe(0);
       expect(decoded.frames).toBeGreaterThanOrEqual(TEST_H264_FRAMES - 2);
-      expect(crcs(decoded.crcLines)).toEqual(fixtureCrcs().slice(0, decoded.frames));
+      expect(decoded.crcs).toEqual(fixtureCrcs().slice(0, decoded.frames));
     },
     60_000,
   );

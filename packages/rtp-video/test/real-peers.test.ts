@@ -13,10 +13,12 @@ import { type AccessUnits, h264AccessUnits } from "@framewire/test-support";
 import { fixture } from "@framewire/test-support/fixtures";
 import {
   ffmpegDecodeFile,
+  framecrcFileCrcs,
   freeUdpPorts,
   itWithPeers,
   lastKvLine,
   paced,
+  report,
   runCleanups,
   runScript,
   sleep,
@@ -151,32 +153,9 @@ function closeUdp(sock: Socket | undefined): Promise<void> {
   });
 }
 
-function report(name: string, figures: Record<string, unknown>): void {
-  const line = Object.entries(figures)
-    .map(([k, v]) => `${k}=${typeof v === "number" && !Number.isInteger(v) ? v.toFixed(1) : v}`)
-    .join(" ");
-  console.info(`[real-peers] ${name}: ${line}`);
-}
-
-/** crcsOf returns the CRC column of framecrc data lines (`stream, dts, pts, duration, size, crc`). */
-function crcsOf(lines: readonly string[]): string[] {
-  return lines.map((l) => l.split(",").at(-1)!.trim());
-}
-
-/** framecrcLines returns the data lines of a framecrc file (empty if it does not exist). */
-function framecrcLines(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return [];
-  }
-  return text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#"));
-}
-
 /** The CRCs of the 300 pictures of fixtures/test.h264 (FFmpeg's reference decode). */
 function fixtureCrcs(): string[] {
-  return crcsOf(framecrcLines(fixture("test.framecrc")));
+  return framecrcFileCrcs(fixture("test.framecrc"));
 }
 
 const TEST_H264_FRAMES = 300;
@@ -381,7 +360,7 @@ describe("real peers: RtpPacketizer(test.h264) → receivers", () => {
           expect(decoded.frames).toBeGreaterThanOrEqual(TEST_H264_FRAMES - 2);
           expect(decoded.frames).toBeLessThanOrEqual(TEST_H264_FRAMES);
           // the very pictures of the fixture, in order
-          expect(crcsOf(decoded.crcLines)).toEqual(fixtureCrcs().slice(0, decoded.frames));
+          expect(decoded.crcs).toEqual(fixtureCrcs().slice(0, decoded.frames));
         } finally {
           receiver.kill();
         }
@@ -458,13 +437,11 @@ describe("real peers: RtpPacketizer(test.h264) → receivers", () => {
           expect(r.code).toBe(0);
           // what it decoded live is the fixture's pictures, in order
           const fixture300 = fixtureCrcs();
-          expect(crcsOf(framecrcLines(`${out}.framecrc`))).toEqual(
-            fixture300.slice(0, decodedFrames),
-          );
+          expect(framecrcFileCrcs(`${out}.framecrc`)).toEqual(fixture300.slice(0, decodedFrames));
           // its stream copy holds all but the last access unit (kept by its H.264 parser)
           expect(decoded.errors, decoded.log).toBe(0);
           expect(decoded.frames).toBeGreaterThanOrEqual(TEST_H264_FRAMES - 1);
-          expect(crcsOf(decoded.crcLines)).toEqual(fixture300.slice(0, decoded.frames));
+          expect(decoded.crcs).toEqual(fixture300.slice(0, decoded.frames));
         } finally {
           receiver.kill();
         }

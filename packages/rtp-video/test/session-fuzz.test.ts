@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { h264AccessUnits, prng } from "@framewire/test-support";
+import { flushPromises, h264AccessUnits, prng } from "@framewire/test-support";
 import { fixture } from "@framewire/test-support/fixtures";
 import { sleep, waitUntil } from "@framewire/test-support/peers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -396,10 +396,6 @@ function send(socket: Socket, data: Uint8Array, port: number): void {
   socket.send(data, port, "127.0.0.1");
 }
 
-function tick(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 describe("VideoRtpSession under a flood of malformed RTP and RTCP", () => {
   let b: VideoRtpSession;
   let legit: SocketPair;
@@ -496,7 +492,7 @@ describe("VideoRtpSession under a flood of malformed RTP and RTCP", () => {
       let idle = 0;
       let last = b.transport.datagrams;
       while (b.transport.datagrams < expected && idle < 100) {
-        await tick();
+        await flushPromises();
         if (b.transport.datagrams === last) idle++;
         else {
           idle = 0;

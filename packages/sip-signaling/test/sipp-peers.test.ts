@@ -21,29 +21,11 @@ import {
 import { afterEach, describe, expect } from "vitest";
 import type { CallState, IncomingCall } from "../src/sip/call-types.js";
 import { SipUserAgent, type SipUserAgentOptions } from "../src/sip/sip-user-agent.js";
+import { testSdp } from "./fake-sip-network.js";
 import { runSipp, type SippRun } from "./sipp.js";
 
 const sippTest = itWithPeers(["sipp"]);
 const sippAvTest = itWithPeers(["sipp", "tshark"]);
-
-/** A minimal audio (PCMU) + video (H.264 packetization-mode 1) SDP, written by hand. */
-function handSdp(audioPort: number, videoPort: number, version = 1): string {
-  return [
-    "v=0",
-    `o=framewire 1 ${version} IN IP4 ${HOST}`,
-    "s=framewire",
-    `c=IN IP4 ${HOST}`,
-    "t=0 0",
-    `m=audio ${audioPort} RTP/AVP 0`,
-    "a=rtpmap:0 PCMU/8000",
-    "a=sendrecv",
-    `m=video ${videoPort} RTP/AVP 96`,
-    "a=rtpmap:96 H264/90000",
-    "a=fmtp:96 packetization-mode=1;profile-level-id=42e01f",
-    "a=sendrecv",
-    "",
-  ].join("\r\n");
-}
 
 interface Harness {
   ua: SipUserAgent;
@@ -120,9 +102,7 @@ describe("shared peer scripts", () => {
       const media = await freeUdpPorts(4);
       const audio = await udpCounter(media);
       const video = await udpCounter(media + 2);
-      const { port, calls, states } = await startUa((call) =>
-        call.accept(handSdp(media, media + 2)),
-      );
+      const { port, calls, states } = await startUa((call) => call.accept(testSdp(HOST, media)));
       const sippPorts = await freeUdpPorts(4);
       const result = await killAtCleanup(
         startScript("sipp-av-call.sh", [String(port), "2"], {
@@ -164,7 +144,7 @@ describe("shared peer scripts", () => {
         }),
       );
       await sleep(300); // if SIPp is not listening yet, Timer A retransmits the INVITE
-      const call = ua.call(`sip:bridge@${HOST}:${sippPort}`, handSdp(media, media + 2));
+      const call = ua.call(`sip:bridge@${HOST}:${sippPort}`, testSdp(HOST, media));
       const seen: CallState[] = [];
       call.state$.subscribe((s) => seen.push(s));
       const answer = await call.answer;
@@ -186,7 +166,7 @@ describe("test/sipp scenarios against our UAS", () => {
   sippTest(
     "lost ACK: SIPp ACKs only the retransmitted 200 OK (RFC 3261 §13.3.1.4)",
     async () => {
-      const { port, calls, states } = await startUa((call) => call.accept(handSdp(40000, 40002)));
+      const { port, calls, states } = await startUa((call) => call.accept(testSdp(HOST, 40000)));
       const result = await runScenario("uac-lost-ack.xml", port);
       expect(result.code, result.stderr).toBe(0);
       const events = sippEvents(result.messages);
@@ -215,7 +195,7 @@ describe("test/sipp scenarios against our UAS", () => {
         call.onBye = () => {
           byes++;
         };
-        call.accept(handSdp(40000, 40002));
+        call.accept(testSdp(HOST, 40000));
       });
       const result = await runScenario("uac-bye-retransmit.xml", port);
       expect(result.code, result.stderr).toBe(0);
@@ -266,7 +246,7 @@ describe("test/sipp scenarios against our UAS", () => {
   sippTest(
     "401 → authenticated INVITE → 200, call completes",
     async () => {
-      const { port, calls, ua } = await startUa((call) => call.accept(handSdp(40000, 40002)), {
+      const { port, calls, ua } = await startUa((call) => call.accept(testSdp(HOST, 40000)), {
         auth,
       });
       const result = await runScenario("uac-auth.xml", port, sippAuth(port, "s3cret"));
@@ -282,7 +262,7 @@ describe("test/sipp scenarios against our UAS", () => {
   sippTest(
     "wrong credentials twice → 403",
     async () => {
-      const { port, calls, ua } = await startUa((call) => call.accept(handSdp(40000, 40002)), {
+      const { port, calls, ua } = await startUa((call) => call.accept(testSdp(HOST, 40000)), {
         auth,
       });
       const result = await runScenario("uac-auth-forbidden.xml", port, sippAuth(port, "wrong"));

@@ -1,6 +1,22 @@
 // Decode checks independent of our code: FFmpeg's decode of a file, GStreamer's of a pcap's RTP.
 import { startChild } from "./processes.js";
 import { gstLogCounts, problemLines } from "./report-parsers.js";
+import { readText } from "./waiting.js";
+
+/** framecrcLines are the data lines of FFmpeg framecrc text (`stream, dts, pts, duration, size, crc`). */
+export function framecrcLines(text: string): string[] {
+  return text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#"));
+}
+
+/** framecrcCrcs are the CRCs (last column) of framecrc data lines, one per picture. */
+export function framecrcCrcs(lines: readonly string[]): string[] {
+  return lines.map((l) => l.split(",").at(-1)!.trim());
+}
+
+/** framecrcFileCrcs are the CRCs of a framecrc file (none when it does not exist). */
+export function framecrcFileCrcs(path: string): string[] {
+  return framecrcCrcs(framecrcLines(readText(path)));
+}
 
 /** FileDecode is what `ffmpeg -v error -i FILE -f framecrc -` made of a file. */
 export interface FileDecode {
@@ -33,12 +49,12 @@ export async function ffmpegDecodeFile(
   if (options.errDetect !== undefined) args.push("-err_detect", options.errDetect);
   args.push("-i", file, "-f", "framecrc", "-");
   const r = await startChild("ffmpeg", args, { timeoutMs: options.timeoutMs ?? 60_000 }).done;
-  const crcLines = r.stdout.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#"));
+  const crcLines = framecrcLines(r.stdout);
   const errorLines = r.stderr.split(/\r?\n/).filter((l) => l.trim() !== "");
   return {
     frames: crcLines.length,
     crcLines,
-    crcs: crcLines.map((l) => l.split(",").at(-1)!.trim()),
+    crcs: framecrcCrcs(crcLines),
     // a failed run with nothing logged (crash, deadline) still counts as an error
     errors: errorLines.length + (r.code !== 0 && errorLines.length === 0 ? 1 : 0),
     log: r.timedOut ? `${r.stderr}[ffmpegDecodeFile: killed after the deadline]\n` : r.stderr,

@@ -1,5 +1,8 @@
 // @framewire/test-support: helpers shared by the packages' tests that need no peer and no I/O:
-// virtual time, a seeded PRNG, H.264 access units of a test stream, IVF files (no third-party peer).
+// virtual time, promise flushing, a seeded PRNG, H.264 access units of a test stream, IVF files
+// (no third-party peer).
+
+export { flushPromises } from "./flush-promises.js";
 export {
   type AccessUnits,
   type AnnexB,

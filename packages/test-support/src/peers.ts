@@ -37,6 +37,9 @@ export {
   type FileDecode,
   type FileDecodeOptions,
   ffmpegDecodeFile,
+  framecrcCrcs,
+  framecrcFileCrcs,
+  framecrcLines,
   type PcapDecode,
 } from "./decode.js";
 export { type Paced, paced } from "./pacing.js";

@@ -83,10 +83,7 @@ export class FakeHooks implements AudioHookRunner {
   }
 }
 
-/** flushPromises lets every pending promise callback run (waits for the next macrotask). */
-export function flushPromises(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+export { flushPromises } from "@framewire/test-support";
 
 /** pcmuTone reads the repository fixture: 10 s of a 440 Hz tone as µ-law at 8 kHz. */
 export function pcmuTone(): Uint8Array {

@@ -175,10 +175,8 @@ export class FrameSource {
   }
 }
 
-/** flush lets pending promise callbacks run (a macrotask turn; no time passes). */
-export function flush(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+/** flush is test-support's flushPromises (a macrotask turn; no time passes), as these tests name it. */
+export { flushPromises as flush } from "@framewire/test-support";
 
 /** X264_SPS_640X360 is the SPS of a 640x360 constrained-baseline x264 stream (for tests that parse it). */
 export const X264_SPS_640X360 = Uint8Array.of(
