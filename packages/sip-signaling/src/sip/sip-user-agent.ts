@@ -23,7 +23,7 @@ import { type RetransmissionStats, RetransmissionSupervisor } from "./retransmis
 import { type CallHost, isSdpContentType, type SipCallBase, sdpBody } from "./sip-call.js";
 import { SipError } from "./sip-error.js";
 import { withUdpTransactionTimers } from "./timers.js";
-import { type SipTransportStats, SipUdpTransport } from "./udp-transport.js";
+import { noTransportStats, type SipTransportStats, SipUdpTransport } from "./udp-transport.js";
 import type { SipAddress } from "./via.js";
 
 /** SUPPORTED_METHODS are the methods this user agent handles (the Allow header, RFC 3261 §20.5). */
@@ -197,16 +197,7 @@ export class SipUserAgent {
   /** stats returns a snapshot of the counters. */
   get stats(): SipUserAgentStats {
     return {
-      transport: this.running?.transport.stats ?? {
-        datagramsIn: 0,
-        datagramsOut: 0,
-        keepalives: 0,
-        oversize: 0,
-        malformed: 0,
-        badRequests: 0,
-        misrouted: 0,
-        sendErrors: 0,
-      },
+      transport: this.running?.transport.stats ?? noTransportStats(),
       retransmissions: this.running?.supervisor.stats ?? { timerA: 0, timerE: 0, timerG: 0 },
       activeCalls: this.calls.size,
       ...this.counters,

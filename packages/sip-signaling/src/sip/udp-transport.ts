@@ -81,6 +81,20 @@ export interface SipUdpTransportOptions {
 
 type Counters = { -readonly [K in keyof SipTransportStats]: number };
 
+/** noTransportStats are the counters of a transport that has seen nothing (every one 0). */
+export function noTransportStats(): SipTransportStats {
+  return {
+    datagramsIn: 0,
+    datagramsOut: 0,
+    keepalives: 0,
+    oversize: 0,
+    malformed: 0,
+    badRequests: 0,
+    misrouted: 0,
+    sendErrors: 0,
+  };
+}
+
 const CRLF_CRLF = [13, 10, 13, 10] as const;
 const MANDATORY = ["via", "from", "to", "call-id", "cseq"] as const;
 const CSEQ = /^(\d{1,10})\s+([A-Za-z0-9.!%*_+`'~-]+)$/;
@@ -113,16 +127,7 @@ export class SipUdpTransport implements Core.Transport {
   /** sentBy is the host and port written in our Via headers (and checked on responses). */
   readonly sentBy: SipAddress;
 
-  private readonly counters: Counters = {
-    datagramsIn: 0,
-    datagramsOut: 0,
-    keepalives: 0,
-    oversize: 0,
-    malformed: 0,
-    badRequests: 0,
-    misrouted: 0,
-    sendErrors: 0,
-  };
+  private readonly counters: Counters = noTransportStats();
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder("utf-8");
   private readonly logger: Core.Logger;
