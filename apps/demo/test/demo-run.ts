@@ -1,10 +1,15 @@
 // Runs the demo CLI as a user would (tsx src/main.ts …) in its own process group, for the tests.
-import { mkdtempSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Child, type Finished, startChild, waitUntil } from "@framewire/test-support/peers";
+import {
+  type Child,
+  type Finished,
+  killAtCleanup,
+  startChild,
+  tempDir,
+  waitUntil,
+} from "@framewire/test-support/peers";
 import type { DemoSummary } from "../src/demo.js";
 
 const demoDir = fileURLToPath(new URL("..", import.meta.url));
@@ -21,13 +26,26 @@ export interface DemoRun {
   finished(): Promise<{ exit: Finished; summary: DemoSummary | undefined }>;
 }
 
-/** startDemo runs `tsx src/main.ts args --out <tmp>` under a hard deadline. */
+/**
+ * startDemo runs `tsx src/main.ts args --out <tmp>` under a hard deadline; the demo is killed and
+ * the folder removed at cleanup (`runCleanups`).
+ */
 export function startDemo(args: readonly string[], timeoutMs: number): DemoRun {
-  const outDir = mkdtempSync(join(tmpdir(), "framewire-demo-test-"));
-  const child = startChild(
-    process.execPath,
-    ["--import", "tsx", "--conditions=@framewire/source", "src/main.ts", ...args, "--out", outDir],
-    { cwd: demoDir, timeoutMs },
+  const outDir = tempDir("framewire-demo-test-");
+  const child = killAtCleanup(
+    startChild(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--conditions=@framewire/source",
+        "src/main.ts",
+        ...args,
+        "--out",
+        outDir,
+      ],
+      { cwd: demoDir, timeoutMs },
+    ),
   );
   return {
     child,
