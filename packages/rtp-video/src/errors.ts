@@ -16,7 +16,8 @@ export type RtpVideoErrorCode =
   | "PORT_UNAVAILABLE"
   | "NO_VIDEO_REMOTE_ADDR"
   | "SESSION_NOT_FOUND"
-  | "SESSION_CLOSED";
+  | "SESSION_CLOSED"
+  | "INVALID_VIDEO_FRAME";
 
 /**
  * RtpVideoError is the typed error of `@framewire/rtp-video`: `code` is stable and
@@ -30,5 +31,21 @@ export class RtpVideoError extends Error {
     super(`${code}: ${message}`);
     this.name = "RtpVideoError";
     this.code = code;
+  }
+}
+
+/**
+ * InvalidVideoFrameError is the `RtpVideoError` (code `INVALID_VIDEO_FRAME`) thrown where a
+ * `VideoFrame` (or a `VideoChunk`) built by the caller enters a Framewire API and a field is
+ * missing or of the wrong kind: `field` names it, the message says what it must be.
+ */
+export class InvalidVideoFrameError extends RtpVideoError {
+  /** field is the property that is wrong (`"data"`, `"width"`, …), or `""` for the value itself. */
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super("INVALID_VIDEO_FRAME", message);
+    this.name = "InvalidVideoFrameError";
+    this.field = field;
   }
 }

@@ -14,7 +14,7 @@ export {
   type RtpVideoBackendOptions,
 } from "./backend/rtp-video-backend.js";
 export type { Depacketizer, Packetizer, PayloadSink, PayloadWriter } from "./codec.js";
-export { RtpVideoError, type RtpVideoErrorCode } from "./errors.js";
+export { InvalidVideoFrameError, RtpVideoError, type RtpVideoErrorCode } from "./errors.js";
 export {
   FrameAssembler,
   type FrameAssemblerOptions,
@@ -148,7 +148,14 @@ export {
   type VideoSessionOptions,
   type VideoSessionStats,
 } from "./session/video-session.js";
-export type { VideoCodec, VideoFrame } from "./video-frame.js";
+export { VIDEO_CODECS, type VideoCodec, type VideoFrame } from "./video-frame.js";
+export {
+  checkVideoChunk,
+  checkVideoFrame,
+  createVideoFrame,
+  type VideoChunkFields,
+  type VideoFrameInit,
+} from "./video-frame-check.js";
 export { Vp8Depacketizer, type Vp8DropReason } from "./vp8/vp8-depacketizer.js";
 export {
   Vp8Packetizer,

@@ -1,9 +1,14 @@
+/** VIDEO_CODECS lists every `VideoCodec`, in the order Framewire prefers them. */
+export const VIDEO_CODECS = ["h264", "vp8", "vp9", "av1"] as const;
+
 /** VideoCodec names the video codecs Framewire carries. */
-export type VideoCodec = "h264" | "vp8" | "vp9" | "av1";
+export type VideoCodec = (typeof VIDEO_CODECS)[number];
 
 /**
  * VideoFrame is one encoded access unit, the unit every Framewire package exchanges
- * (roomkit's `VideoFrame`): all codec data of one RTP timestamp.
+ * (roomkit's `VideoFrame`): all codec data of one RTP timestamp. Build one with
+ * `createVideoFrame` (it fills the optional fields); a frame handed to a Framewire API is checked
+ * with `checkVideoFrame` first.
  */
 export interface VideoFrame {
   /** codec of `data`. */
