@@ -45,6 +45,13 @@ export interface VideoBridgeConfig {
   readonly maxParticipants?: number;
   /** forwardingStrategy (`forwarding_strategy`); only "forward". */
   readonly forwardingStrategy?: ForwardingStrategy;
+  /**
+   * keyframeWaitMs bounds how long a target holds back the deltas of a source it has no keyframe
+   * of (`keyframe_wait_s`, in ms): after that long, counted from the first delta held, deltas
+   * pass (counted in `deltasPassedAfterWait`). `0` turns the gate off. A finite number >= 0.
+   * Default: no bound, the target waits for a keyframe (which is requested) indefinitely.
+   */
+  readonly keyframeWaitMs?: number;
 }
 
 /**
@@ -152,6 +159,20 @@ export type VideoBridgeEvent<S> =
       readonly source: S;
       readonly roomId: string;
       readonly reason: VideoDropReason;
+      /**
+       * error, for "filter-error": what the filter threw, or the `InvalidVideoFrameError` of a
+       * filter result that is no VideoFrame.
+       */
+      readonly error?: unknown;
+    }
+  | {
+      /** keyframe-wait-ended: `target` waited `keyframeWaitMs` for a keyframe of `source`; its deltas now pass. */
+      readonly type: "keyframe-wait-ended";
+      readonly target: S;
+      readonly source: S;
+      readonly roomId: string;
+      /** waitedMs is the time from the first delta held back to the one that passed. */
+      readonly waitedMs: number;
     }
   | {
       readonly type: "target-failed";
@@ -189,6 +210,12 @@ export interface VideoBridgeStats {
   readonly droppedBrokenChain: number;
   /** droppedGated counts (frame, target) pairs held back until a keyframe of the source. */
   readonly droppedGated: number;
+  /**
+   * deltasPassedAfterWait counts deltas sent to a target that had no keyframe of their source,
+   * because `keyframeWaitMs` ran out (or is 0): from the delta that ended the wait up to the next
+   * keyframe of that source.
+   */
+  readonly deltasPassedAfterWait: number;
   /** codecMismatch counts (frame, target) pairs not sent because the target decodes another codec. */
   readonly codecMismatch: number;
   /** targetErrors counts sends (or processor calls) that threw; other targets still get the frame. */

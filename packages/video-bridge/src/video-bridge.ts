@@ -1,5 +1,5 @@
 import { HookTrigger } from "@framewire/hooks";
-import type { VideoFrame, VideoSession } from "@framewire/rtp-video";
+import { checkVideoFrame, type VideoFrame, type VideoSession } from "@framewire/rtp-video";
 import {
   asyncScheduler,
   EMPTY,
@@ -41,8 +41,16 @@ interface Participant<S extends BridgeSession> {
   // target side
   /** current is the one source this target receives now. */
   current: Participant<S> | undefined;
-  /** gateOpen: the target decoded a keyframe of `current`, so deltas of it may follow. */
+  /**
+   * gateOpen: the target decoded a keyframe of `current`, so deltas of it may follow (or it
+   * waited `keyframeWaitMs` for one, see `keyless`).
+   */
   gateOpen: boolean;
+  /** waitFor is the source whose keyframe the target waits for since `waitSince` (its first held delta). */
+  waitFor: Participant<S> | undefined;
+  waitSince: number;
+  /** keyless: the gate opened because the wait ran out; deltas sent are counted until a keyframe. */
+  keyless: boolean;
   pinnedId: string | null;
   /** lastSent is the last source frame sent (guards against a frame sent twice on re-entry). */
   lastSent: VideoFrame | undefined;
@@ -90,6 +98,7 @@ function newStats(): Mutable<VideoBridgeStats> {
     droppedQueue: 0,
     droppedBrokenChain: 0,
     droppedGated: 0,
+    deltasPassedAfterWait: 0,
     codecMismatch: 0,
     targetErrors: 0,
     switches: 0,
@@ -124,7 +133,13 @@ function newStats(): Mutable<VideoBridgeStats> {
  * receives. Requests to one source are rate-limited (`keyframeRequestIntervalMs`: the first goes
  * at once, those within the interval collapse into one sent when it ends, skipped if a keyframe
  * came meanwhile) and, while any target waits for a keyframe, repeated every `keyframeRetryMs`
- * by the injected scheduler, not only when frames arrive.
+ * by the injected scheduler, not only when frames arrive. `keyframeWaitMs` bounds the gate
+ * (roomkit's `keyframe_wait_s`): by default a target waits for a keyframe indefinitely; with a
+ * positive value, once a target has held back a source's deltas that long (from the first delta
+ * held), the next delta passes and opens the gate (`deltasPassedAfterWait` counts the deltas sent
+ * so until a keyframe of the source arrives), so a source that never answers PLI is not black
+ * forever; the same wait bounds a switch to a source that sends no keyframe. `0` turns the gate
+ * off: every frame passes at once (keyframes are still requested on joins and switches).
  *
  * Timestamps. The target's own RTP sender re-packetizes, so SSRC and sequence numbers stay
  * continuous; the bridge rewrites `timestampMs` per target with an `OutputClock`: same source →
@@ -165,6 +180,8 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
   private readonly maxQueued: number;
   private readonly frameIntervalMs: number;
   private readonly activeTimeoutMs: number;
+  /** keyframeWaitMs bounds the gate; Infinity (the default) waits for a keyframe indefinitely. */
+  private readonly keyframeWaitMs: number;
   private readonly participants = new Map<string, Participant<S>>();
   private readonly rooms = new Map<string, Room<S>>();
   private readonly clocks = new WeakMap<S, OutputClock>();
@@ -204,6 +221,10 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     this.maxQueued = positive(options.maxQueuedFrames ?? 30, "maxQueuedFrames");
     this.frameIntervalMs = positive(options.frameIntervalMs ?? 33, "frameIntervalMs");
     this.activeTimeoutMs = positive(options.activeSourceTimeoutMs ?? 2000, "activeSourceTimeoutMs");
+    this.keyframeWaitMs =
+      options.keyframeWaitMs === undefined
+        ? Number.POSITIVE_INFINITY
+        : finiteNonNegative(options.keyframeWaitMs, "keyframeWaitMs");
     this.forwarded$ = this.forwardedSubject.asObservable();
     this.events$ = this.eventSubject.asObservable();
   }
@@ -227,7 +248,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     this.isEnabled = enabled;
     if (!enabled) return;
     for (const room of [...this.rooms.values()]) {
-      for (const t of room.members) t.gateOpen = false;
+      for (const t of room.members) closeGate(t);
       this.reevaluate(room, "resume");
     }
   }
@@ -263,6 +284,9 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
       backend,
       current: undefined,
       gateOpen: false,
+      waitFor: undefined,
+      waitSince: 0,
+      keyless: false,
       pinnedId: null,
       lastSent: undefined,
       clock,
@@ -312,8 +336,9 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
       for (const t of room.members) {
         if (t.current === p) {
           t.current = undefined;
-          t.gateOpen = false;
+          closeGate(t);
         }
+        if (t.waitFor === p) t.waitFor = undefined;
         if (t.pinnedId === id) t.pinnedId = null;
       }
       if (room.members.length === 0) this.rooms.delete(room.id);
@@ -325,9 +350,12 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
 
   /**
    * forward takes one frame of `session` and sends it to the targets that receive that source.
-   * Synchronous on the fast path (no BEFORE_BRIDGE_VIDEO hook for the room); never throws.
+   * Synchronous on the fast path (no BEFORE_BRIDGE_VIDEO hook for the room). It throws only for a
+   * frame that is no well-formed `VideoFrame` (a caller's mistake: `InvalidVideoFrameError` of
+   * `@framewire/rtp-video`, code INVALID_VIDEO_FRAME, naming the field); nothing else throws.
    */
   forward(session: S, frame: VideoFrame): void {
+    checkVideoFrame(frame, "VideoBridge.forward");
     if (this.isClosed) return;
     const p = this.participants.get(session.id);
     if (p === undefined) {
@@ -342,18 +370,21 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     let f: VideoFrame | null = frame;
     const filter = this.filter;
     if (filter !== null) {
-      let threw = false;
+      let failure: { error: unknown } | undefined;
       try {
         f = filter(p.session, frame);
-      } catch {
+        // a filter's own frame must be a VideoFrame too (undefined is not null: a mistake)
+        if (f !== frame && f !== null) checkVideoFrame(f, "VideoBridge filter result");
+      } catch (error) {
         this.counters.filterErrors++;
-        threw = true;
+        failure = { error };
         f = null;
       }
       if (!this.isLive(p)) return;
       if (f === null) {
         p.inputBroken = true;
-        this.drop(p, threw ? "filter-error" : "filtered");
+        if (failure === undefined) this.drop(p, "filtered");
+        else this.drop(p, "filter-error", failure.error);
         return;
       }
     }
@@ -565,7 +596,12 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     const event = { session: p.session, frame, roomId: p.roomId, timestamp: this.scheduler.now() };
     try {
       const result = await hooks.run(BEFORE_BRIDGE_VIDEO, event, p.roomId);
-      if (result.allowed) return result.event.frame;
+      if (result.allowed) {
+        const out = result.event.frame;
+        // a hook's modified frame must be a VideoFrame; if not, the hook failed (fail-open)
+        if (out !== frame) checkVideoFrame(out, "BEFORE_BRIDGE_VIDEO hook result");
+        return out;
+      }
       if (this.isLive(p)) {
         p.outputBroken = true;
         this.drop(p, "hook-blocked");
@@ -617,6 +653,10 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
         this.send(t, src, frame, false);
         return;
       }
+      if (this.waitRanOut(t, src)) {
+        this.passAfterWait(t, src, frame);
+        return;
+      }
       this.counters.droppedGated++;
       const want = this.select(t);
       if (want === undefined || want === src) {
@@ -630,9 +670,53 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
       this.send(t, src, frame, false);
       return;
     }
+    if (this.waitRanOut(t, src)) {
+      this.passAfterWait(t, src, frame);
+      return;
+    }
     this.counters.droppedGated++;
     this.requestKeyframe(src, "switch");
     this.armRetry();
+  }
+
+  /**
+   * waitRanOut tells whether `t` has waited `keyframeWaitMs` for a keyframe of `src`: its first
+   * held delta of `src` starts the wait (measured on the scheduler's clock), a keyframe ends it.
+   */
+  private waitRanOut(t: Participant<S>, src: Participant<S>): boolean {
+    const wait = this.keyframeWaitMs;
+    if (wait === 0) return true;
+    if (wait === Number.POSITIVE_INFINITY) return false;
+    const now = this.scheduler.now();
+    if (t.waitFor !== src) {
+      t.waitFor = src;
+      t.waitSince = now;
+      return false;
+    }
+    return now - t.waitSince >= wait;
+  }
+
+  /** passAfterWait sends a delta of `src` to `t` without a keyframe before it and opens the gate. */
+  private passAfterWait(t: Participant<S>, src: Participant<S>, frame: VideoFrame): void {
+    const since = t.waitFor === src ? t.waitSince : this.scheduler.now();
+    t.keyless = true;
+    if (!this.send(t, src, frame, false)) {
+      // the wait still ran out: the next delta is tried at once
+      t.keyless = false;
+      t.waitFor = src;
+      t.waitSince = since;
+      return;
+    }
+    const waitedMs = this.scheduler.now() - since;
+    t.gateOpen = true;
+    t.waitFor = undefined;
+    this.emit(() => ({
+      type: "keyframe-wait-ended",
+      target: t.session,
+      source: src.session,
+      roomId: t.roomId,
+      waitedMs,
+    }));
   }
 
   /**
@@ -659,7 +743,10 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
   ): boolean {
     let out = frame;
     try {
-      if (this.processor !== null) out = this.processor(t.session, frame);
+      if (this.processor !== null) {
+        out = this.processor(t.session, frame);
+        if (out !== frame) checkVideoFrame(out, "VideoBridge processor result");
+      }
       const timestampMs = t.clock.stamp(
         cached ? null : src.id,
         frame.timestampMs,
@@ -671,7 +758,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
       if (frame.keyframe) {
         this.counters.keyframesSent++;
         if (cached) this.counters.cachedKeyframesSent++;
-      }
+      } else if (t.keyless) this.counters.deltasPassedAfterWait++;
       const from = t.current;
       if (from !== src) {
         t.current = src;
@@ -685,7 +772,13 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
           cached,
         }));
       }
-      if (frame.keyframe) t.gateOpen = !cached || src.cache.deltasSinceKeyframe === 0;
+      if (frame.keyframe) {
+        t.gateOpen = !cached || src.cache.deltasSinceKeyframe === 0;
+        if (t.gateOpen) {
+          t.waitFor = undefined;
+          t.keyless = false;
+        }
+      }
       if (this.forwardedSubject.observed) {
         this.forwardedSubject.next({
           source: src.session,
@@ -700,7 +793,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     } catch (error) {
       this.counters.targetErrors++;
       // the target missed a frame of its source: its next frame of it must be a keyframe
-      if (t.current === src) t.gateOpen = false;
+      if (t.current === src) closeGate(t);
       this.emit(() => ({
         type: "target-failed",
         target: t.session,
@@ -821,7 +914,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     return !this.isClosed && this.participants.get(p.id) === p;
   }
 
-  private drop(p: Participant<S>, reason: VideoDropReason): void {
+  private drop(p: Participant<S>, reason: VideoDropReason, error?: unknown): void {
     switch (reason) {
       case "disabled":
         this.counters.droppedDisabled++;
@@ -840,12 +933,33 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
         this.counters.droppedBrokenChain++;
         break;
     }
-    this.emit(() => ({ type: "frame-dropped", source: p.session, roomId: p.roomId, reason }));
+    this.emit(() =>
+      error === undefined
+        ? { type: "frame-dropped", source: p.session, roomId: p.roomId, reason }
+        : { type: "frame-dropped", source: p.session, roomId: p.roomId, reason, error },
+    );
   }
 
   private emit(make: () => VideoBridgeEvent<S>): void {
     if (this.eventSubject.observed) this.eventSubject.next(make());
   }
+}
+
+/** closeGate makes a target wait for a keyframe of its source again (a new wait). */
+function closeGate<S extends BridgeSession>(t: Participant<S>): void {
+  t.gateOpen = false;
+  t.waitFor = undefined;
+  t.keyless = false;
+}
+
+function finiteNonNegative(value: number, name: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new VideoBridgeError(
+      "INVALID_ARGUMENT",
+      `${name} must be a finite number >= 0 (ms; leave it out to wait indefinitely), got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 function positive(value: number, name: string): number {
