@@ -3,6 +3,7 @@ import { RtpVideoError } from "../errors.js";
 import { unitsOfDelivered } from "../frame-units.js";
 import { PayloadJoiner } from "../payload-joiner.js";
 import { annexBUnitBounds } from "./annexb.js";
+import { startCodePositions } from "./emulation-scan.js";
 import { H264NalType } from "./nal.js";
 
 /** H264PacketizationMode is RFC 6184's packetization-mode: 0 single NAL unit, 1 non-interleaved. */
@@ -23,6 +24,11 @@ const EMPTY = new Uint8Array(0);
  * MTU goes alone (§5.6); in packetization-mode 1, consecutive small NAL units (SPS, PPS, SEI)
  * are aggregated into a STAP-A (§5.7.1) and NAL units larger than the MTU are fragmented into
  * FU-A (§5.8). Mode 0 refuses a NAL unit larger than the MTU with `H264_NAL_TOO_LARGE`.
+ * Data that does not begin with a start code (its first byte is not 0) begins with a NAL unit
+ * given raw, as roomkit's examples send one: that unit runs up to the first start code, or is the
+ * whole buffer (a single NAL unit without a start code). Its header must be a NAL unit header
+ * (forbidden_zero_bit 0, type 1..23), else `H264_BAD_NAL`. Either way one call is one access
+ * unit: the marker bit goes on its last packet.
  */
 export class H264Packetizer implements Packetizer {
   /** codec is always "h264". */
@@ -71,12 +77,16 @@ export class H264Packetizer implements Packetizer {
       count = known.length / 2;
     } else {
       bounds = this.bounds;
-      count = annexBUnitBounds(accessUnit, this.bounds);
+      count =
+        accessUnit.length > 0 && accessUnit[0] !== 0
+          ? rawLeadingUnitBounds(accessUnit, this.bounds)
+          : annexBUnitBounds(accessUnit, this.bounds);
     }
     if (count === 0) {
       throw new RtpVideoError(
         "H264_EMPTY_ACCESS_UNIT",
-        "access unit holds no NAL unit (H.264 §B.1)",
+        "access unit holds no NAL unit: pass Annex-B (00 00 01 or 00 00 00 01 before each NAL " +
+          "unit, H.264 §B.1) or one NAL unit without a start code (its header byte first)",
       );
     }
     const sources = this.sources;
@@ -221,6 +231,36 @@ export class H264Packetizer implements Packetizer {
     }
     return fragments;
   }
+}
+
+/**
+ * rawLeadingUnitBounds writes into `out` the NAL unit bounds of data that begins with a NAL unit
+ * without a start code: that unit runs from byte 0 up to the first start code (its trailing zero
+ * bytes excluded), or is the whole of `data`; the units after the start code follow as
+ * `annexBUnitBounds` finds them. Returns the count; throws `H264_BAD_NAL` when the first byte is
+ * no NAL unit header.
+ */
+function rawLeadingUnitBounds(data: Uint8Array, out: number[]): number {
+  const header = data[0]!;
+  const type = header & 0x1f;
+  if ((header & 0x80) !== 0 || type === 0 || type > 23) {
+    throw new RtpVideoError(
+      "H264_BAD_NAL",
+      `data starts with byte 0x${header.toString(16).padStart(2, "0")}, neither a start code nor ` +
+        "a NAL unit header (forbidden_zero_bit 0, type 1..23, RFC 6184 §5.3): pass Annex-B " +
+        "(00 00 00 01 before each NAL unit) or one NAL unit without a start code",
+    );
+  }
+  const at = startCodePositions(data);
+  if (at.length === 0) {
+    out.length = 0;
+  } else {
+    annexBUnitBounds(data, out);
+  }
+  let end = at.length === 0 ? data.length : at[0]!;
+  while (end > 1 && data[end - 1] === 0) end--;
+  out.unshift(0, end);
+  return out.length / 2;
 }
 
 /**
