@@ -52,8 +52,20 @@ export interface MediaSession {
   readonly keyframeRequests$: Observable<KeyframeRequest>;
 }
 
-/** VideoSession is what getVideoSession returns: the MediaSession (same id as the audio one). */
+/**
+ * VideoSession is the session type of the backends' callbacks and video calls: the MediaSession
+ * (same id as the audio one). Its `video` is undefined for an audio-only call.
+ */
 export type VideoSession = MediaSession;
+
+/**
+ * MediaSessionWithVideo is a MediaSession whose video RTP session is set up: what
+ * `getVideoSession` and `listVideoSessions` return (roomkit's VideoSession).
+ */
+export interface MediaSessionWithVideo extends MediaSession {
+  readonly video: VideoRtpSession;
+  readonly videoCodec: VideoCodec;
+}
 
 type Callback<A extends unknown[]> = (...args: A) => void;
 
@@ -90,6 +102,8 @@ export interface NewSession {
  * A callback that throws is counted in `callbackErrors`, never breaks the media path.
  */
 export abstract class MediaBackend {
+  /** name identifies the backend as roomkit names it: "RTP-AV" (RtpVideoBackend), "SIP-AV". */
+  abstract readonly name: string;
   /** videoReceived$ emits every inbound frame with its session. */
   readonly videoReceived$: Observable<{ session: VideoSession; frame: VideoFrame }>;
   /** audioReceived$ emits every inbound audio payload with its session. */
@@ -139,14 +153,20 @@ export abstract class MediaBackend {
     for (const s of [...this.sessions.values()]) this.disconnect(s, "closed");
   }
 
-  /** getVideoSession returns the session with this id (the same id as the audio session). */
-  getVideoSession(id: string): VideoSession | undefined {
-    return this.sessions.get(id);
+  /**
+   * getVideoSession returns the active session with this id (the same id as the audio session)
+   * when it has video; undefined for an audio-only session, an ended one or an unknown id.
+   */
+  getVideoSession(id: string): MediaSessionWithVideo | undefined {
+    const s = this.sessions.get(id);
+    return s === undefined || !hasVideo(s) ? undefined : s;
   }
 
-  /** listVideoSessions lists the active sessions of a room. */
-  listVideoSessions(roomId: string): VideoSession[] {
-    return [...this.sessions.values()].filter((s) => s.roomId === roomId);
+  /** listVideoSessions lists the active sessions of a room that have video (audio-only ones not). */
+  listVideoSessions(roomId: string): MediaSessionWithVideo[] {
+    const out: MediaSessionWithVideo[] = [];
+    for (const s of this.sessions.values()) if (s.roomId === roomId && hasVideo(s)) out.push(s);
+    return out;
   }
 
   /** sessionCount is the number of active sessions. */
@@ -175,9 +195,13 @@ export abstract class MediaBackend {
   }
 
   /**
-   * sendVideo sends one Annex-B access unit (timestamps follow real time), or every chunk of an
-   * async iterable in order (each with its own timestamp and keyframe flag). Sends to one session
-   * are serialised. Resolves with the number of packets sent (0 for an audio-only session).
+   * sendVideo sends one access unit (timestamps follow real time), or every chunk of an async
+   * iterable in order (each with its own timestamp and keyframe flag). Sends to one session are
+   * serialised. Resolves with the number of packets sent (0 for an audio-only session). H.264 data
+   * is Annex-B, or one NAL unit without a start code (roomkit's `nal_bytes`); one call is one
+   * access unit. Rejects with `RtpVideoError` `SESSION_NOT_FOUND` for a session that is not
+   * this backend's, `SESSION_CLOSED` for one that has ended (checked before anything is sent),
+   * and with the packetizer's error for data it cannot send (`H264_EMPTY_ACCESS_UNIT`, …).
    */
   async sendVideo(
     session: VideoSession,
@@ -201,7 +225,10 @@ export abstract class MediaBackend {
     return result;
   }
 
-  /** sendVideoSync sends one access unit now; returns the number of packets (0 when none sent). */
+  /**
+   * sendVideoSync sends one access unit now; returns the number of packets (0 when none sent).
+   * Throws as `sendVideo` rejects (`SESSION_NOT_FOUND`, `SESSION_CLOSED`, the packetizer's codes).
+   */
   sendVideoSync(session: VideoSession, data: Uint8Array | VideoChunk): number {
     const s = this.active(session);
     if (s.video === undefined) return 0;
@@ -293,6 +320,10 @@ export abstract class MediaBackend {
     }
     return s;
   }
+}
+
+function hasVideo(s: MutableSession): s is MutableSession & MediaSessionWithVideo {
+  return s.video !== undefined && s.videoCodec !== undefined;
 }
 
 function register<T>(set: Set<T>, cb: T): () => void {

@@ -5,7 +5,7 @@ import { AudioRtpSession } from "../session/audio-session.js";
 import type { Address } from "../session/udp-pair.js";
 import { type CodecPlug, VideoRtpSession } from "../session/video-session.js";
 import type { VideoCodec } from "../video-frame.js";
-import { MediaBackend, type MediaSession, type SessionMetadata } from "./media-backend.js";
+import { MediaBackend, type MediaSessionWithVideo, type SessionMetadata } from "./media-backend.js";
 
 /** RtpVideoBackendOptions are roomkit's RTPVideoBackend parameters in TypeScript names. */
 export interface RtpVideoBackendOptions {
@@ -42,7 +42,7 @@ export interface RtpVideoBackendOptions {
 }
 
 /** RtpMediaSession is a session of an RtpVideoBackend: video is always set up. */
-export interface RtpMediaSession extends MediaSession {
+export interface RtpMediaSession extends MediaSessionWithVideo {
   readonly video: VideoRtpSession;
   readonly videoCodec: VideoCodec;
 }
@@ -55,6 +55,8 @@ export interface RtpMediaSession extends MediaSession {
  * fires `onClientDisconnected` once. A callback that throws is counted, never breaks the media path.
  */
 export class RtpVideoBackend extends MediaBackend {
+  /** name is "RTP-AV", roomkit's name for its RTP audio+video backend. */
+  override readonly name = "RTP-AV";
   private readonly options: RtpVideoBackendOptions;
 
   constructor(options: RtpVideoBackendOptions = {}) {
