@@ -1,7 +1,13 @@
 import type { Depacketizer } from "../codec.js";
 import type { FrameBuffer } from "../frame-buffer.js";
+import { annexBUnitBounds } from "./annexb.js";
 import { findStartCodeEmulation } from "./emulation-scan.js";
 import { H264NalType } from "./nal.js";
+import {
+  checkH264ParameterSets,
+  type H264ParameterSets,
+  NO_PARAMETER_SETS,
+} from "./parameter-sets.js";
 import { parseSps } from "./sps.js";
 
 /** H264DropReason names why the H.264 depacketizer discarded a payload or a NAL unit. */
@@ -44,12 +50,26 @@ function emptyDropCounts(): Record<H264DropReason, number> {
   };
 }
 
+/** H264DepacketizerOptions configure an H264Depacketizer. */
+export interface H264DepacketizerOptions {
+  /**
+   * parameterSets are the stream's out-of-band SPS and PPS NAL units, without start codes (an SDP
+   * `sprop-parameter-sets`, RFC 6184 §8.1). They are written in front of the first IDR slice of
+   * an access unit that carries no SPS or no PPS of its own, so every keyframe decodes alone.
+   * Default none; a bad unit throws `BAD_OPTION` (see `checkH264ParameterSets`).
+   */
+  readonly parameterSets?: readonly Uint8Array[];
+}
+
 /**
  * H264Depacketizer implements RFC 6184 non-interleaved mode (§5.6 single NAL unit, §5.7.1
  * STAP-A, §5.8 FU-A) and writes NAL units in Annex-B form with the start codes H.264 §B.1.2
  * prescribes. STAP-B, MTAP16/24 and FU-B belong to interleaved mode and are dropped and counted.
  * An FU-A whose start, middle or end fragment is missing is discarded whole; reassembly writes
- * each fragment once, straight into the frame buffer, so it is linear in the NAL size.
+ * each fragment once, straight into the frame buffer, so it is linear in the NAL size. With
+ * out-of-band `parameterSets`, an IDR access unit without SPS/PPS gets them before its first
+ * slice, after its AUD and before its SEI, provided that slice starts the picture
+ * (first_mb_in_slice 0): the access unit then starts cleanly, as one with in-band SPS does.
  */
 export class H264Depacketizer implements Depacketizer {
   /** codec is always "h264". */
@@ -64,6 +84,26 @@ export class H264Depacketizer implements Depacketizer {
   private lastSps: Uint8Array | undefined;
   private lastWidth = 0;
   private lastHeight = 0;
+  private parameterSets: H264ParameterSets = NO_PARAMETER_SETS;
+  /** what the access unit being written holds so far (reset when its buffer is empty). */
+  private frameSps = false;
+  private framePps = false;
+  private frameSlice = false;
+  /** parameterSetsInserted counts IDR access units completed with the out-of-band SPS/PPS. */
+  parameterSetsInserted = 0;
+
+  constructor(options: H264DepacketizerOptions = {}) {
+    if (options.parameterSets !== undefined) this.setParameterSets(options.parameterSets);
+  }
+
+  /**
+   * setParameterSets replaces the out-of-band SPS/PPS (RFC 6184 §8.1 `sprop-parameter-sets`,
+   * NAL units without start codes; an empty list removes them). Takes effect from the next NAL
+   * unit; a bad unit throws `BAD_OPTION` and leaves the previous ones in place.
+   */
+  setParameterSets(units: readonly Uint8Array[]): void {
+    this.parameterSets = checkH264ParameterSets(units);
+  }
 
   /** push feeds one RTP payload (see `Depacketizer.push`). */
   push(payload: Uint8Array, sequenceNumber: number, out: FrameBuffer): void {
@@ -161,6 +201,7 @@ export class H264Depacketizer implements Depacketizer {
       this.malformed(out, out.length);
       return;
     }
+    this.beforeUnit(header, end > start + 1 ? src[start + 1]! : 0, out);
     const mark = out.length;
     if (!this.startCode(header, out)) {
       this.overflow(out, mark);
@@ -172,6 +213,94 @@ export class H264Depacketizer implements Depacketizer {
       return;
     }
     this.completed(header & 0x1f, mark, out);
+  }
+
+  /**
+   * beforeUnit runs before a NAL unit (header `header`, first body byte `body0`) is written: it
+   * tracks what the access unit holds and, before the first slice of an IDR picture that lacks
+   * SPS or PPS, writes the out-of-band ones (H.264 §7.4.1.2.3: parameter sets precede the first
+   * VCL NAL unit). first_mb_in_slice is ue(v): its first bit is 1 exactly when it is 0.
+   */
+  private beforeUnit(header: number, body0: number, out: FrameBuffer): void {
+    if (out.length === 0) {
+      this.frameSps = false;
+      this.framePps = false;
+      this.frameSlice = false;
+    }
+    const type = header & 0x1f;
+    if (type === H264NalType.SPS) this.frameSps = true;
+    else if (type === H264NalType.PPS) this.framePps = true;
+    else if (type >= 1 && type <= 5) {
+      const first = !this.frameSlice;
+      this.frameSlice = true;
+      if (
+        type === H264NalType.IDR &&
+        first &&
+        (body0 & 0x80) !== 0 &&
+        (!this.frameSps || !this.framePps)
+      ) {
+        this.insertParameterSets(out);
+      }
+    }
+  }
+
+  /**
+   * insertParameterSets completes the head of an IDR access unit (the units written before its
+   * first slice) with the parameter sets it lacks, in the order H.264 §7.4.1.2.3 and encoders
+   * use: AUD, SPS, PPS, then the rest (SEI, ...). The head's own SPS or PPS are kept and win;
+   * only a missing kind is taken from the out-of-band ones. When the picture then has both, its
+   * access unit counts as starting cleanly: whatever may have been lost in front of its first
+   * slice (AUD, SEI, the in-band parameter sets) is not needed to decode it.
+   */
+  private insertParameterSets(out: FrameBuffer): void {
+    const { sps, pps } = this.parameterSets;
+    const addSps = !this.frameSps && sps.length > 0;
+    const addPps = !this.framePps && pps.length > 0;
+    if (!addSps && !addPps) return;
+    // the head so far, as NAL units (copies: they are written again into the same buffer)
+    const head = out.bytes.slice(0, out.length);
+    const bounds: number[] = [];
+    const count = annexBUnitBounds(head, bounds);
+    const units = out.units;
+    const group = (type: number): Uint8Array[] => {
+      const found: Uint8Array[] = [];
+      for (let k = 0; k < count; k++) {
+        const unit = head.subarray(bounds[2 * k]!, bounds[2 * k + 1]!);
+        const t = unit[0]! & 0x1f;
+        if (
+          t === type ||
+          (type < 0 && t !== H264NalType.AUD && t !== H264NalType.SPS && t !== H264NalType.PPS)
+        ) {
+          found.push(unit);
+        }
+      }
+      return found;
+    };
+    const ordered = [
+      ...group(H264NalType.AUD),
+      ...(addSps ? sps : group(H264NalType.SPS)),
+      ...(addPps ? pps : group(H264NalType.PPS)),
+      ...group(-1),
+    ];
+    out.truncate(0);
+    for (const unit of ordered) {
+      const mark = out.length;
+      if (!this.startCode(unit[0]!, out)) {
+        this.overflow(out, mark);
+        return;
+      }
+      out.write(unit, 0, unit.length);
+      if (out.overflowed) {
+        this.overflow(out, mark);
+        return;
+      }
+      this.completed(unit[0]! & 0x1f, mark, out);
+    }
+    out.units = units + (addSps ? sps.length : 0) + (addPps ? pps.length : 0);
+    if (addSps) this.frameSps = true;
+    if (addPps) this.framePps = true;
+    if (this.frameSps && this.framePps) out.cleanStart = true;
+    this.parameterSetsInserted++;
   }
 
   private malformed(out: FrameBuffer, mark: number): void {
@@ -282,6 +411,7 @@ export class H264Depacketizer implements Depacketizer {
         this.malformed(out, out.length);
         return;
       }
+      this.beforeUnit(header, p[2]!, out);
       const mark = out.length;
       if (!this.startCode(header, out)) {
         this.overflow(out, mark);

@@ -6,6 +6,7 @@ import {
   type FrameAssemblerStats,
   type KeyframeNeededReason,
 } from "../frame-assembler.js";
+import { H264Depacketizer } from "../h264/h264-depacketizer.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
 import type { VideoFrame } from "../video-frame.js";
 
@@ -13,6 +14,13 @@ import type { VideoFrame } from "../video-frame.js";
 export interface VideoReceiverOptions {
   /** depacketizer of the stream's codec; default H.264. */
   readonly depacketizer?: Depacketizer;
+  /**
+   * h264ParameterSets are out-of-band SPS/PPS NAL units without start codes (an SDP
+   * `sprop-parameter-sets`, RFC 6184 §8.1) for the default H.264 depacketizer: they are put in
+   * front of IDR access units that lack them (see `H264DepacketizerOptions.parameterSets`).
+   * With a `depacketizer` of your own, give them to it instead (both throw `BAD_OPTION`).
+   */
+  readonly h264ParameterSets?: readonly Uint8Array[];
   /** clockRate of the RTP timestamps; default 90000. */
   readonly clockRate?: number;
   /** scheduler gives time and timers; default rxjs asyncScheduler (tests pass a virtual one). */
@@ -78,6 +86,7 @@ export class VideoReceiver {
   /** stats are live counters. */
   readonly stats: VideoReceiverStats;
   private readonly assembler: FrameAssembler;
+  private readonly depacketizer: Depacketizer;
   private readonly sink: VideoReceiverSink;
   private readonly scheduler: SchedulerLike;
   private readonly latencyMs: number;
@@ -108,13 +117,24 @@ export class VideoReceiver {
     this.keyframeIntervalMs = options.keyframeIntervalMs ?? 200;
     this.keyframeRetryMs = options.keyframeRetryMs ?? 1000;
     if (!(this.latencyMs >= 0)) throw new RtpVideoError("BAD_OPTION", "latencyMs must be >= 0");
+    if (options.depacketizer !== undefined && options.h264ParameterSets !== undefined) {
+      throw new RtpVideoError(
+        "BAD_OPTION",
+        "h264ParameterSets are for the default H.264 depacketizer: pass them to your depacketizer",
+      );
+    }
+    this.depacketizer =
+      options.depacketizer ??
+      new H264Depacketizer(
+        options.h264ParameterSets === undefined ? {} : { parameterSets: options.h264ParameterSets },
+      );
     this.assembler = new FrameAssembler(
       {
         frame: (f) => this.onFrame(f),
         keyframeNeeded: (s) => this.requestKeyframe(s.reason),
       },
       {
-        ...(options.depacketizer === undefined ? {} : { depacketizer: options.depacketizer }),
+        depacketizer: this.depacketizer,
         clockRate: options.clockRate ?? 90000,
         reorderWindow: options.reorderWindow ?? 1024,
         maxDropout: Math.max(3000, (options.reorderWindow ?? 1024) + 1),
@@ -132,6 +152,28 @@ export class VideoReceiver {
   /** depacketizerDrops are the depacketizer's counters by reason. */
   get depacketizerDrops(): Readonly<Record<string, number>> {
     return this.assembler.depacketizerDrops;
+  }
+
+  /** parameterSetsInserted counts IDR access units given the out-of-band SPS/PPS (H.264). */
+  get parameterSetsInserted(): number {
+    return this.depacketizer instanceof H264Depacketizer
+      ? this.depacketizer.parameterSetsInserted
+      : 0;
+  }
+
+  /**
+   * setH264ParameterSets replaces the out-of-band SPS/PPS of an H.264 stream (RFC 6184 §8.1;
+   * NAL units without start codes, an empty list removes them), e.g. after a re-INVITE. Throws
+   * `BAD_OPTION` for a bad unit, or when the depacketizer is not the built-in H.264 one.
+   */
+  setH264ParameterSets(units: readonly Uint8Array[]): void {
+    if (!(this.depacketizer instanceof H264Depacketizer)) {
+      throw new RtpVideoError(
+        "BAD_OPTION",
+        `h264ParameterSets need the built-in H.264 depacketizer (this stream is ${this.depacketizer.codec})`,
+      );
+    }
+    this.depacketizer.setParameterSets(units);
   }
 
   /** receive feeds one RTP packet as it arrives. */

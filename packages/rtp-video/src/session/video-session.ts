@@ -3,6 +3,7 @@ import type { Depacketizer, Packetizer } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
 import { H264Depacketizer } from "../h264/h264-depacketizer.js";
 import { type H264PacketizationMode, H264Packetizer } from "../h264/h264-packetizer.js";
+import { checkH264ParameterSets } from "../h264/parameter-sets.js";
 import { ReceptionStats } from "../rtcp/reception-stats.js";
 import type { ReportBlock, RtcpPacket } from "../rtcp/types.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
@@ -46,6 +47,13 @@ export interface VideoSessionOptions
   readonly packetizationMode?: H264PacketizationMode;
   /** codecs lets a caller plug other codecs: factories by codec name. */
   readonly codecs?: Partial<Record<VideoCodec, CodecPlug>>;
+  /**
+   * h264ParameterSets are the remote's out-of-band SPS/PPS (its SDP `sprop-parameter-sets`,
+   * RFC 6184 §8.1), NAL units without start codes: put in front of received IDR access units
+   * that lack them, so every keyframe the session emits decodes on its own. H.264 with the
+   * built-in depacketizer only; a bad unit throws `BAD_OPTION` before any socket is bound.
+   */
+  readonly h264ParameterSets?: readonly Uint8Array[];
 }
 
 /** OutgoingVideoFrame is what `sendFrame` takes: a VideoFrame, or just data and timing. */
@@ -75,6 +83,8 @@ export interface VideoSessionStats {
   /** bitrate received over the last second, bits/s. */
   readonly bitrate: number;
   readonly framesDropped: number;
+  /** parameterSetsInserted counts IDR frames given the out-of-band SPS/PPS (`h264ParameterSets`). */
+  readonly parameterSetsInserted: number;
   readonly nacksSent: number;
   readonly recovered: number;
   readonly keyframeRequestsSent: number;
@@ -136,6 +146,15 @@ export class VideoRtpSession extends RtpSessionBase {
     const pt = options.payloadType ?? 96;
     if (!Number.isInteger(pt) || pt < 0 || pt > 127)
       throw new RtpVideoError("BAD_OPTION", "payloadType must be 0..127");
+    if (options.h264ParameterSets !== undefined) {
+      if (codec !== "h264" || options.codecs?.h264 !== undefined) {
+        throw new RtpVideoError(
+          "BAD_OPTION",
+          "h264ParameterSets need codec h264 with the built-in depacketizer",
+        );
+      }
+      checkH264ParameterSets(options.h264ParameterSets);
+    }
     const pair = await openPair(options);
     return new VideoRtpSession(pair, options);
   }
@@ -149,7 +168,10 @@ export class VideoRtpSession extends RtpSessionBase {
     this.rtpBase = Math.floor(random() * 0x100000000);
     const mtu = options.mtu ?? 1200;
     const plug = options.codecs?.[this.codec] ?? BUILT_IN[this.codec]!;
-    const depacketizer = plug.depacketizer();
+    const depacketizer =
+      options.h264ParameterSets === undefined
+        ? plug.depacketizer()
+        : new H264Depacketizer({ parameterSets: options.h264ParameterSets });
     const packetizer =
       this.codec === "h264" && options.codecs?.h264 === undefined
         ? new H264Packetizer({ mtu, packetizationMode: options.packetizationMode ?? 1 })
@@ -160,6 +182,7 @@ export class VideoRtpSession extends RtpSessionBase {
       clockRate: _r,
       mtu: _m,
       codecs: _x,
+      h264ParameterSets: _ps,
       ...receiverOptions
     } = options;
     this.receiver = new VideoReceiver(
@@ -225,6 +248,15 @@ export class VideoRtpSession extends RtpSessionBase {
     ]);
   }
 
+  /**
+   * setH264ParameterSets replaces the out-of-band SPS/PPS of the H.264 stream received (see
+   * `h264ParameterSets`), e.g. from a new SDP offer. Throws `BAD_OPTION` for a bad unit or a
+   * session that is not H.264 with the built-in depacketizer.
+   */
+  setH264ParameterSets(units: readonly Uint8Array[]): void {
+    this.receiver.setH264ParameterSets(units);
+  }
+
   /** stats returns a snapshot of the session's counters and rates. */
   stats(): VideoSessionStats {
     const now = this.scheduler.now();
@@ -250,6 +282,7 @@ export class VideoRtpSession extends RtpSessionBase {
         r.framesDroppedCorrupt +
         r.framesDroppedTooLarge +
         r.framesDroppedWaiting,
+      parameterSetsInserted: this.receiver.parameterSetsInserted,
       nacksSent: r.nacksSent,
       recovered: r.recovered,
       keyframeRequestsSent: r.keyframeRequestsSent,
