@@ -1,5 +1,5 @@
 /** HookErrorCode names the failures `@framewire/hooks` reports. */
-export type HookErrorCode = "HOOK_TIMEOUT" | "HOOK_INVALID_RESULT" | "INVALID_OPTION";
+export type HookErrorCode = "HOOK_TIMEOUT" | "HOOK_INVALID_RESULT" | "BAD_OPTION";
 
 /** HookError is the typed error of `@framewire/hooks`; switch on `code`, not on the message. */
 export class HookError extends Error {

@@ -4,8 +4,11 @@
  * own (`VideoSession`, `VideoFrame`, `AudioFrame`).
  */
 
-/** BridgeVideoEvent is BEFORE_BRIDGE_VIDEO's event: one frame a bridge is about to forward. */
-export interface BridgeVideoEvent<S = unknown, F = unknown> {
+/**
+ * BridgeFrameEvent is the event of a bridge's per-frame trigger: one frame `F` of the session `S`
+ * that a bridge is about to forward. BEFORE_BRIDGE_VIDEO and BEFORE_BRIDGE_AUDIO carry it.
+ */
+export interface BridgeFrameEvent<S = unknown, F = unknown> {
   /** session is the source of the frame. */
   readonly session: S;
   readonly frame: F;
@@ -14,13 +17,11 @@ export interface BridgeVideoEvent<S = unknown, F = unknown> {
   readonly timestamp: number;
 }
 
+/** BridgeVideoEvent is BEFORE_BRIDGE_VIDEO's event: one video frame a bridge is about to forward. */
+export type BridgeVideoEvent<S = unknown, F = unknown> = BridgeFrameEvent<S, F>;
+
 /** BridgeAudioEvent is BEFORE_BRIDGE_AUDIO's event: one audio frame a bridge is about to forward. */
-export interface BridgeAudioEvent<S = unknown, F = unknown> {
-  readonly session: S;
-  readonly frame: F;
-  readonly roomId: string;
-  readonly timestamp: number;
-}
+export type BridgeAudioEvent<S = unknown, F = unknown> = BridgeFrameEvent<S, F>;
 
 /** SessionEvent is the event of ON_SESSION_STARTED/ENDED and ON_VIDEO_SESSION_STARTED/ENDED. */
 export interface SessionEvent<S = unknown> {

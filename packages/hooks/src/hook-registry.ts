@@ -174,7 +174,7 @@ export class HookRegistry<M extends HookEventMapLike = HookEventMap> {
   ): () => void {
     const priority = options.priority ?? 0;
     if (!Number.isFinite(priority)) {
-      throw new HookError("INVALID_OPTION", `priority must be a finite number, got ${priority}`);
+      throw new HookError("BAD_OPTION", `priority must be a finite number, got ${priority}`);
     }
     const seq = this.seq++;
     const entry: Entry = {
@@ -439,7 +439,7 @@ function newStats(): MutableStats {
 }
 
 function checkTimeout(ms: number, name: string): number {
-  if (!(ms > 0)) throw new HookError("INVALID_OPTION", `${name} must be > 0 ms, got ${ms}`);
+  if (!(ms > 0)) throw new HookError("BAD_OPTION", `${name} must be > 0 ms, got ${ms}`);
   return ms;
 }
 

@@ -1,7 +1,9 @@
 // @framewire/hooks: explicit public API.
+export { type BridgeHooks, type BridgeHookTrigger, bridgeHooks } from "./bridge-hooks.js";
 export { HookError, type HookErrorCode } from "./hook-errors.js";
 export type {
   BridgeAudioEvent,
+  BridgeFrameEvent,
   BridgeVideoEvent,
   HookEventMap,
   SessionEvent,
