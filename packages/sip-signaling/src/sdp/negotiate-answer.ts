@@ -25,6 +25,7 @@ import type {
   SdpLocalOptions,
   VideoCodecName,
 } from "./sdp-types.js";
+import { spropFields } from "./sprop-parameter-sets.js";
 import { type MediaSection, writeSessionDescription } from "./write-session-description.js";
 
 interface Accepted {
@@ -42,7 +43,8 @@ type Outcome = Accepted | { readonly reason: RejectReason };
  * `local.h264ProfileLevelIds` (mode 1 preferred). Directions are mirrored, rtcp-mux and the
  * nack / nack pli / ccm fir feedback are echoed when offered. A stream we cannot take (port 0,
  * other media, other transport, no common codec, a second audio or video) is answered with
- * port 0; a video failure leaves the call audio-only. With no usable audio it throws
+ * port 0; a video failure leaves the call audio-only. The offerer's H.264 `sprop-parameter-sets`
+ * come out decoded in `video.parameterSets` (or, when malformed, `video.parameterSetsIgnored`). With no usable audio it throws
  * `SDP_NO_ACCEPTABLE_AUDIO` (answer 488); a bad offer throws `SDP_MALFORMED`/`SDP_TOO_LARGE`.
  */
 export function negotiateAnswer(
@@ -257,6 +259,7 @@ function answerVideo(m: ParsedMedia, side: LocalSide): Outcome {
       ...(choice.packetizationMode === undefined
         ? {}
         : { packetizationMode: choice.packetizationMode }),
+      ...(codec === "H264" ? spropFields(format.fmtp) : {}),
       ...(m.ptime === undefined ? {} : { ptime: m.ptime }),
       ...remoteEndpoint(m, connection, m.rtcpMux),
       rtcpMux: m.rtcpMux,

@@ -20,6 +20,7 @@ import type {
   RejectReason,
   RtpFormat,
 } from "./sdp-types.js";
+import { spropFields } from "./sprop-parameter-sets.js";
 
 const mismatch = (message: string): SipSignalingError =>
   new SipSignalingError("SDP_ANSWER_MISMATCH", message);
@@ -31,7 +32,8 @@ const mismatch = (message: string): SipSignalingError =>
  * that we offered with the same payload type and codec (H.264: same packetization-mode and
  * profile); answered formats we did not offer are ignored (RFC 3264 §6.1 lets the answerer
  * list them). A rejected (port 0) or unusable m=video means an audio-only call; no usable
- * audio throws `SDP_NO_ACCEPTABLE_AUDIO` (hang up).
+ * audio throws `SDP_NO_ACCEPTABLE_AUDIO` (hang up). The answerer's H.264
+ * `sprop-parameter-sets` come out as in `negotiateAnswer`.
  */
 export function parseAnswer(
   offerWeSent: ParsedSessionDescription | string,
@@ -111,6 +113,7 @@ function readStream(
     fmtp: answered.fmtp,
     localFmtp: offered.fmtp,
     ...(pick.packetizationMode === undefined ? {} : { packetizationMode: pick.packetizationMode }),
+    ...(pick.codec === "H264" ? spropFields(answered.fmtp) : {}),
     ...(pick.telephoneEventPt === undefined ? {} : { telephoneEventPt: pick.telephoneEventPt }),
     ...(theirs.ptime === undefined ? {} : { ptime: theirs.ptime }),
     ...remoteEndpoint(theirs, theirs.connection!, rtcpMux),

@@ -1,3 +1,5 @@
+import type { SpropProblem } from "./sprop-parameter-sets.js";
+
 /** MediaDirection is an SDP direction attribute (RFC 4566 §6, RFC 3264 §5.1). */
 export type MediaDirection = "sendrecv" | "sendonly" | "recvonly" | "inactive";
 
@@ -186,6 +188,13 @@ export interface NegotiatedMedia {
   readonly localFmtp: Readonly<Record<string, string>>;
   /** packetizationMode is the RFC 6184 packetization-mode of H.264 (0 or 1). */
   readonly packetizationMode?: 0 | 1;
+  /**
+   * parameterSets are the SPS/PPS NAL units (no start codes) the peer declared for the H.264 it
+   * sends, decoded from its `sprop-parameter-sets` (RFC 6184 §8.1); absent when none or ignored.
+   */
+  readonly parameterSets?: readonly Uint8Array[];
+  /** parameterSetsIgnored says why the peer's `sprop-parameter-sets` were not taken. */
+  readonly parameterSetsIgnored?: SpropProblem;
   /** telephoneEventPt is the RFC 4733 payload type (same clock rate as the codec). */
   readonly telephoneEventPt?: number;
   /** ptime is the peer's `a=ptime`, when given. */
