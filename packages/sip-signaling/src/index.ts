@@ -1,4 +1,10 @@
 // @framewire/sip-signaling: explicit public API.
+
+export type {
+  InviteInfo,
+  InviteVerdict,
+  SipVideoBackendOptions,
+} from "./backend-options.js";
 export { SipSignalingError, type SipSignalingErrorCode } from "./errors.js";
 export { PortPool } from "./port-pool.js";
 export { DEFAULT_H264_PROFILE_LEVEL_IDS } from "./sdp/codecs.js";
@@ -30,6 +36,11 @@ export type {
   SdpOrigin,
   VideoCodecName,
 } from "./sdp/sdp-types.js";
+export {
+  parseSpropParameterSets,
+  type SpropParameterSets,
+  type SpropProblem,
+} from "./sdp/sprop-parameter-sets.js";
 export type {
   CallEndReason,
   CallState,
@@ -85,10 +96,8 @@ export { MAX_SIP_DATAGRAM_BYTES, type SipTransportStats } from "./sip/udp-transp
 export type { SipAddress } from "./sip/via.js";
 export {
   type BackendCallOptions,
-  type InviteInfo,
-  type InviteVerdict,
   type SipCallMetadata,
+  type SipMediaStats,
   type SipSessionEvent,
   SipVideoBackend,
-  type SipVideoBackendOptions,
 } from "./sip-video-backend.js";

@@ -1,94 +1,43 @@
+import { MediaBackend, type MediaSession } from "@framewire/rtp-video";
+import { type Observable, Subject } from "rxjs";
 import {
-  type Address,
-  type AudioCodec,
-  AudioRtpSession,
-  MediaBackend,
-  type MediaSession,
-  type VideoCodec,
-  VideoRtpSession,
-} from "@framewire/rtp-video";
-import { type Observable, type SchedulerLike, Subject } from "rxjs";
+  type ResolvedBackendOptions,
+  resolveBackendOptions,
+  type SipVideoBackendOptions,
+} from "./backend-options.js";
+import { type CallMedia, CallMediaAllocator } from "./call-media.js";
 import { SipSignalingError } from "./errors.js";
-import { PortPool } from "./port-pool.js";
-import { createOffer, OFFER_PAYLOAD_TYPES } from "./sdp/create-offer.js";
+import { createOffer } from "./sdp/create-offer.js";
 import { negotiateAnswer } from "./sdp/negotiate-answer.js";
 import { parseAnswer } from "./sdp/parse-answer.js";
-import type {
-  AudioCodecName,
-  NegotiatedMedia,
-  NegotiatedSession,
-  VideoCodecName,
-} from "./sdp/sdp-types.js";
+import type { NegotiatedSession, VideoCodecName } from "./sdp/sdp-types.js";
 import type { CallState, IncomingCall, OutgoingCall, SipCall } from "./sip/call-types.js";
-import type { DigestAuthOptions, DigestClientCredentials } from "./sip/digest-auth.js";
-import { SipUserAgent, type SipUserAgentOptions } from "./sip/sip-user-agent.js";
+import { SipUserAgent } from "./sip/sip-user-agent.js";
 import type { SipAddress } from "./sip/via.js";
+
+export type { InviteInfo, InviteVerdict, SipVideoBackendOptions } from "./backend-options.js";
 
 /** SipCallMetadata is what a SIP session's metadata holds (roomkit's call metadata). */
 export interface SipCallMetadata {
   /** caller is the From URI of an incoming call, or our target URI for an outgoing one. */
   readonly caller: string;
   readonly callId: string;
+  /** hasVideo is true when the call has a video RTP session (roomkit's `has_video`). */
   readonly hasVideo: boolean;
   /** videoCodec is the negotiated video codec ("H264", "VP8", "VP9"), when hasVideo. */
   readonly videoCodec: VideoCodecName | undefined;
+  /**
+   * videoSetupError says why the call's video RTP session could not be set up (no RTP port pair
+   * left, a socket error): the call went on audio-only, `hasVideo` false. Undefined otherwise.
+   */
+  readonly videoSetupError: string | undefined;
   readonly direction: "incoming" | "outgoing";
   /** username is the Digest user an incoming call authenticated as (undefined without auth). */
   readonly username: string | undefined;
   readonly [key: string]: unknown;
 }
 
-/** InviteInfo is what the invite filter sees of an incoming call. */
-export interface InviteInfo {
-  readonly caller: string;
-  readonly callId: string;
-  readonly roomId: string;
-  readonly requestUri: string;
-  readonly username: string | undefined;
-  readonly hasVideo: boolean;
-}
-
-/** InviteVerdict is the invite filter's answer: accept, or reject with a SIP status (400–699). */
-export type InviteVerdict =
-  | { readonly accept: true }
-  | { readonly accept: false; readonly statusCode: number };
-
-/** SipVideoBackendOptions are roomkit's SIPVideoBackend parameters in TypeScript names. */
-export interface SipVideoBackendOptions {
-  /** localSipAddr to listen on (UDP); default ["0.0.0.0", 5060]. */
-  readonly localSipAddr?: Address;
-  /** localRtpIp binds RTP and is written in SDP; default "127.0.0.1". */
-  readonly localRtpIp?: string;
-  /** advertisedHost for SIP (Via/Contact) when localSipAddr is a wildcard; default localRtpIp. */
-  readonly advertisedHost?: string;
-  /** rtpPortStart, rtpPortEnd: the RTP port range (even ports, RTCP +1); default 10000–20000. */
-  readonly rtpPortStart?: number;
-  readonly rtpPortEnd?: number;
-  /** supportedVideoCodecs in preference order; default ["H264"]. */
-  readonly supportedVideoCodecs?: readonly VideoCodecName[];
-  /** supportedAudioCodecs in preference order; default ["PCMU", "PCMA", "telephone-event"]. */
-  readonly supportedAudioCodecs?: readonly AudioCodecName[];
-  /** maxCalls: more concurrent calls get 503 Service Unavailable; default 100. */
-  readonly maxCalls?: number;
-  /** auth enables digest authentication of incoming INVITEs (RFC 7616). */
-  readonly auth?: DigestAuthOptions;
-  /** credentials answer a 401/407 challenge to our outgoing calls (and their BYEs). */
-  readonly credentials?: DigestClientCredentials;
-  /** inviteFilter accepts or rejects each incoming call before media is set up. */
-  readonly inviteFilter?: (invite: InviteInfo) => InviteVerdict | Promise<InviteVerdict>;
-  /** nack / latencyMs for the video sessions (see VideoRtpSession). */
-  readonly nack?: boolean;
-  readonly latencyMs?: number;
-  /** scheduler for the RTP sessions' time (tests); default asyncScheduler. */
-  readonly scheduler?: SchedulerLike;
-  /** userAgent passes further options to the SIP user agent (timers, logging, limits). */
-  readonly userAgent?: Omit<
-    SipUserAgentOptions,
-    "auth" | "credentials" | "maxCalls" | "advertisedHost"
-  >;
-}
-
-/** CallOptionsForBackend are `call()`'s options. */
+/** BackendCallOptions are `call()`'s options. */
 export interface BackendCallOptions {
   /** video offers video too (default true). */
   readonly video?: boolean;
@@ -105,61 +54,66 @@ export interface SipSessionEvent {
   readonly state: CallState;
 }
 
-const AUDIO_CODECS: Record<Exclude<AudioCodecName, "telephone-event">, AudioCodec> = {
-  PCMU: "pcmu",
-  PCMA: "pcma",
-  opus: "opus",
-};
-const VIDEO_CODECS: Record<VideoCodecName, VideoCodec> = { H264: "h264", VP8: "vp8", VP9: "vp9" };
-
-interface Media {
-  audio: AudioRtpSession;
-  video: VideoRtpSession | undefined;
-  audioPort: number;
-  videoPort: number | undefined;
-  /** preset is what the placeholders of an outgoing call were opened for (our offer's first codecs). */
-  preset?: { audioPt: number; videoCodec: VideoCodecName | undefined; videoPt: number | undefined };
+/** SipMediaStats count what became of the calls' media (live counters). */
+export interface SipMediaStats {
+  /**
+   * videoSetupFailures counts calls that went on audio-only because their video RTP session
+   * could not be set up (the SDP refused video with port 0, or, for an outgoing call already
+   * answered with video, the video is not received).
+   */
+  videoSetupFailures: number;
+  /**
+   * parameterSetsIgnored counts remote SDPs (offers, answers, re-INVITEs) whose H.264
+   * `sprop-parameter-sets` were malformed or over `SDP_LIMITS` and were ignored.
+   */
+  parameterSetsIgnored: number;
 }
 
 /**
  * SipVideoBackend is roomkit's SIPVideoBackend in TypeScript: a SIP user agent over UDP that
  * answers audio+video INVITEs (100 Trying, 180 Ringing, 200 OK with the combined SDP answer),
- * sets up an audio and, when negotiated, a video RTP session per call from a port pool, and
- * exposes them through the same session API as RtpVideoBackend. Calls whose video cannot be
- * negotiated proceed audio-only (`hasVideo` false). BYE from either side tears both sessions
- * down once; every RTP port goes back to the pool on every path.
+ * sets up an audio and, when negotiated, a video RTP session per call (`CallMediaAllocator`),
+ * and exposes them through the same session API as RtpVideoBackend. Calls whose video cannot be
+ * negotiated, or whose video RTP session cannot be set up, proceed audio-only (`hasVideo`
+ * false, video refused with port 0). BYE from either side tears both sessions down once; every
+ * RTP port goes back to the pool on every path. This file is the call control; the media of a
+ * call is `call-media.ts`, the defaults `backend-options.ts`.
  */
 export class SipVideoBackend extends MediaBackend {
+  /** name is "SIP-AV", roomkit's name for its SIP audio+video backend. */
+  override readonly name = "SIP-AV";
   /** calls$ emits each established incoming call's session (roomkit on_call). */
   readonly calls$: Observable<MediaSession>;
   /** callStates$ emits the call state changes of every session. */
   readonly callStates$: Observable<SipSessionEvent>;
   /** rejected counts incoming calls rejected, by SIP status. */
   readonly rejected: Record<number, number> = {};
-  private readonly options: SipVideoBackendOptions;
+  /** mediaStats count audio-only fallbacks and ignored H.264 parameter sets. */
+  readonly mediaStats: SipMediaStats = { videoSetupFailures: 0, parameterSetsIgnored: 0 };
+  private readonly options: ResolvedBackendOptions;
   private readonly ua: SipUserAgent;
-  private readonly pool: PortPool;
+  private readonly media: CallMediaAllocator;
   private readonly calls = new Map<string, SipCall>(); // by session id
   private readonly callIds = new Set<string>();
   private readonly callSubject = new Subject<MediaSession>();
   private readonly stateSubject = new Subject<SipSessionEvent>();
   private readonly callCallbacks = new Set<(session: MediaSession) => void | Promise<void>>();
-  private readonly media = new Map<string, Media>(); // by session id
+  private readonly callMedia = new Map<string, CallMedia>(); // by session id
   private pending = 0;
   private address: SipAddress | undefined;
 
   constructor(options: SipVideoBackendOptions = {}) {
     super();
-    this.options = options;
-    this.pool = new PortPool(options.rtpPortStart ?? 10000, options.rtpPortEnd ?? 20000);
-    const ip = options.localRtpIp ?? "127.0.0.1";
+    const o = resolveBackendOptions(options);
+    this.options = o;
+    this.media = new CallMediaAllocator(o);
     this.ua = new SipUserAgent({
-      ...(options.userAgent ?? {}),
-      advertisedHost: options.advertisedHost ?? ip,
-      ...(options.auth === undefined ? {} : { auth: options.auth }),
-      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      ...o.userAgent,
+      advertisedHost: o.advertisedHost,
+      ...(o.auth === undefined ? {} : { auth: o.auth }),
+      ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
       // capacity is enforced here (503), so the user agent must not refuse first
-      maxCalls: (options.maxCalls ?? 100) * 2 + 16,
+      maxCalls: o.maxCalls * 2 + 16,
     });
     this.calls$ = this.callSubject.asObservable();
     this.callStates$ = this.stateSubject.asObservable();
@@ -170,7 +124,7 @@ export class SipVideoBackend extends MediaBackend {
 
   /** start binds the SIP socket; resolves with the bound address. */
   async start(): Promise<SipAddress> {
-    const [host, port] = this.options.localSipAddr ?? ["0.0.0.0", 5060];
+    const [host, port] = this.options.localSipAddr;
     this.address = await this.ua.start({ host, port });
     return this.address;
   }
@@ -188,7 +142,7 @@ export class SipVideoBackend extends MediaBackend {
 
   /** portsInUse is the number of RTP port pairs held (0 when every port is back in the pool). */
   get portsInUse(): number {
-    return this.pool.inUse;
+    return this.media.portsInUse;
   }
 
   /** userAgentStats are the SIP layer's counters (transport, retransmissions, calls). */
@@ -204,43 +158,37 @@ export class SipVideoBackend extends MediaBackend {
 
   /**
    * call places an outgoing call (INVITE with an audio and, by default, a video offer) and
-   * resolves with its session once answered; rejects with the SIP error when it fails.
+   * resolves with its session once answered; rejects with the SIP error when it fails. When no
+   * video RTP session can be set up, the offer carries audio only and the call is audio-only.
    */
   async call(uri: string, options: BackendCallOptions = {}): Promise<MediaSession> {
     if (this.address === undefined)
       throw new SipSignalingError("NOT_STARTED", "call() before start()");
     const withVideo = options.video ?? true;
-    const media = await this.allocate(withVideo, true);
+    const media = await this.media.allocate(withVideo, true);
     let outgoing: OutgoingCall | undefined;
     try {
-      const offer = createOffer({
-        audioCodecs: this.audioCodecs(),
-        videoCodecs: this.options.supportedVideoCodecs ?? ["H264"],
-        address: this.ip(),
-        audioPort: media.audioPort,
-        videoPort: media.videoPort ?? 0,
-        sessionId: Date.now(),
-        sessionVersion: 1,
-        withVideo: media.videoPort !== undefined,
-      });
+      const offer = createOffer(this.media.offerOptions(media));
       outgoing = this.ua.call(uri, offer);
       const negotiated = parseAnswer(offer, await outgoing.answer);
+      this.countIgnoredParameterSets(negotiated);
       // the callee may send as soon as it answered: keep the bound placeholders when they were
       // opened for what was negotiated (no window with a closed port), else re-open
-      const open = this.reuse(negotiated, media) ?? (await this.openMedia(negotiated, media));
+      const open =
+        this.media.reuse(negotiated, media) ?? (await this.media.open(negotiated, media));
       const user = /^sips?:([^@;>]+)@/.exec(uri)?.[1];
       const session = this.register({
         roomId: options.roomId ?? user ?? "default",
         participantId: options.participantId ?? uri,
         channelId: options.channelId ?? "av",
-        metadata: this.metadataOf(uri, outgoing.callId, negotiated, "outgoing"),
+        metadata: this.metadataOf(uri, outgoing.callId, negotiated, open, "outgoing"),
         video: open.video,
         audio: open.audio,
       });
       this.track(session, outgoing, open);
       return session;
     } catch (e) {
-      this.release(media);
+      this.media.release(media);
       if (outgoing !== undefined && outgoing.state === "established")
         void outgoing.bye().catch(() => {});
       // a rejected or failed call is over already: only an unanswered one needs a CANCEL
@@ -258,16 +206,15 @@ export class SipVideoBackend extends MediaBackend {
   }
 
   protected override afterClose(session: MediaSession): void {
-    const m = this.media.get(session.id);
-    this.media.delete(session.id);
-    if (m !== undefined) this.release(m);
+    const m = this.callMedia.get(session.id);
+    this.callMedia.delete(session.id);
+    if (m !== undefined) this.media.release(m);
   }
 
   private async onIncoming(call: IncomingCall): Promise<void> {
     const roomId = call.user ?? "default";
     if (this.callIds.has(call.callId)) return this.reject(call, 486);
-    if (this.sessionCount + this.pending >= (this.options.maxCalls ?? 100))
-      return this.reject(call, 503);
+    if (this.sessionCount + this.pending >= this.options.maxCalls) return this.reject(call, 503);
     this.pending++;
     let cancelled = false;
     call.onCancel = () => {
@@ -275,7 +222,7 @@ export class SipVideoBackend extends MediaBackend {
     };
     // (a function, so the compiler does not carry a narrowed state across the awaits below)
     const over = (): boolean => cancelled || call.state === "terminated";
-    let media: Media | undefined;
+    let media: CallMedia | undefined;
     try {
       const hasVideoOffer = /^m=video [1-9]/m.test(call.remoteSdp);
       const filter = this.options.inviteFilter;
@@ -292,33 +239,45 @@ export class SipVideoBackend extends MediaBackend {
       }
       // cancelled (487 already sent) or timed out while the filter ran: set up no media
       if (over()) return;
-      media = await this.allocate(hasVideoOffer);
+      // no video pair (exhausted, socket error): the answer refuses video with port 0
+      media = await this.media.allocate(hasVideoOffer);
       let answer: ReturnType<typeof negotiateAnswer>;
       try {
-        answer = negotiateAnswer(call.remoteSdp, this.localOptions(media));
+        answer = negotiateAnswer(call.remoteSdp, this.media.localOptions(media));
       } catch (e) {
         const code = (e as SipSignalingError).code;
-        this.release(media);
+        this.media.release(media);
         media = undefined;
         return this.reject(
           call,
           code === "SDP_NO_ACCEPTABLE_AUDIO" ? 488 : code === undefined ? 500 : 400,
         );
       }
-      const open = await this.openMedia(answer, media);
+      const open = await this.media.open(answer, media);
+      // the video session could not be re-opened: answer again, refusing video (RFC 3264 §6)
+      if (answer.video !== undefined && open.video === undefined) {
+        answer = negotiateAnswer(call.remoteSdp, this.media.localOptions(open));
+      }
       if (over()) {
-        open.video?.close("cancelled");
-        open.audio.close("cancelled");
-        this.release(media);
+        this.media.release(media);
+        media = undefined;
         return;
       }
+      this.countIgnoredParameterSets(answer);
       call.progress();
       call.accept(answer.sdp);
       const session = this.register({
         roomId,
         participantId: call.callerUri,
         channelId: "av",
-        metadata: this.metadataOf(call.callerUri, call.callId, answer, "incoming", call.username),
+        metadata: this.metadataOf(
+          call.callerUri,
+          call.callId,
+          answer,
+          open,
+          "incoming",
+          call.username,
+        ),
         video: open.video,
         audio: open.audio,
       });
@@ -332,7 +291,7 @@ export class SipVideoBackend extends MediaBackend {
         });
       }
     } catch {
-      if (media !== undefined) this.release(media);
+      if (media !== undefined) this.media.release(media);
       if (call.state !== "terminated") this.reject(call, 500);
     } finally {
       this.pending--;
@@ -345,17 +304,18 @@ export class SipVideoBackend extends MediaBackend {
     call.reject(statusCode);
   }
 
-  private track(session: MediaSession, call: SipCall, media: Media): void {
+  private track(session: MediaSession, call: SipCall, media: CallMedia): void {
     this.calls.set(session.id, call);
     this.callIds.add(call.callId);
-    this.media.set(session.id, media);
+    this.callMedia.set(session.id, media);
     call.onBye = () => this.disconnect(session, "remote-bye");
     void call.ended.then(() => this.disconnect(session, "call-ended"));
     call.state$.subscribe((state) => this.stateSubject.next({ session, state }));
     call.onReinvite = (re) => {
       try {
-        const answer = negotiateAnswer(re.offerSdp, this.localOptions(media));
-        this.retarget(media, answer);
+        const answer = negotiateAnswer(re.offerSdp, this.media.localOptions(media));
+        this.countIgnoredParameterSets(answer);
+        if (!this.media.retarget(media, answer)) this.mediaStats.parameterSetsIgnored++;
         re.accept(answer.sdp);
       } catch (e) {
         re.reject((e as SipSignalingError).code === "SDP_NO_ACCEPTABLE_AUDIO" ? 488 : 400);
@@ -363,245 +323,28 @@ export class SipVideoBackend extends MediaBackend {
     };
   }
 
-  /** retarget points the media at the addresses of a new offer/answer (re-INVITE, hold). */
-  private retarget(media: Media, negotiated: NegotiatedSession): void {
-    const a = negotiated.audio;
-    media.audio.setRemoteAddr(sendTarget(a), rtcpOf(a));
-    const v = negotiated.video;
-    if (media.video !== undefined) {
-      media.video.setRemoteAddr(
-        v === undefined ? null : sendTarget(v),
-        v === undefined ? undefined : rtcpOf(v),
-      );
-    }
-  }
-
-  private async allocate(withVideo: boolean, forOffer = false): Promise<Media> {
-    const ip = this.ip();
-    // for our own offer, the placeholders take our first codecs (what most answers pick)
-    const firstAudio = this.audioCodecs().find((c) => c !== "telephone-event") as
-      | keyof typeof AUDIO_CODECS
-      | undefined;
-    const firstVideo = (this.options.supportedVideoCodecs ?? ["H264"])[0];
-    const audioPt = firstAudio === undefined ? undefined : OFFER_PAYLOAD_TYPES[firstAudio];
-    const withEvents = this.audioCodecs().includes("telephone-event") && firstAudio !== "opus";
-    const audioPreset =
-      forOffer && firstAudio !== undefined && audioPt !== undefined
-        ? {
-            payloadTypes: [
-              {
-                payloadType: audioPt,
-                codec: AUDIO_CODECS[firstAudio],
-                clockRate: firstAudio === "opus" ? 48000 : 8000,
-              },
-              ...(withEvents
-                ? [
-                    {
-                      payloadType: OFFER_PAYLOAD_TYPES["telephone-event/8000"],
-                      codec: "telephone-event" as const,
-                      clockRate: 8000,
-                    },
-                  ]
-                : []),
-            ],
-            payloadType: audioPt,
-          }
-        : {};
-    const audio = await this.pool.withPort((port) =>
-      AudioRtpSession.open({ localAddr: [ip, port], ...this.sessionCommon(), ...audioPreset }),
-    );
-    const preset =
-      forOffer && audioPt !== undefined
-        ? {
-            audioPt,
-            videoCodec: withVideo ? firstVideo : undefined,
-            videoPt:
-              withVideo && firstVideo !== undefined ? OFFER_PAYLOAD_TYPES[firstVideo] : undefined,
-          }
-        : undefined;
-    const base = {
-      audio: audio.value,
-      audioPort: audio.port,
-      ...(preset === undefined ? {} : { preset }),
-    };
-    if (!withVideo) return { ...base, video: undefined, videoPort: undefined };
-    try {
-      const video = await this.pool.withPort((port) =>
-        // the codec is decided by the negotiation: a placeholder session holds the port until then
-        VideoRtpSession.open({
-          localAddr: [ip, port],
-          ...this.sessionCommon(),
-          ...(preset?.videoCodec === undefined || preset.videoPt === undefined
-            ? {}
-            : {
-                codec: VIDEO_CODECS[preset.videoCodec],
-                payloadType: preset.videoPt,
-                packetizationMode: 1 as const,
-                nack: this.options.nack ?? true,
-              }),
-        }),
-      );
-      return { ...base, video: video.value, videoPort: video.port };
-    } catch (e) {
-      audio.value.close();
-      this.pool.release(audio.port);
-      throw e;
-    }
-  }
-
-  /**
-   * reuse keeps an outgoing call's placeholders when the answer picked what they were opened
-   * for (our first audio codec and telephone-event PT, no rtcp-mux; our first video codec and
-   * its payload type, H.264 mode 1): it only points them at the answer's addresses, so RTP the
-   * callee sends right after its 2xx finds a bound socket. Undefined otherwise (re-open).
-   * (NACK cannot be switched on a live session: the placeholder keeps the configured setting.)
-   */
-  private reuse(n: NegotiatedSession, media: Media): Media | undefined {
-    const p = media.preset;
-    const a = n.audio;
-    const v = n.video;
-    if (p === undefined || a.payloadType !== p.audioPt || a.rtcpMux) return undefined;
-    if (
-      a.telephoneEventPt !== undefined &&
-      a.telephoneEventPt !== OFFER_PAYLOAD_TYPES["telephone-event/8000"]
-    ) {
-      return undefined;
-    }
-    if (v !== undefined) {
-      if (
-        media.video === undefined ||
-        v.codec !== p.videoCodec ||
-        v.payloadType !== p.videoPt ||
-        v.rtcpMux ||
-        (v.codec === "H264" && (v.packetizationMode ?? 0) !== 1)
-      ) {
-        return undefined;
-      }
-    }
-    this.retarget(media, n);
-    if (v === undefined && media.video !== undefined) {
-      media.video.close();
-      media.video = undefined;
-      if (media.videoPort !== undefined) this.pool.release(media.videoPort);
-      media.videoPort = undefined;
-    }
-    return media;
-  }
-
-  /** openMedia replaces the placeholder sessions by ones configured from the negotiation. */
-  private async openMedia(n: NegotiatedSession, media: Media): Promise<Media> {
-    const ip = this.ip();
-    const a = n.audio;
-    media.audio.close();
-    media.video?.close();
-    const audioTypes = [
-      {
-        payloadType: a.payloadType,
-        codec: AUDIO_CODECS[a.codec as keyof typeof AUDIO_CODECS],
-        clockRate: a.clockRate,
-      },
-    ];
-    if (a.telephoneEventPt !== undefined) {
-      audioTypes.push({
-        payloadType: a.telephoneEventPt,
-        codec: "telephone-event",
-        clockRate: a.clockRate,
-      });
-    }
-    media.audio = await AudioRtpSession.open({
-      ...this.sessionCommon(),
-      localAddr: [ip, media.audioPort],
-      remoteAddr: sendTarget(a),
-      rtcpRemoteAddr: rtcpOf(a),
-      rtcpMux: a.rtcpMux,
-      payloadTypes: audioTypes,
-      payloadType: a.payloadType,
-    });
-    const v = n.video;
-    if (v === undefined || media.videoPort === undefined) {
-      media.video = undefined;
-      if (media.videoPort !== undefined) this.pool.release(media.videoPort);
-      media.videoPort = undefined;
-      return media;
-    }
-    media.video = await VideoRtpSession.open({
-      ...this.sessionCommon(),
-      localAddr: [ip, media.videoPort],
-      remoteAddr: sendTarget(v),
-      rtcpRemoteAddr: rtcpOf(v),
-      rtcpMux: v.rtcpMux,
-      codec: VIDEO_CODECS[v.codec as VideoCodecName],
-      payloadType: v.payloadType,
-      clockRate: v.clockRate,
-      ...(v.packetizationMode === undefined ? {} : { packetizationMode: v.packetizationMode }),
-      nack: (this.options.nack ?? true) && v.feedback.nack,
-    });
-    return media;
-  }
-
-  private release(media: Media): void {
-    media.audio.close();
-    media.video?.close();
-    this.pool.release(media.audioPort);
-    if (media.videoPort !== undefined) this.pool.release(media.videoPort);
+  private countIgnoredParameterSets(n: NegotiatedSession): void {
+    if (n.video?.parameterSetsIgnored !== undefined) this.mediaStats.parameterSetsIgnored++;
   }
 
   private metadataOf(
     caller: string,
     callId: string,
     n: NegotiatedSession,
+    media: CallMedia,
     direction: "incoming" | "outgoing",
     username?: string,
   ): SipCallMetadata {
+    const hasVideo = n.video !== undefined && media.video !== undefined;
+    if (media.videoError !== undefined) this.mediaStats.videoSetupFailures++;
     return {
       caller,
       callId,
-      hasVideo: n.video !== undefined,
-      videoCodec: n.video?.codec as VideoCodecName | undefined,
+      hasVideo,
+      videoCodec: hasVideo ? (n.video?.codec as VideoCodecName) : undefined,
+      videoSetupError: media.videoError,
       direction,
       username,
     };
   }
-
-  private localOptions(media: Media) {
-    return {
-      audioCodecs: this.audioCodecs(),
-      videoCodecs: this.options.supportedVideoCodecs ?? ["H264"],
-      address: this.ip(),
-      audioPort: media.audioPort,
-      videoPort: media.videoPort ?? 0,
-      sessionId: Date.now(),
-      sessionVersion: 1,
-    } as const;
-  }
-
-  private audioCodecs(): readonly AudioCodecName[] {
-    return this.options.supportedAudioCodecs ?? ["PCMU", "PCMA", "telephone-event"];
-  }
-
-  private ip(): string {
-    return this.options.localRtpIp ?? "127.0.0.1";
-  }
-
-  private sessionCommon() {
-    const o = this.options;
-    return {
-      ...(o.scheduler === undefined ? {} : { scheduler: o.scheduler }),
-      ...(o.latencyMs === undefined ? {} : { latencyMs: o.latencyMs }),
-    };
-  }
-}
-
-/**
- * sendTarget is where to send a stream's media: nowhere (null) when the remote is on hold
- * (c=0.0.0.0, RFC 3264 §8.4) or our direction forbids sending (recvonly, inactive).
- */
-function sendTarget(m: NegotiatedMedia): Address | null {
-  if (m.remoteAddressUnspecified || m.direction === "recvonly" || m.direction === "inactive")
-    return null;
-  return [m.remoteAddress, m.remotePort];
-}
-
-function rtcpOf(m: NegotiatedMedia): Address {
-  return [m.remoteRtcpAddress, m.remoteRtcpPort];
 }

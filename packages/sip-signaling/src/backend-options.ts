@@ -1,0 +1,118 @@
+import type { Address } from "@framewire/rtp-video";
+import type { SchedulerLike } from "rxjs";
+import { SipSignalingError } from "./errors.js";
+import type { AudioCodecName, VideoCodecName } from "./sdp/sdp-types.js";
+import type { DigestAuthOptions, DigestClientCredentials } from "./sip/digest-auth.js";
+import type { SipUserAgentOptions } from "./sip/sip-user-agent.js";
+
+/** InviteInfo is what the invite filter sees of an incoming call. */
+export interface InviteInfo {
+  readonly caller: string;
+  readonly callId: string;
+  readonly roomId: string;
+  readonly requestUri: string;
+  readonly username: string | undefined;
+  readonly hasVideo: boolean;
+}
+
+/** InviteVerdict is the invite filter's answer: accept, or reject with a SIP status (400–699). */
+export type InviteVerdict =
+  | { readonly accept: true }
+  | { readonly accept: false; readonly statusCode: number };
+
+/** SipVideoBackendOptions are roomkit's SIPVideoBackend parameters in TypeScript names. */
+export interface SipVideoBackendOptions {
+  /** localSipAddr to listen on (UDP); default ["0.0.0.0", 5060]. */
+  readonly localSipAddr?: Address;
+  /** localRtpIp binds RTP and is written in SDP; default "127.0.0.1". */
+  readonly localRtpIp?: string;
+  /** advertisedHost for SIP (Via/Contact) when localSipAddr is a wildcard; default localRtpIp. */
+  readonly advertisedHost?: string;
+  /** rtpPortStart, rtpPortEnd: the RTP port range (even ports, RTCP +1); default 10000–20000. */
+  readonly rtpPortStart?: number;
+  readonly rtpPortEnd?: number;
+  /** supportedVideoCodecs in preference order; default ["H264"]. */
+  readonly supportedVideoCodecs?: readonly VideoCodecName[];
+  /** supportedAudioCodecs in preference order; default ["PCMU", "PCMA", "telephone-event"]. */
+  readonly supportedAudioCodecs?: readonly AudioCodecName[];
+  /** maxCalls: more concurrent calls get 503 Service Unavailable; default 100. */
+  readonly maxCalls?: number;
+  /** auth enables digest authentication of incoming INVITEs (RFC 7616). */
+  readonly auth?: DigestAuthOptions;
+  /** credentials answer a 401/407 challenge to our outgoing calls (and their BYEs). */
+  readonly credentials?: DigestClientCredentials;
+  /** inviteFilter accepts or rejects each incoming call before media is set up. */
+  readonly inviteFilter?: (invite: InviteInfo) => InviteVerdict | Promise<InviteVerdict>;
+  /** nack / latencyMs for the video sessions (see VideoRtpSession). */
+  readonly nack?: boolean;
+  readonly latencyMs?: number;
+  /** scheduler for the RTP sessions' time (tests); default asyncScheduler. */
+  readonly scheduler?: SchedulerLike;
+  /** userAgent passes further options to the SIP user agent (timers, logging, limits). */
+  readonly userAgent?: Omit<
+    SipUserAgentOptions,
+    "auth" | "credentials" | "maxCalls" | "advertisedHost"
+  >;
+}
+
+/** ResolvedBackendOptions are SipVideoBackendOptions with every default filled in, once. */
+export interface ResolvedBackendOptions {
+  readonly localSipAddr: Address;
+  readonly localRtpIp: string;
+  readonly advertisedHost: string;
+  readonly rtpPortStart: number;
+  readonly rtpPortEnd: number;
+  readonly videoCodecs: readonly VideoCodecName[];
+  readonly audioCodecs: readonly AudioCodecName[];
+  readonly maxCalls: number;
+  readonly nack: boolean;
+  readonly latencyMs: number | undefined;
+  readonly scheduler: SchedulerLike | undefined;
+  readonly auth: DigestAuthOptions | undefined;
+  readonly credentials: DigestClientCredentials | undefined;
+  readonly inviteFilter: SipVideoBackendOptions["inviteFilter"];
+  readonly userAgent: NonNullable<SipVideoBackendOptions["userAgent"]>;
+}
+
+/** BACKEND_DEFAULTS are the defaults of SipVideoBackendOptions (roomkit's, where it has one). */
+export const BACKEND_DEFAULTS = {
+  localSipAddr: ["0.0.0.0", 5060] as Address,
+  localRtpIp: "127.0.0.1",
+  rtpPortStart: 10000,
+  rtpPortEnd: 20000,
+  videoCodecs: ["H264"] as readonly VideoCodecName[],
+  audioCodecs: ["PCMU", "PCMA", "telephone-event"] as readonly AudioCodecName[],
+  maxCalls: 100,
+  nack: true,
+} as const;
+
+/**
+ * resolveBackendOptions fills in every default of SipVideoBackendOptions, in one place; a
+ * `maxCalls` that is no non-negative integer throws `BAD_OPTION` (the port range and the codec
+ * lists are checked by `PortPool` and the SDP layer).
+ */
+export function resolveBackendOptions(options: SipVideoBackendOptions): ResolvedBackendOptions {
+  const d = BACKEND_DEFAULTS;
+  const maxCalls = options.maxCalls ?? d.maxCalls;
+  if (!Number.isInteger(maxCalls) || maxCalls < 0) {
+    throw new SipSignalingError("BAD_OPTION", `maxCalls must be an integer >= 0 (got ${maxCalls})`);
+  }
+  const localRtpIp = options.localRtpIp ?? d.localRtpIp;
+  return {
+    localSipAddr: options.localSipAddr ?? d.localSipAddr,
+    localRtpIp,
+    advertisedHost: options.advertisedHost ?? localRtpIp,
+    rtpPortStart: options.rtpPortStart ?? d.rtpPortStart,
+    rtpPortEnd: options.rtpPortEnd ?? d.rtpPortEnd,
+    videoCodecs: options.supportedVideoCodecs ?? d.videoCodecs,
+    audioCodecs: options.supportedAudioCodecs ?? d.audioCodecs,
+    maxCalls,
+    nack: options.nack ?? d.nack,
+    latencyMs: options.latencyMs,
+    scheduler: options.scheduler,
+    auth: options.auth,
+    credentials: options.credentials,
+    inviteFilter: options.inviteFilter,
+    userAgent: options.userAgent ?? {},
+  };
+}

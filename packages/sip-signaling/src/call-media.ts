@@ -1,0 +1,333 @@
+import {
+  type Address,
+  type AudioCodec,
+  type AudioPayloadType,
+  AudioRtpSession,
+  type VideoCodec,
+  VideoRtpSession,
+} from "@framewire/rtp-video";
+import type { ResolvedBackendOptions } from "./backend-options.js";
+import { PortPool } from "./port-pool.js";
+import { OFFER_PAYLOAD_TYPES } from "./sdp/create-offer.js";
+import type {
+  AudioCodecName,
+  NegotiatedMedia,
+  NegotiatedSession,
+  SdpLocalOptions,
+  SdpOfferOptions,
+  VideoCodecName,
+} from "./sdp/sdp-types.js";
+
+const AUDIO_CODECS: Record<Exclude<AudioCodecName, "telephone-event">, AudioCodec> = {
+  PCMU: "pcmu",
+  PCMA: "pcma",
+  opus: "opus",
+};
+const VIDEO_CODECS: Record<VideoCodecName, VideoCodec> = { H264: "h264", VP8: "vp8", VP9: "vp9" };
+
+/** OfferPreset is what the placeholders of an outgoing call were opened for (our first codecs). */
+interface OfferPreset {
+  readonly audioPt: number;
+  readonly videoCodec: VideoCodecName | undefined;
+  readonly videoPt: number | undefined;
+}
+
+/**
+ * CallMedia is the RTP media of one call: its audio RTP session and port pair, and its video
+ * RTP session and pair when video is set up. Mutable: the negotiation replaces the sessions.
+ */
+export interface CallMedia {
+  audio: AudioRtpSession;
+  video: VideoRtpSession | undefined;
+  audioPort: number;
+  videoPort: number | undefined;
+  /** preset is what the placeholders of an outgoing call were opened for. */
+  preset?: OfferPreset;
+  /**
+   * videoError says why the video RTP session could not be set up (no port pair left, a socket
+   * error): the call goes on audio-only. Undefined when video is set up or was not wanted.
+   */
+  videoError?: string;
+}
+
+/**
+ * CallMediaAllocator sets up, re-targets and releases the RTP media of SIP calls: port pairs from
+ * one PortPool, the audio and video RTP sessions on them. Audio is the call: a failure to set it
+ * up throws. Video is not: when its session cannot be set up, the media comes back without video
+ * and with `videoError`, and the SDP then refuses video with port 0 (RFC 3264 §6). Every port
+ * goes back to the pool through `release`.
+ */
+export class CallMediaAllocator {
+  private readonly options: ResolvedBackendOptions;
+  private readonly pool: PortPool;
+
+  constructor(options: ResolvedBackendOptions) {
+    this.options = options;
+    this.pool = new PortPool(options.rtpPortStart, options.rtpPortEnd);
+  }
+
+  /** portsInUse is the number of RTP port pairs held. */
+  get portsInUse(): number {
+    return this.pool.inUse;
+  }
+
+  /**
+   * allocate opens placeholder sessions holding an audio pair and, when `withVideo`, a video
+   * pair (the codecs are decided by the negotiation). For our own offer (`forOffer`) they take
+   * our first codecs, so `reuse` can keep them. An audio failure throws; a video one does not.
+   */
+  async allocate(withVideo: boolean, forOffer = false): Promise<CallMedia> {
+    const ip = this.options.localRtpIp;
+    const audioCodecs = this.options.audioCodecs;
+    const firstAudio = audioCodecs.find((c) => c !== "telephone-event") as
+      | keyof typeof AUDIO_CODECS
+      | undefined;
+    const firstVideo = this.options.videoCodecs[0];
+    const audioPt = firstAudio === undefined ? undefined : OFFER_PAYLOAD_TYPES[firstAudio];
+    const withEvents = audioCodecs.includes("telephone-event") && firstAudio !== "opus";
+    const audioPreset =
+      forOffer && firstAudio !== undefined && audioPt !== undefined
+        ? {
+            payloadTypes: [
+              {
+                payloadType: audioPt,
+                codec: AUDIO_CODECS[firstAudio],
+                clockRate: firstAudio === "opus" ? 48000 : 8000,
+              },
+              ...(withEvents
+                ? [
+                    {
+                      payloadType: OFFER_PAYLOAD_TYPES["telephone-event/8000"],
+                      codec: "telephone-event" as const,
+                      clockRate: 8000,
+                    },
+                  ]
+                : []),
+            ],
+            payloadType: audioPt,
+          }
+        : {};
+    const audio = await this.pool.withPort((port) =>
+      AudioRtpSession.open({ localAddr: [ip, port], ...this.sessionCommon(), ...audioPreset }),
+    );
+    const preset: OfferPreset | undefined =
+      forOffer && audioPt !== undefined
+        ? {
+            audioPt,
+            videoCodec: withVideo ? firstVideo : undefined,
+            videoPt:
+              withVideo && firstVideo !== undefined ? OFFER_PAYLOAD_TYPES[firstVideo] : undefined,
+          }
+        : undefined;
+    const media: CallMedia = {
+      audio: audio.value,
+      audioPort: audio.port,
+      video: undefined,
+      videoPort: undefined,
+      ...(preset === undefined ? {} : { preset }),
+    };
+    if (!withVideo) return media;
+    try {
+      const video = await this.pool.withPort((port) =>
+        // the codec is decided by the negotiation: a placeholder session holds the port until then
+        VideoRtpSession.open({
+          localAddr: [ip, port],
+          ...this.sessionCommon(),
+          ...(preset?.videoCodec === undefined || preset.videoPt === undefined
+            ? {}
+            : {
+                codec: VIDEO_CODECS[preset.videoCodec],
+                payloadType: preset.videoPt,
+                packetizationMode: 1 as const,
+                nack: this.options.nack,
+              }),
+        }),
+      );
+      media.video = video.value;
+      media.videoPort = video.port;
+    } catch (e) {
+      media.videoError = messageOf(e);
+      if (media.preset !== undefined) {
+        media.preset = { ...media.preset, videoCodec: undefined, videoPt: undefined };
+      }
+    }
+    return media;
+  }
+
+  /**
+   * reuse keeps an outgoing call's placeholders when the answer picked what they were opened
+   * for (our first audio codec and telephone-event PT, no rtcp-mux; our first video codec and
+   * its payload type, H.264 mode 1): it only points them at the answer's addresses, so RTP the
+   * callee sends right after its 2xx finds a bound socket. Undefined otherwise (re-open).
+   * (NACK cannot be switched on a live session: the placeholder keeps the configured setting.)
+   */
+  reuse(n: NegotiatedSession, media: CallMedia): CallMedia | undefined {
+    const p = media.preset;
+    const a = n.audio;
+    const v = n.video;
+    if (p === undefined || a.payloadType !== p.audioPt || a.rtcpMux) return undefined;
+    if (
+      a.telephoneEventPt !== undefined &&
+      a.telephoneEventPt !== OFFER_PAYLOAD_TYPES["telephone-event/8000"]
+    ) {
+      return undefined;
+    }
+    if (v !== undefined) {
+      if (
+        media.video === undefined ||
+        v.codec !== p.videoCodec ||
+        v.payloadType !== p.videoPt ||
+        v.rtcpMux ||
+        (v.codec === "H264" && (v.packetizationMode ?? 0) !== 1)
+      ) {
+        return undefined;
+      }
+    }
+    this.retarget(media, n);
+    if (v === undefined && media.video !== undefined) this.dropVideo(media);
+    return media;
+  }
+
+  /**
+   * open replaces the placeholder sessions by ones configured from the negotiation. An audio
+   * failure throws; when the video session cannot be re-opened, the media goes on without video
+   * (`videoError` says why) and the caller must refuse video in its SDP.
+   */
+  async open(n: NegotiatedSession, media: CallMedia): Promise<CallMedia> {
+    const ip = this.options.localRtpIp;
+    const a = n.audio;
+    media.audio.close();
+    media.video?.close();
+    const audioTypes: AudioPayloadType[] = [
+      {
+        payloadType: a.payloadType,
+        codec: AUDIO_CODECS[a.codec as keyof typeof AUDIO_CODECS],
+        clockRate: a.clockRate,
+      },
+    ];
+    if (a.telephoneEventPt !== undefined) {
+      audioTypes.push({
+        payloadType: a.telephoneEventPt,
+        codec: "telephone-event",
+        clockRate: a.clockRate,
+      });
+    }
+    media.audio = await AudioRtpSession.open({
+      ...this.sessionCommon(),
+      localAddr: [ip, media.audioPort],
+      remoteAddr: sendTarget(a),
+      rtcpRemoteAddr: rtcpOf(a),
+      rtcpMux: a.rtcpMux,
+      payloadTypes: audioTypes,
+      payloadType: a.payloadType,
+    });
+    const v = n.video;
+    const videoPort = media.videoPort;
+    if (v === undefined || videoPort === undefined) {
+      this.dropVideo(media);
+      return media;
+    }
+    try {
+      media.video = await VideoRtpSession.open({
+        ...this.sessionCommon(),
+        localAddr: [ip, videoPort],
+        remoteAddr: sendTarget(v),
+        rtcpRemoteAddr: rtcpOf(v),
+        rtcpMux: v.rtcpMux,
+        codec: VIDEO_CODECS[v.codec as VideoCodecName],
+        payloadType: v.payloadType,
+        clockRate: v.clockRate,
+        ...(v.packetizationMode === undefined ? {} : { packetizationMode: v.packetizationMode }),
+        ...(v.parameterSets === undefined ? {} : { h264ParameterSets: v.parameterSets }),
+        nack: this.options.nack && v.feedback.nack,
+      });
+    } catch (e) {
+      media.video = undefined;
+      this.dropVideo(media);
+      media.videoError = messageOf(e);
+    }
+    return media;
+  }
+
+  /**
+   * retarget points the media at the addresses of a new offer/answer (re-INVITE, hold) and
+   * gives the video session the parameter sets the remote declared, if it declared new ones.
+   * Returns false when those parameter sets were refused (they are ignored; the call goes on).
+   */
+  retarget(media: CallMedia, n: NegotiatedSession): boolean {
+    const a = n.audio;
+    media.audio.setRemoteAddr(sendTarget(a), rtcpOf(a));
+    const v = n.video;
+    if (media.video === undefined) return true;
+    media.video.setRemoteAddr(
+      v === undefined ? null : sendTarget(v),
+      v === undefined ? undefined : rtcpOf(v),
+    );
+    if (v?.parameterSets === undefined || media.video.codec !== "h264") return true;
+    try {
+      media.video.setH264ParameterSets(v.parameterSets);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** release closes the media's sessions and gives its ports back (twice is harmless). */
+  release(media: CallMedia): void {
+    media.audio.close();
+    media.video?.close();
+    this.pool.release(media.audioPort);
+    if (media.videoPort !== undefined) this.pool.release(media.videoPort);
+  }
+
+  /** localOptions are our side of an answer for this media (video refused without a video port). */
+  localOptions(media: CallMedia): SdpLocalOptions {
+    return {
+      audioCodecs: this.options.audioCodecs,
+      videoCodecs: this.options.videoCodecs,
+      address: this.options.localRtpIp,
+      audioPort: media.audioPort,
+      videoPort: media.videoPort ?? 0,
+      sessionId: Date.now(),
+      sessionVersion: 1,
+    };
+  }
+
+  /** offerOptions are our side of an offer for this media (video only with a video port). */
+  offerOptions(media: CallMedia): SdpOfferOptions {
+    return { ...this.localOptions(media), withVideo: media.videoPort !== undefined };
+  }
+
+  private dropVideo(media: CallMedia): void {
+    media.video?.close();
+    media.video = undefined;
+    if (media.videoPort !== undefined) this.pool.release(media.videoPort);
+    media.videoPort = undefined;
+  }
+
+  private sessionCommon() {
+    const o = this.options;
+    return {
+      ...(o.scheduler === undefined ? {} : { scheduler: o.scheduler }),
+      ...(o.latencyMs === undefined ? {} : { latencyMs: o.latencyMs }),
+    };
+  }
+}
+
+/**
+ * sendTarget is where to send a stream's media: nowhere (null) when the remote is on hold
+ * (c=0.0.0.0, RFC 3264 §8.4) or our direction forbids sending (recvonly, inactive).
+ */
+function sendTarget(m: NegotiatedMedia): Address | null {
+  if (m.remoteAddressUnspecified || m.direction === "recvonly" || m.direction === "inactive")
+    return null;
+  return [m.remoteAddress, m.remotePort];
+}
+
+function rtcpOf(m: NegotiatedMedia): Address {
+  return [m.remoteRtcpAddress, m.remoteRtcpPort];
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
