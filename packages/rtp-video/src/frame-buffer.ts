@@ -37,7 +37,8 @@ export class FrameBuffer {
   overflowed = false;
   /**
    * cleanStart is set by the depacketizer when the frame's first unit provably begins an access
-   * unit (H.264: an access unit delimiter or an SPS), so nothing before it can be missing.
+   * unit (H.264: an access unit delimiter or an SPS), so nothing before it can be missing. The
+   * H.264 depacketizer also sets it for an IDR completed with out-of-band parameter sets.
    */
   cleanStart = false;
   /** corrupt is set when a unit of the frame was discarded; the frame must be dropped. */

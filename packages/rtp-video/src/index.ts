@@ -3,6 +3,7 @@ export {
   MediaBackend,
   type MediaSession,
   type MediaSessionState,
+  type MediaSessionWithVideo,
   type NewSession,
   type SessionMetadata,
   type VideoChunk,
@@ -33,6 +34,11 @@ export {
   type H264PacketizerOptions,
 } from "./h264/h264-packetizer.js";
 export { H264NalType, nalType } from "./h264/nal.js";
+export {
+  checkH264ParameterSets,
+  H264_PARAMETER_SET_LIMITS,
+  type H264ParameterSets,
+} from "./h264/parameter-sets.js";
 export { type H264Sps, parseSps } from "./h264/sps.js";
 export {
   type AssembleFramesOptions,

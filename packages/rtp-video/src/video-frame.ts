@@ -1,5 +1,5 @@
 /** VIDEO_CODECS lists every `VideoCodec`, in the order Framewire prefers them. */
-export const VIDEO_CODECS = ["h264", "vp8", "vp9", "av1"] as const;
+export const VIDEO_CODECS = ["h264", "vp8", "vp9"] as const;
 
 /** VideoCodec names the video codecs Framewire carries. */
 export type VideoCodec = (typeof VIDEO_CODECS)[number];

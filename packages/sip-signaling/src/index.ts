@@ -83,9 +83,6 @@ export {
   SUPPORTED_METHODS,
 } from "./sip/sip-user-agent.js";
 export {
-  type SipTimerHandle,
-  type SipTimers,
-  systemTimers,
   T1,
   T2,
   T4,

@@ -20,28 +20,7 @@
  * restores them afterwards, so importing this package changes nothing globally and other
  * sip.js users in the process (WebSocket transports, where 0 is right) are unaffected.
  */
-import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
 import { Core } from "sip.js";
-
-/**
- * SipTimers is the old name of the SIP layer's time: it is rxjs's `SchedulerLike` (pass one as
- * `SipUserAgentOptions.scheduler`).
- * @deprecated Use `SchedulerLike` from rxjs.
- */
-export type SipTimers = SchedulerLike;
-
-/**
- * SipTimerHandle is the old name of a scheduled timer: an rxjs `Subscription` (unsubscribe to
- * cancel it).
- * @deprecated Use `Subscription` from rxjs.
- */
-export type SipTimerHandle = Subscription;
-
-/**
- * systemTimers is the old name of the default scheduler, rxjs's `asyncScheduler`.
- * @deprecated Use `asyncScheduler` from rxjs.
- */
-export const systemTimers: SchedulerLike = asyncScheduler;
 
 /** T1, RFC 3261 §17.1.1.1: RTT estimate, 500 ms (sip.js `Timers.T1`). */
 export const T1 = Core.Timers.T1;
