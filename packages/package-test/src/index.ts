@@ -18,4 +18,10 @@ export {
   markdownLinks,
   section,
 } from "./readme.js";
-export { type PublicPackage, publicPackages, WORKSPACE_ROOT } from "./workspace.js";
+export {
+  type EntryPoint,
+  entryPoints,
+  type PublicPackage,
+  publicPackages,
+  WORKSPACE_ROOT,
+} from "./workspace.js";

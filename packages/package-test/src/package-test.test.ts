@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportNames } from "./exports.js";
 import { mainExample, markdownLinks } from "./readme.js";
 import { describeRun, pnpmCommand, type RunResult, run, userEnv } from "./run.js";
-import { type PublicPackage, publicPackages, WORKSPACE_ROOT } from "./workspace.js";
+import {
+  type EntryPoint,
+  entryPoints,
+  type PublicPackage,
+  publicPackages,
+  WORKSPACE_ROOT,
+} from "./workspace.js";
 
 const PACKAGE_TEST_DIR = join(WORKSPACE_ROOT, "packages", "package-test");
 /** NODE_FLOOR is the lowest Node our `engines` admit; every installed package must admit it. */
@@ -20,6 +26,11 @@ const EXAMPLE_TIMEOUT_MS = 20_000;
 
 const packages = publicPackages();
 const short = (p: PublicPackage) => p.name.replace(/^@framewire\//, "");
+/** entryFile names an entry point's consumer file: "rtp-video" for ".", "rtp-video-core" for "./core". */
+const entryFile = (p: PublicPackage, e: EntryPoint) =>
+  e.subpath === "." ? short(p) : `${short(p)}-${e.subpath.slice(2).replace(/[^\w-]/g, "-")}`;
+/** CORE_SUBPATH is the entry point that promises declarations without Node's types. */
+const CORE_SUBPATH = "./core";
 const keep = process.env.FRAMEWIRE_KEEP_PACKAGE_TEST === "1";
 
 let work = "";
@@ -206,19 +217,27 @@ describe.each(packages)("$name as published", (p) => {
     }
   });
 
-  it("every value that src/index.ts exports is defined when dist/index.js is imported by name", async () => {
-    const { values } = exportNames(readFileSync(join(p.dir, "src", "index.ts"), "utf8"));
+  it("every value that each entry point's source (src/index.ts, …) exports is defined when the entry point is imported by name", async () => {
     const dir = join(project, "exports");
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${short(p)}.mjs`);
-    writeFileSync(
-      file,
-      `import * as api from "${p.name}";\n` +
-        `const missing = ${JSON.stringify(values)}.filter((name) => api[name] === undefined);\n` +
-        'if (missing.length > 0) { console.error("missing:", missing.join(", ")); process.exit(1); }\n',
-    );
-    const r = await run(process.execPath, [file], { cwd: dir, env: userEnv(), timeoutMs: 10_000 });
-    expect(r.code, describeRun(r)).toBe(0);
+    const entries = entryPoints(p);
+    expect(entries.map((e) => e.subpath)).toContain(".");
+    for (const e of entries) {
+      const { values } = exportNames(readFileSync(join(p.dir, e.source), "utf8"), e.source);
+      const file = join(dir, `${entryFile(p, e)}.mjs`);
+      writeFileSync(
+        file,
+        `import * as api from "${e.specifier}";\n` +
+          `const missing = ${JSON.stringify(values)}.filter((name) => api[name] === undefined);\n` +
+          'if (missing.length > 0) { console.error("missing:", missing.join(", ")); process.exit(1); }\n',
+      );
+      const r = await run(process.execPath, [file], {
+        cwd: dir,
+        env: userEnv(),
+        timeoutMs: 10_000,
+      });
+      expect(r.code, `${e.specifier}\n${describeRun(r)}`).toBe(0);
+    }
   });
 
   it("publint (strict) on the tarball: no error, warning or suggestion", async () => {
@@ -258,15 +277,19 @@ describe("a TypeScript consumer of the installed packages", () => {
       const dir = join(project, short(p));
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, "example.ts"), mainExample(readme(p))?.code ?? "export {};\n");
-      const { values, types } = exportNames(readFileSync(join(p.dir, "src", "index.ts"), "utf8"));
       mkdirSync(join(project, "exports"), { recursive: true });
-      writeFileSync(
-        join(project, "exports", `${short(p)}.ts`),
-        `// every public export of ${p.name}\n` +
-          (values.length > 0 ? `import { ${values.join(", ")} } from "${p.name}";\n` : "") +
-          (types.length > 0 ? `import type { ${types.join(", ")} } from "${p.name}";\n` : "") +
-          `export const values: readonly unknown[] = [${values.join(", ")}];\n`,
-      );
+      for (const e of entryPoints(p)) {
+        const source = readFileSync(join(p.dir, e.source), "utf8");
+        const { values, types } = exportNames(source, e.source);
+        const s = e.specifier;
+        writeFileSync(
+          join(project, "exports", `${entryFile(p, e)}.ts`),
+          `// every public export of ${s}\n` +
+            (values.length > 0 ? `import { ${values.join(", ")} } from "${s}";\n` : "") +
+            (types.length > 0 ? `import type { ${types.join(", ")} } from "${s}";\n` : "") +
+            `export const values: readonly unknown[] = [${values.join(", ")}];\n`,
+        );
+      }
     }
   });
 
@@ -276,7 +299,12 @@ describe("a TypeScript consumer of the installed packages", () => {
   ];
 
   /** tsc type-checks the consumer files with these options; resolves with tsc's result. */
-  async function tsc(name: string, options: Record<string, unknown>): Promise<RunResult> {
+  async function tsc(
+    name: string,
+    options: Record<string, unknown>,
+    include: readonly string[] = ["*/example.ts", "exports/*.ts"],
+    extraArgs: readonly string[] = [],
+  ): Promise<RunResult> {
     const config = `tsconfig.${name}.json`;
     const compilerOptions = {
       target: "ES2022",
@@ -288,12 +316,13 @@ describe("a TypeScript consumer of the installed packages", () => {
     };
     writeFileSync(
       join(project, config),
-      `${JSON.stringify({ compilerOptions, include: ["*/example.ts", "exports/*.ts"] }, null, 2)}\n`,
+      `${JSON.stringify({ compilerOptions, include }, null, 2)}\n`,
     );
-    return run(process.execPath, [binOf("typescript", "tsc"), "-p", config, "--pretty", "false"], {
-      cwd: project,
-      env: userEnv(),
-    });
+    return run(
+      process.execPath,
+      [binOf("typescript", "tsc"), "-p", config, "--pretty", "false", ...extraArgs],
+      { cwd: project, env: userEnv() },
+    );
   }
 
   // What a strict user with skipLibCheck false needs today: lib DOM, because sip.js's own
@@ -329,6 +358,41 @@ describe("a TypeScript consumer of the installed packages", () => {
       const ours = errors.filter((l) => !l.startsWith("node_modules/sip.js/"));
       expect(ours, describeRun(r)).toEqual([]);
       expect(r.code === 0 || errors.length > 0, describeRun(r)).toBe(true);
+    },
+  );
+
+  // A package's `./core` entry point is its pure part: its declarations, and everything they
+  // reach, type-check without Node's types (`types: []`) and never pull @types/node into the
+  // program (no `node:` import, no `reference types="node"`). With lib DOM (a browser or worker
+  // consumer) there is no error at all; with lib ES2022 alone, only rxjs's own declarations
+  // complain (its `TimerHandle` is `ReturnType<typeof setTimeout>`, a global that Node or DOM declares).
+  const cores = packages.flatMap((p) =>
+    entryPoints(p)
+      .filter((e) => e.subpath === CORE_SUBPATH)
+      .map((e) => ({ file: `exports/${entryFile(p, e)}.ts`, specifier: e.specifier })),
+  );
+  const coreCases = resolutions.flatMap((r) => [
+    { ...r, lib: ["ES2022", "DOM"], allowedErrors: "none" },
+    { ...r, lib: ["ES2022"], allowedErrors: "node_modules/rxjs/" },
+  ]);
+  it.each(coreCases)(
+    `every ${CORE_SUBPATH} entry point type-checks with moduleResolution $moduleResolution, lib $lib, types [], exactOptionalPropertyTypes (errors allowed: $allowedErrors), with no file of @types/node in the program`,
+    async ({ moduleResolution, module, lib, allowedErrors }) => {
+      expect(cores.map((c) => c.specifier)).toContain("@framewire/rtp-video/core");
+      const r = await tsc(
+        `${moduleResolution}-${lib.length}-core`,
+        { module, moduleResolution, lib, types: [], exactOptionalPropertyTypes: true },
+        cores.map((c) => c.file),
+        ["--listFiles"],
+      );
+      const lines = r.stdout.split("\n").filter((l) => l.trim() !== "");
+      const errors = lines.filter((l) => /error TS\d+/.test(l));
+      const ours =
+        allowedErrors === "none" ? errors : errors.filter((l) => !l.startsWith(allowedErrors));
+      expect(ours, describeRun(r)).toEqual([]);
+      if (allowedErrors === "none") expect(r.code, describeRun(r)).toBe(0);
+      expect(lines.some((f) => f.includes("/@framewire/rtp-video/dist/core.d.ts"))).toBe(true);
+      expect(lines.filter((f) => f.includes("/@types/node/"))).toEqual([]);
     },
   );
 });

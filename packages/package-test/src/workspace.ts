@@ -33,3 +33,35 @@ export function publicPackages(root = WORKSPACE_ROOT): PublicPackage[] {
   }
   return out.sort((a, b) => (a.folder < b.folder ? -1 : 1));
 }
+
+/** EntryPoint is one subpath a package exports, with the source file that lists its exports. */
+export interface EntryPoint {
+  /** subpath is the `exports` key, e.g. "." or "./core". */
+  readonly subpath: string;
+  /** specifier is what a user imports, e.g. "@framewire/rtp-video/core". */
+  readonly specifier: string;
+  /** source is the entry's `@framewire/source` file relative to the package, e.g. "src/core.ts". */
+  readonly source: string;
+}
+
+/**
+ * entryPoints lists the entry points of a package: every `exports` subpath whose conditions
+ * start with `@framewire/source` (so not `./package.json` nor a blocked `./internal/*`), "." first.
+ */
+export function entryPoints(p: PublicPackage): EntryPoint[] {
+  const manifest = JSON.parse(readFileSync(join(p.dir, "package.json"), "utf8")) as {
+    exports?: Record<string, unknown>;
+  };
+  const out: EntryPoint[] = [];
+  for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
+    if (target === null || typeof target !== "object") continue;
+    const source = (target as Record<string, unknown>)["@framewire/source"];
+    if (typeof source !== "string") continue;
+    out.push({
+      subpath,
+      specifier: subpath === "." ? p.name : `${p.name}${subpath.slice(1)}`,
+      source: source.replace(/^\.\//, ""),
+    });
+  }
+  return out.sort((a, b) => (a.subpath === "." ? -1 : b.subpath === "." ? 1 : 0));
+}

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 import { createSocket, type Socket } from "node:dgram";
 import { RtpVideoError } from "../errors.js";
 
