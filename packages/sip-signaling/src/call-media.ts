@@ -3,11 +3,11 @@ import {
   type AudioCodec,
   type AudioPayloadType,
   AudioRtpSession,
-  type VideoCodec,
   VideoRtpSession,
 } from "@framewire/rtp-video";
 import type { ResolvedBackendOptions } from "./backend-options.js";
 import { PortPool } from "./port-pool.js";
+import { VIDEO_CODEC_OF_NAME } from "./sdp/codecs.js";
 import { OFFER_PAYLOAD_TYPES } from "./sdp/create-offer.js";
 import type {
   AudioCodecName,
@@ -23,7 +23,6 @@ const AUDIO_CODECS: Record<Exclude<AudioCodecName, "telephone-event">, AudioCode
   PCMA: "pcma",
   opus: "opus",
 };
-const VIDEO_CODECS: Record<VideoCodecName, VideoCodec> = { H264: "h264", VP8: "vp8", VP9: "vp9" };
 
 /** OfferPreset is what the placeholders of an outgoing call were opened for (our first codecs). */
 interface OfferPreset {
@@ -136,7 +135,7 @@ export class CallMediaAllocator {
           ...(preset?.videoCodec === undefined || preset.videoPt === undefined
             ? {}
             : {
-                codec: VIDEO_CODECS[preset.videoCodec],
+                codec: VIDEO_CODEC_OF_NAME[preset.videoCodec],
                 payloadType: preset.videoPt,
                 packetizationMode: 1 as const,
                 nack: this.options.nack,
@@ -234,7 +233,7 @@ export class CallMediaAllocator {
         remoteAddr: sendTarget(v),
         rtcpRemoteAddr: rtcpOf(v),
         rtcpMux: v.rtcpMux,
-        codec: VIDEO_CODECS[v.codec as VideoCodecName],
+        codec: VIDEO_CODEC_OF_NAME[v.codec as VideoCodecName],
         payloadType: v.payloadType,
         clockRate: v.clockRate,
         ...(v.packetizationMode === undefined ? {} : { packetizationMode: v.packetizationMode }),

@@ -1,4 +1,4 @@
-import { MediaBackend, type MediaSession } from "@framewire/rtp-video";
+import { MediaBackend, type MediaSession, type VideoCodec } from "@framewire/rtp-video";
 import { type Observable, Subject } from "rxjs";
 import {
   type ResolvedBackendOptions,
@@ -7,6 +7,7 @@ import {
 } from "./backend-options.js";
 import { type CallMedia, CallMediaAllocator } from "./call-media.js";
 import { SipSignalingError } from "./errors.js";
+import { VIDEO_CODEC_OF_NAME } from "./sdp/codecs.js";
 import { createOffer } from "./sdp/create-offer.js";
 import { negotiateAnswer } from "./sdp/negotiate-answer.js";
 import { parseAnswer } from "./sdp/parse-answer.js";
@@ -24,8 +25,11 @@ export interface SipCallMetadata {
   readonly callId: string;
   /** hasVideo is true when the call has a video RTP session (roomkit's `has_video`). */
   readonly hasVideo: boolean;
-  /** videoCodec is the negotiated video codec ("H264", "VP8", "VP9"), when hasVideo. */
-  readonly videoCodec: VideoCodecName | undefined;
+  /**
+   * videoCodec is the negotiated video codec as rtp-video names it (`"h264"`, `"vp8"`, `"vp9"`,
+   * the same as `session.videoCodec` and `frame.codec`), when hasVideo.
+   */
+  readonly videoCodec: VideoCodec | undefined;
   /**
    * videoSetupError says why the call's video RTP session could not be set up (no RTP port pair
    * left, a socket error): the call went on audio-only, `hasVideo` false. Undefined otherwise.
@@ -341,7 +345,10 @@ export class SipVideoBackend extends MediaBackend {
       caller,
       callId,
       hasVideo,
-      videoCodec: hasVideo ? (n.video?.codec as VideoCodecName) : undefined,
+      videoCodec:
+        hasVideo && n.video !== undefined
+          ? VIDEO_CODEC_OF_NAME[n.video.codec as VideoCodecName]
+          : undefined,
       videoSetupError: media.videoError,
       direction,
       username,

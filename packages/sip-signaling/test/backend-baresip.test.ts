@@ -193,7 +193,7 @@ describe("baresip calls the backend (baresip-call.sh)", () => {
       });
       expect(call.code, call.stdout).toBe(0);
       expect(call.report.established).toBe(true);
-      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "H264", direction: "incoming" });
+      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "h264", direction: "incoming" });
       expect(meta.caller).toMatch(/^sip:caller@127\.0\.0\.1/);
       // every frame baresip put on the wire came out of the backend, and decodes cleanly
       expect(wire.seq_gaps).toBe(0);
@@ -257,7 +257,7 @@ describe("baresip calls the backend (baresip-call.sh)", () => {
         portsAfter: call.backend.portsInUse,
       });
       expect(call.code, call.stdout).toBe(0);
-      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "VP8" });
+      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "vp8" });
       expect(session.videoCodec).toBe("vp8");
       expect(wire.seq_gaps).toBe(0);
       expect(frames.length).toBeGreaterThan(100);
@@ -298,7 +298,7 @@ describe("the backend calls baresip (baresip-answer.sh)", () => {
       const session = await backend.call(`sip:bridge@${HOST}:${bPort}`, { video: true });
       const setupMs = Date.now() - t0;
       const meta = session.metadata as SipCallMetadata;
-      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "H264", direction: "outgoing" });
+      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "h264", direction: "outgoing" });
       expect(backend.portsInUse).toBe(2);
 
       const { units, idr: keyframe } = h264AccessUnits(readFileSync(fixture("test.h264")), {

@@ -157,7 +157,7 @@ describe("CANCEL and Digest authentication (SIPp)", () => {
       expect(sessions).toHaveLength(1);
       expect(sessions[0]!.metadata as SipCallMetadata).toMatchObject({
         hasVideo: true,
-        videoCodec: "H264",
+        videoCodec: "h264",
       });
       expect(portsInCall).toBe(2);
       expect(ports.max()).toBe(2);

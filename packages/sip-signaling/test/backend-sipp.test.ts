@@ -143,7 +143,7 @@ describe("SIPp calls the backend (sipp-av-call.sh)", () => {
         caller: `sip:sipp@${HOST}:${sipPort}`,
         callId: sippCallId,
         hasVideo: true,
-        videoCodec: "H264",
+        videoCodec: "h264",
         direction: "incoming",
       });
       expect(session!.roomId).toBe("room1");
@@ -224,7 +224,7 @@ describe("the backend calls SIPp (sipp-av-uas.sh)", () => {
       const setupMs = Date.now() - t0;
       const ourVideoPort = session.video?.localPort ?? 0;
       const meta = session.metadata as SipCallMetadata;
-      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "H264", direction: "outgoing" });
+      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "h264", direction: "outgoing" });
       expect(backend.portsInUse).toBe(2);
       expect(backend.sessionCount).toBe(1);
 

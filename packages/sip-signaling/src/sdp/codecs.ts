@@ -1,3 +1,4 @@
+import type { VideoCodec } from "@framewire/rtp-video";
 import {
   generateProfileLevelIdStringForAnswer,
   isSameProfile,
@@ -43,6 +44,16 @@ export function audioCodecOf(format: RtpFormat): AudioCodecName | undefined {
   if (name === "telephone-event" && channels === 1) return "telephone-event";
   return undefined;
 }
+
+/**
+ * VIDEO_CODEC_OF_NAME maps an SDP video encoding name to rtp-video's `VideoCodec`: the encoding
+ * names stay at the SDP edge, everything a user reads (session, frame, metadata) is lowercase.
+ */
+export const VIDEO_CODEC_OF_NAME: Readonly<Record<VideoCodecName, VideoCodec>> = {
+  H264: "h264",
+  VP8: "vp8",
+  VP9: "vp9",
+};
 
 /** videoCodecOf names the video codec of a format: H264, VP8 or VP9 at 90000 Hz. */
 export function videoCodecOf(format: RtpFormat): VideoCodecName | undefined {
