@@ -82,7 +82,7 @@ export class DemoBridge {
     this.kit.registerChannel(
       new AudioVideoChannel("av", {
         backend: this.backend,
-        bridge: { strategy: options.audio ?? "forward" },
+        bridge: { forwardingStrategy: options.audio ?? "forward" },
         videoBridge: { maxParticipants: 10, forwardingStrategy: "forward" },
       }),
     );

@@ -45,7 +45,10 @@ const advance = (ms: number) => {
     due.run();
   }
 };
-const bridge = new AudioBridge<{ id: string }>({ scheduler: scheduler as never, strategy: "mix" });
+const bridge = new AudioBridge<{ id: string }>({
+  scheduler: scheduler as never,
+  forwardingStrategy: "mix",
+});
 const backend = { sendAudio: () => true };
 const parties = Array.from({ length: 10 }, (_, i) => ({ id: `p${i}` }));
 for (const s of parties)

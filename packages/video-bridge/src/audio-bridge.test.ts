@@ -1,26 +1,34 @@
-import { type HookEventMap, HookRegistry, HookResult, HookTrigger } from "@framewire/hooks";
+import {
+  type HookEventMap,
+  HookRegistry,
+  HookResult,
+  type HookRunResult,
+  HookTrigger,
+} from "@framewire/hooks";
 import type { AudioFrame, MediaSession, RtpVideoBackend, VideoFrame } from "@framewire/rtp-video";
 import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
+  allowed,
+  blocked,
   dtmf,
   FakeAudioBackend,
+  type FakeAudioEvent,
   FakeHooks,
   type FakeSession,
   flushPromises,
   frame,
 } from "../test/audio-fakes.js";
 import { concat, goertzelPower, sine } from "../test/audio-signals.js";
-import {
-  AudioBridge,
-  type AudioBridgeBackend,
-  type AudioBridgeConfig,
-  type AudioBridgeFormat,
-  type AudioHookRunner,
-  BEFORE_BRIDGE_AUDIO,
-} from "./audio-bridge.js";
-import { AudioBridgeError } from "./audio-bridge-error.js";
+import { AudioBridge } from "./audio-bridge.js";
+import type {
+  AudioBridgeBackend,
+  AudioBridgeFormat,
+  AudioBridgeHooks,
+  AudioBridgeOptions,
+} from "./audio-bridge-types.js";
 import { type AudioCodecPlug, decodeL16, encodeL16 } from "./audio-codec.js";
+import { RoomFullError, VideoBridgeError } from "./errors.js";
 import { decodeAlaw, decodeMulaw, encodeMulaw } from "./g711.js";
 
 const PCMU: AudioBridgeFormat = { codec: "pcmu", sampleRate: 8000, payloadType: 0 };
@@ -29,7 +37,7 @@ const L16_16K: AudioBridgeFormat = { codec: "l16", sampleRate: 16000, payloadTyp
 const L16_48K: AudioBridgeFormat = { codec: "l16", sampleRate: 48000, payloadType: 98 };
 const OPUS: AudioBridgeFormat = { codec: "opus", sampleRate: 48000, payloadType: 111 };
 
-function setup(config: AudioBridgeConfig = {}) {
+function setup(config: AudioBridgeOptions<FakeSession> = {}) {
   const scheduler = new ManualScheduler();
   const backend = new FakeAudioBackend();
   const bridge = new AudioBridge<FakeSession>({ scheduler, random: () => 0.5, ...config });
@@ -55,7 +63,7 @@ describe("AudioBridge: forward", () => {
     expect(sent?.marker).toBe(true);
     expect(backend.to("a")).toEqual([]);
     expect(bridge.stats().forwarded).toBe(1);
-    expect(bridge.stats().received).toBe(1);
+    expect(bridge.stats().framesIn).toBe(1);
   });
 
   it("keeps the target's RTP timeline continuous: +samples per packet, marker only at the start", () => {
@@ -142,7 +150,7 @@ describe("AudioBridge: forward", () => {
     expect(backend.to("b")[0]?.data).toEqual(packet);
     expect(backend.to("b")[0]?.samples).toBe(960);
     expect(backend.to("c")).toEqual([]);
-    expect(bridge.stats().dropped.unsupported).toBe(1);
+    expect(bridge.stats().unsupported).toBe(1);
   });
 
   it("room isolation: frames stay in their room", () => {
@@ -153,7 +161,7 @@ describe("AudioBridge: forward", () => {
     bridge.addSession(session("c"), "r2", backend, PCMU);
     bridge.forward(a, frame("pcmu", ulawFrame()));
     expect(backend.sent.map((s) => s.to)).toEqual(["b"]);
-    expect(bridge.sessions("r2").map((s) => s.id)).toEqual(["c"]);
+    expect(bridge.getSessions("r2").map((s) => s.id)).toEqual(["c"]);
     expect(bridge.stats().rooms).toBe(2);
   });
 
@@ -170,9 +178,9 @@ describe("AudioBridge: forward", () => {
     bridge.forward(a, frame("pcmu", ulawFrame()));
     bridge.forward(a, frame("pcmu", ulawFrame()));
     expect(backend.to("c").length).toBe(2);
-    expect(bridge.stats().sendErrors).toBe(2);
-    expect(bridge.sessionStats("b")?.sendErrors).toBe(2);
-    expect(bridge.sessionStats("c")?.sent).toBe(2);
+    expect(bridge.stats().targetErrors).toBe(2);
+    expect(bridge.sessionStats("b")?.targetErrors).toBe(2);
+    expect(bridge.sessionStats("c")?.packetsSent).toBe(2);
   });
 
   it("sendAudio returning false (no remote yet) is counted as not sent", () => {
@@ -206,9 +214,9 @@ describe("AudioBridge: forward", () => {
     bridge.addSession(session("e"), "r", backend, PCMU);
     bridge.forward(a, frame("pcmu", ulawFrame()));
     expect(backend.sent.map((s) => s.to)).toEqual(["b", "d", "d"]);
-    expect(bridge.has("a")).toBe(false);
+    expect(bridge.getRoomId("a")).toBeUndefined();
     bridge.forward(a, frame("pcmu", ulawFrame()));
-    expect(bridge.stats().dropped.unknownSession).toBe(1);
+    expect(bridge.stats().unknownSource).toBe(1);
   });
 
   it("re-entrancy: a send callback may add a session mid-forward (it gets the next frame)", () => {
@@ -217,7 +225,7 @@ describe("AudioBridge: forward", () => {
     bridge.addSession(a, "r", backend, PCMU);
     bridge.addSession(session("b"), "r", backend, PCMU);
     backend.onSend = () => {
-      if (!bridge.has("c")) bridge.addSession(session("c"), "r", backend, PCMU);
+      if (bridge.getRoomId("c") === undefined) bridge.addSession(session("c"), "r", backend, PCMU);
       return true;
     };
     bridge.forward(a, frame("pcmu", ulawFrame()));
@@ -231,39 +239,42 @@ describe("AudioBridge: forward", () => {
     bridge.addSession(a, "r", backend, PCMU);
     bridge.addSession(session("b"), "r", backend, PCMU);
     bridge.forward(a, frame("pcmu", ulawFrame()));
-    expect(bridge.stats().dropped.disabled).toBe(1);
-    bridge.enabled = true;
+    expect(bridge.stats().droppedDisabled).toBe(1);
+    bridge.setEnabled(true);
     bridge.forward(a, frame("pcmu", ulawFrame()));
     expect(backend.sent.length).toBe(1);
   });
 
-  it("filter: may drop or replace a frame; a throwing filter lets the frame through (counted)", () => {
+  it("filter: may drop or replace a frame; a throwing filter drops it (fail-closed, counted)", () => {
     const { bridge, backend, session } = setup();
     const a = session("a");
     bridge.addSession(a, "r", backend, PCMU);
     bridge.addSession(session("b"), "r", backend, PCMU);
-    bridge.setFilter(() => null);
+    bridge.setFrameFilter(() => null);
     bridge.forward(a, frame("pcmu", ulawFrame()));
-    bridge.setFilter((_s, f) => ({ ...f, data: new Uint8Array(160).fill(0xff) }));
+    bridge.setFrameFilter((_s, f) => ({ ...f, data: new Uint8Array(160).fill(0xff) }));
     bridge.forward(a, frame("pcmu", ulawFrame()));
-    bridge.setFilter(() => {
+    bridge.setFrameFilter(() => {
       throw new Error("bug");
     });
     bridge.forward(a, frame("pcmu", ulawFrame()));
-    bridge.setFilter(undefined);
+    bridge.setFrameFilter(() => undefined as unknown as null); // no frame, no null: a mistake
+    bridge.forward(a, frame("pcmu", ulawFrame()));
+    bridge.setFrameFilter(null);
+    bridge.forward(a, frame("pcmu", ulawFrame()));
     expect(backend.sent.length).toBe(2);
     expect(backend.sent[0]?.audio.data).toEqual(new Uint8Array(160).fill(0xff));
-    expect(bridge.stats().dropped.filtered).toBe(1);
-    expect(bridge.stats().filterErrors).toBe(1);
+    expect(bridge.stats().droppedFiltered).toBe(3);
+    expect(bridge.stats().filterErrors).toBe(2);
   });
 });
 
 describe("AudioBridge: sessions and lifecycle", () => {
-  it("types: RtpVideoBackend is an AudioBridgeBackend, HookRegistry an AudioHookRunner", () => {
+  it("types: RtpVideoBackend is an AudioBridgeBackend, HookRegistry the audio hook seam", () => {
     expectTypeOf<RtpVideoBackend>().toMatchTypeOf<AudioBridgeBackend<MediaSession>>();
     expectTypeOf<AudioBridge>().toMatchTypeOf<AudioBridge<MediaSession>>();
     type Registry = HookRegistry<HookEventMap<MediaSession, VideoFrame, AudioFrame>>;
-    expectTypeOf<Registry>().toMatchTypeOf<AudioHookRunner>();
+    expectTypeOf<Registry>().toMatchTypeOf<AudioBridgeHooks<MediaSession>>();
   });
 
   it("maxParticipants: the next session is refused with ROOM_FULL; re-adding a member is fine", () => {
@@ -278,26 +289,26 @@ describe("AudioBridge: sessions and lifecycle", () => {
       }
       return undefined;
     })();
-    expect(err).toBeInstanceOf(AudioBridgeError);
-    expect((err as AudioBridgeError).code).toBe("ROOM_FULL");
-    expect(bridge.has("c")).toBe(false);
+    expect(err).toBeInstanceOf(RoomFullError);
+    expect((err as VideoBridgeError).code).toBe("ROOM_FULL");
+    expect(bridge.getRoomId("c")).toBeUndefined();
     bridge.addSession(session("b"), "r", backend, PCMA);
-    expect(bridge.sessions("r").length).toBe(2);
+    expect(bridge.getSessions("r").length).toBe(2);
     bridge.addSession(session("c"), "other", backend, PCMU);
-    expect(() => new AudioBridge({ maxParticipants: 1 })).toThrow(AudioBridgeError);
+    expect(() => new AudioBridge({ maxParticipants: 1 })).toThrow(VideoBridgeError);
   });
 
   it("re-adding a session in another room moves it", () => {
     const { bridge, backend, session } = setup();
     bridge.addSession(session("a"), "r1", backend, PCMU);
     bridge.addSession(session("a"), "r2", backend, PCMU);
-    expect(bridge.sessions("r1")).toEqual([]);
+    expect(bridge.getSessions("r1")).toEqual([]);
     expect(bridge.sessionStats("a")?.roomId).toBe("r2");
     expect(bridge.stats().rooms).toBe(1);
   });
 
   it("rejects formats it cannot bridge", () => {
-    const { bridge, backend, session } = setup({ strategy: "mix" });
+    const { bridge, backend, session } = setup({ forwardingStrategy: "mix" });
     const add = (format: AudioBridgeFormat) => () =>
       bridge.addSession(session("x"), "r", backend, format);
     expect(add({ ...PCMU, sampleRate: 16000 })).toThrow(/UNSUPPORTED/);
@@ -306,8 +317,10 @@ describe("AudioBridge: sessions and lifecycle", () => {
     expect(add({ ...OPUS, sampleRate: 16000 })).toThrow(/UNSUPPORTED/);
     expect(add(OPUS)).toThrow(/opus codec plug/);
     expect(add({ ...PCMU, codec: "g729" as "pcmu" })).toThrow(/UNSUPPORTED/);
-    expect(bridge.has("x")).toBe(false);
-    expect(() => new AudioBridge({ strategy: "composite" as "mix" })).toThrow(/INVALID_ARGUMENT/);
+    expect(bridge.getRoomId("x")).toBeUndefined();
+    expect(() => new AudioBridge({ forwardingStrategy: "composite" as "mix" })).toThrow(
+      /UNSUPPORTED/,
+    );
   });
 
   it("removeSession returns whether the session was bridged; an emptied room is forgotten", () => {
@@ -322,7 +335,7 @@ describe("AudioBridge: sessions and lifecycle", () => {
   });
 
   it("close() is idempotent: sessions removed, clocks stopped, observables complete, forward ignored", () => {
-    const { bridge, backend, session, scheduler } = setup({ strategy: "mix" });
+    const { bridge, backend, session, scheduler } = setup({ forwardingStrategy: "mix" });
     const a = session("a");
     bridge.addSession(a, "r", backend, PCMU);
     bridge.addSession(session("b"), "r", backend, PCMU);
@@ -363,7 +376,7 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
     bridge.forward(a, frame("pcmu", ulawFrame()));
     expect(backend.sent.length).toBe(1);
     expect(hooks.events).toEqual([]);
-    expect(hooks.triggers).toEqual([BEFORE_BRIDGE_AUDIO]);
+    expect(hooks.triggers).toEqual([HookTrigger.BEFORE_BRIDGE_AUDIO]);
   });
 
   it("with a hook: the frame waits for the verdict (allow / block / modify)", async () => {
@@ -376,10 +389,9 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
     const silence = new Uint8Array(160).fill(0xff);
     hooks.decide = async (e) => {
       const first = e.frame.data[0];
-      if (first === 1) return { action: "block" };
-      if (first === 2)
-        return { action: "modify", event: { ...e, frame: { ...e.frame, data: silence } } };
-      return { action: "allow" };
+      if (first === 1) return blocked(e);
+      if (first === 2) return allowed({ ...e, frame: { ...e.frame, data: silence } }, true);
+      return allowed(e);
     };
     const f0 = frame("pcmu", new Uint8Array(160).fill(0));
     bridge.forward(a, f0);
@@ -392,10 +404,10 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
     await flushPromises();
     expect(backend.sent.length).toBe(2);
     expect(backend.sent[1]?.audio.data).toEqual(silence);
-    expect(bridge.stats().dropped.blocked).toBe(1);
+    expect(bridge.stats().droppedByHook).toBe(1);
   });
 
-  it("accepts a registry run result too: { allowed, event, modified }", async () => {
+  it("applies the seam's run results: blocked, modified, allowed as it was (no hook error)", async () => {
     const hooks = new FakeHooks();
     hooks.rooms.add("r");
     const { bridge, backend, session } = setup({ hooks });
@@ -418,7 +430,7 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
     for (const fill of [0, 1, 2]) bridge.forward(a, frame("pcmu", new Uint8Array(160).fill(fill)));
     await flushPromises();
     expect(backend.sent.map((s) => s.audio.data)).toEqual([new Uint8Array(160).fill(0), silence]);
-    expect(bridge.stats().dropped.blocked).toBe(1);
+    expect(bridge.stats().droppedByHook).toBe(1);
     expect(bridge.stats().hookErrors).toBe(0);
   });
 
@@ -446,7 +458,7 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
     expect(backend.to("y").length).toBe(1); // no hook in room "quiet": synchronous
     await flushPromises();
     expect(backend.to("b").map((s) => s.data)).toEqual([new Uint8Array(160).fill(0), silence]);
-    expect(bridge.stats().dropped.blocked).toBe(1);
+    expect(bridge.stats().droppedByHook).toBe(1);
   });
 
   it("verdicts are applied in arrival order even when hooks finish out of order", async () => {
@@ -457,7 +469,7 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
     bridge.addSession(a, "r", backend, PCMU);
     bridge.addSession(session("b"), "r", backend, PCMU);
     const release: (() => void)[] = [];
-    hooks.decide = () => new Promise((resolve) => release.push(() => resolve({ action: "allow" })));
+    hooks.decide = (e) => new Promise((resolve) => release.push(() => resolve(allowed(e))));
     for (let i = 0; i < 3; i++) bridge.forward(a, frame("pcmu", new Uint8Array(160).fill(i)));
     release[2]?.();
     release[1]?.();
@@ -481,9 +493,10 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
       throw new Error("sync crash");
     };
     bridge.forward(a, frame("pcmu", ulawFrame()));
-    hooks.decide = async () => ({ action: "modify", event: { frame: "not a frame" } });
+    hooks.decide = async (e) =>
+      allowed({ ...e, frame: { data: "not a frame" } as unknown as AudioFrame }, true);
     bridge.forward(a, frame("pcmu", ulawFrame()));
-    hooks.decide = async () => ({ action: "maybe" as "allow" });
+    hooks.decide = async () => ({ action: "maybe" }) as unknown as HookRunResult<FakeAudioEvent>;
     bridge.forward(a, frame("pcmu", ulawFrame()));
     await flushPromises();
     expect(backend.sent.length).toBe(4);
@@ -493,14 +506,14 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
   it("a session removed while its frame waits for the hook is not bridged; the bound holds", async () => {
     const hooks = new FakeHooks();
     hooks.rooms.add("r");
-    const { bridge, backend, session } = setup({ hooks, maxPendingHookFrames: 2 });
+    const { bridge, backend, session } = setup({ hooks, maxQueuedFrames: 2 });
     const a = session("a");
     bridge.addSession(a, "r", backend, PCMU);
     bridge.addSession(session("b"), "r", backend, PCMU);
     const release: (() => void)[] = [];
-    hooks.decide = () => new Promise((resolve) => release.push(() => resolve({ action: "allow" })));
+    hooks.decide = (e) => new Promise((resolve) => release.push(() => resolve(allowed(e))));
     for (let i = 0; i < 3; i++) bridge.forward(a, frame("pcmu", ulawFrame()));
-    expect(bridge.stats().dropped.hookOverflow).toBe(1);
+    expect(bridge.stats().droppedQueue).toBe(1);
     bridge.removeSession(a);
     for (const r of release) r();
     await flushPromises();
@@ -510,7 +523,7 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
 
 describe("AudioBridge: telephone-events (RFC 4733)", () => {
   it("relays events as they are, one timestamp per event, with the target's payload type", () => {
-    const { bridge, backend, session, scheduler } = setup({ strategy: "mix" });
+    const { bridge, backend, session, scheduler } = setup({ forwardingStrategy: "mix" });
     const a = session("a");
     bridge.addSession(a, "r", backend, PCMU);
     bridge.addSession(session("b"), "r", backend, { ...PCMU, telephoneEventPayloadType: 110 });
@@ -566,7 +579,7 @@ describe("AudioBridge: telephone-events (RFC 4733)", () => {
 describe("AudioBridge: mix", () => {
   it("sends each target the others' audio every 20 ms, at its own rate and codec", () => {
     const { bridge, backend, session, scheduler } = setup({
-      strategy: "mix",
+      forwardingStrategy: "mix",
       mix: { jitterMs: 20 },
     });
     const a = session("a");
@@ -605,7 +618,7 @@ describe("AudioBridge: mix", () => {
   it("sends silence when nobody else speaks (or nothing, with sendSilence: false)", () => {
     for (const sendSilence of [true, false]) {
       const { bridge, backend, session, scheduler } = setup({
-        strategy: "mix",
+        forwardingStrategy: "mix",
         mix: { sendSilence },
       });
       const a = session("a");
@@ -630,7 +643,7 @@ describe("AudioBridge: mix", () => {
   });
 
   it("a lone session hears nothing; the room clock stops when the room empties", () => {
-    const { bridge, backend, session, scheduler } = setup({ strategy: "mix" });
+    const { bridge, backend, session, scheduler } = setup({ forwardingStrategy: "mix" });
     const a = session("a");
     bridge.addSession(a, "r", backend, PCMU);
     bridge.forward(a, frame("pcmu", ulawFrame()));
@@ -641,7 +654,7 @@ describe("AudioBridge: mix", () => {
   });
 
   it("a mix-side send may remove sessions, including the one being served", () => {
-    const { bridge, backend, session, scheduler } = setup({ strategy: "mix" });
+    const { bridge, backend, session, scheduler } = setup({ forwardingStrategy: "mix" });
     for (const id of ["a", "b", "c"]) bridge.addSession(session(id), "r", backend, PCMU);
     backend.onSend = (s) => {
       if (s.id === "a") {
@@ -657,7 +670,7 @@ describe("AudioBridge: mix", () => {
   });
 
   it("a bounded per-session buffer: a burst beyond 200 ms drops the oldest audio (counted)", () => {
-    const { bridge, backend, session, scheduler } = setup({ strategy: "mix" });
+    const { bridge, backend, session, scheduler } = setup({ forwardingStrategy: "mix" });
     const a = session("a");
     bridge.addSession(a, "r", backend, PCMU);
     bridge.addSession(session("b"), "r", backend, PCMU);
@@ -685,7 +698,7 @@ describe("AudioBridge: mix", () => {
       },
     };
     const { bridge, backend, session, scheduler } = setup({
-      strategy: "mix",
+      forwardingStrategy: "mix",
       codecs: { opus: plug },
       mix: { jitterMs: 20 },
     });

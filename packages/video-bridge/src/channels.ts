@@ -1,5 +1,5 @@
 import type { AudioFrame, MediaSession, VideoFrame } from "@framewire/rtp-video";
-import type { AudioBridgeConfig } from "./audio-bridge.js";
+import type { AudioBridgeConfig } from "./audio-bridge-types.js";
 import type { VideoBridgeConfig, VideoFrameFilter } from "./video-bridge-types.js";
 
 /**

@@ -1,17 +1,22 @@
-/** VideoBridgeErrorCode names every failure `VideoBridge` reports. */
+/**
+ * VideoBridgeErrorCode names every failure `@framewire/video-bridge` reports (`VideoBridge`,
+ * `AudioBridge`, `RoomKit` and the channels share it). `BAD_OPTION` is the code the other
+ * Framewire packages use for an option or argument out of range.
+ */
 export type VideoBridgeErrorCode =
   | "ROOM_FULL"
   | "BRIDGE_CLOSED"
   | "SESSION_NOT_FOUND"
-  | "INVALID_ARGUMENT"
+  | "BAD_OPTION"
   | "UNSUPPORTED"
   | "KIT_CLOSED"
   | "NO_CHANNEL"
   | "CHANNEL_EXISTS";
 
 /**
- * VideoBridgeError is the typed error of the video bridge: `code` is stable and machine-readable.
- * It is thrown for programmer mistakes and limits only; the media path never throws.
+ * VideoBridgeError is the one error class of `@framewire/video-bridge`, thrown by both bridges,
+ * `RoomKit` and the channels: `code` is stable and machine-readable. It is thrown for programmer
+ * mistakes and limits only; the media path never throws.
  */
 export class VideoBridgeError extends Error {
   /** code identifies the failure; switch on it rather than on the message. */
@@ -24,7 +29,10 @@ export class VideoBridgeError extends Error {
   }
 }
 
-/** RoomFullError is thrown by `addSession` when a room already holds `maxParticipants` sessions. */
+/**
+ * RoomFullError is the VideoBridgeError (code ROOM_FULL) either bridge's `addSession` throws when
+ * a room already holds `maxParticipants` sessions.
+ */
 export class RoomFullError extends VideoBridgeError {
   /** roomId is the room that is full. */
   readonly roomId: string;

@@ -1,23 +1,22 @@
 // @framewire/video-bridge: explicit public API.
 
-export {
-  AudioBridge,
-  type AudioBridgeBackend,
-  type AudioBridgeCodec,
-  type AudioBridgeConfig,
-  type AudioBridgeFilter,
-  type AudioBridgeFormat,
-  type AudioBridgeHookEvent,
-  type AudioBridgeMixOptions,
-  type AudioBridgeSession,
-  type AudioBridgeSessionStats,
-  type AudioBridgeStats,
-  type AudioBridgeStrategy,
-  type AudioHookResult,
-  type AudioHookRunner,
-  BEFORE_BRIDGE_AUDIO,
-} from "./audio-bridge.js";
-export { AudioBridgeError, type AudioBridgeErrorCode } from "./audio-bridge-error.js";
+export { AudioBridge } from "./audio-bridge.js";
+export type {
+  AudioBridgeBackend,
+  AudioBridgeCodec,
+  AudioBridgeConfig,
+  AudioBridgeEvent,
+  AudioBridgeFormat,
+  AudioBridgeHooks,
+  AudioBridgeMixOptions,
+  AudioBridgeOptions,
+  AudioBridgeSession,
+  AudioBridgeSessionStats,
+  AudioBridgeStats,
+  AudioDropReason,
+  AudioForwardingStrategy,
+  AudioFrameFilter,
+} from "./audio-bridge-types.js";
 export {
   type AudioCodecPlug,
   type AudioDecoder,
@@ -41,6 +40,13 @@ export {
   rmsDbov,
 } from "./audio-levels.js";
 export { type AudioTick, type AudioTickerOptions, audioTicks } from "./audio-ticker.js";
+export type {
+  BridgeConfig,
+  BridgeDropReason,
+  BridgeEvent,
+  BridgeStats,
+  BridgeWiring,
+} from "./bridge-types.js";
 export {
   AudioVideoChannel,
   type AudioVideoChannelOptions,
@@ -50,6 +56,7 @@ export {
 } from "./channels.js";
 export { OutputClock } from "./continuity.js";
 export { RoomFullError, VideoBridgeError, type VideoBridgeErrorCode } from "./errors.js";
+export type { FrameFilter } from "./frame-filter.js";
 export {
   ALAW_SILENCE,
   decodeAlaw,
@@ -86,7 +93,6 @@ export { VideoBridge } from "./video-bridge.js";
 export type {
   BridgeSession,
   ForwardedVideoFrame,
-  ForwardingStrategy,
   KeyframeRequestReason,
   VideoBridgeBackend,
   VideoBridgeConfig,
@@ -95,6 +101,7 @@ export type {
   VideoBridgeOptions,
   VideoBridgeStats,
   VideoDropReason,
+  VideoForwardingStrategy,
   VideoFrameFilter,
   VideoFrameProcessor,
 } from "./video-bridge-types.js";

@@ -162,11 +162,11 @@ describe("keyframeWaitMs: the keyframe gate, bounded", () => {
     expect(scheduler.pending).toBe(0); // nobody waits: no retry timer left
   });
 
-  it("validates the option: a finite number >= 0, else INVALID_ARGUMENT", () => {
+  it("validates the option: a finite number >= 0, else BAD_OPTION", () => {
     for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, "500" as unknown as number]) {
       expect(() => new VideoBridge({ keyframeWaitMs: bad })).toThrow(
         expect.objectContaining({
-          code: "INVALID_ARGUMENT",
+          code: "BAD_OPTION",
           message: expect.stringContaining("keyframeWaitMs"),
         }),
       );

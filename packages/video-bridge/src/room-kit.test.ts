@@ -194,6 +194,6 @@ describe("RoomKit + AudioVideoChannel over RTP on 127.0.0.1 (seed 000)", () => {
       "on_video_session_ended:x",
       "on_video_session_started:x",
     ]);
-    expect(kit.sessions("room-1").map((s) => s.participantId)).toEqual(["y"]);
+    expect(kit.getSessions("room-1").map((s) => s.participantId)).toEqual(["y"]);
   });
 });

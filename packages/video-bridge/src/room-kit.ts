@@ -1,4 +1,5 @@
 import {
+  bridgeHooks,
   type HookEventMap,
   type HookFn,
   type HookOptions,
@@ -13,11 +14,11 @@ import {
   Subject,
   type Subscription,
 } from "rxjs";
-import { AudioBridge, type AudioBridgeFormat, type AudioHookRunner } from "./audio-bridge.js";
+import { AudioBridge } from "./audio-bridge.js";
+import type { AudioBridgeFormat } from "./audio-bridge-types.js";
 import type { ChannelBackend, VideoChannel } from "./channels.js";
 import { VideoBridgeError } from "./errors.js";
 import { VideoBridge } from "./video-bridge.js";
-import type { VideoBridgeHooks } from "./video-bridge-types.js";
 
 /** RoomHookMap is the event map of a RoomKit's hooks: sessions are MediaSessions. */
 export type RoomHookMap = HookEventMap<MediaSession, VideoFrame, AudioFrame>;
@@ -88,7 +89,10 @@ export class RoomKit {
     return this.hooks.hook(trigger, fn, options);
   }
 
-  /** registerChannel adds a channel and creates its bridges. */
+  /**
+   * registerChannel adds a channel and creates its bridges from the channel's configs; both get
+   * the kit's scheduler and its hooks (`bridgeHooks`: sync hooks decide, async hooks observe).
+   */
   registerChannel(channel: VideoChannel): void {
     if (this.channels.has(channel.id)) {
       throw new VideoBridgeError("CHANNEL_EXISTS", `channel ${channel.id} is already registered`);
@@ -98,16 +102,16 @@ export class RoomKit {
         ? undefined
         : new VideoBridge<MediaSession>({
             ...channel.videoConfig,
-            hooks: videoHooks(this.hooks),
+            hooks: bridgeHooks(this.hooks, HookTrigger.BEFORE_BRIDGE_VIDEO),
             scheduler: this.scheduler,
           });
     const audio =
       channel.audioConfig === undefined
         ? undefined
         : new AudioBridge<MediaSession>({
-            scheduler: this.scheduler,
-            hooks: audioHooks(this.hooks),
             ...channel.audioConfig,
+            hooks: bridgeHooks(this.hooks, HookTrigger.BEFORE_BRIDGE_AUDIO),
+            scheduler: this.scheduler,
           });
     const wired: Wired = { channel, video, audio, unsubscribe: [], subs: [] };
     const backend = channel.backend;
@@ -194,13 +198,13 @@ export class RoomKit {
     b.wired.channel.backend.disconnect(session);
   }
 
-  /** roomOf is the room a session is bound to. */
-  roomOf(session: MediaSession | string): string | undefined {
+  /** getRoomId is the room a session is bound to, or undefined. */
+  getRoomId(session: MediaSession | string): string | undefined {
     return this.bound.get(typeof session === "string" ? session : session.id)?.roomId;
   }
 
-  /** sessions lists the sessions bound to a room. */
-  sessions(roomId: string): MediaSession[] {
+  /** getSessions lists the sessions bound to a room, in join order. */
+  getSessions(roomId: string): MediaSession[] {
     return [...this.bound.values()].filter((b) => b.roomId === roomId).map((b) => b.session);
   }
 
@@ -271,38 +275,6 @@ function audioFormatOf(session: MediaSession): AudioBridgeFormat | undefined {
   if (f.codec !== "pcmu" && f.codec !== "pcma" && f.codec !== "l16") return undefined;
   if (f.clockRate !== 8000 && f.clockRate !== 16000 && f.clockRate !== 48000) return undefined;
   return { codec: f.codec, sampleRate: f.clockRate, payloadType: f.payloadType };
-}
-
-/**
- * videoHooks takes the fast path unless a hook that decides (execution "sync") applies to the
- * room; hooks that only observe ("async") see each forwarded frame without delaying it.
- */
-function videoHooks(hooks: HookRegistry<RoomHookMap>): VideoBridgeHooks<MediaSession> {
-  const t = HookTrigger.BEFORE_BRIDGE_VIDEO;
-  return {
-    hasHooks: (_trigger, roomId) => hooks.hasHooks(t, roomId, "sync"),
-    run: (_trigger, event, roomId) => hooks.run(t, event, roomId),
-    hasObservers: (_trigger, roomId) => hooks.hasHooks(t, roomId, "async"),
-    observe: (_trigger, event, roomId) => {
-      void hooks.run(t, event, roomId);
-    },
-  };
-}
-
-/** audioHooks adapts the registry to the audio bridge's hook runner shape. */
-function audioHooks(hooks: HookRegistry<RoomHookMap>): AudioHookRunner {
-  return {
-    hasHooks: (trigger, roomId) => hooks.hasHooks(trigger as HookTrigger, roomId, "sync"),
-    run: async (trigger, event, roomId) => {
-      const r = await hooks.run(
-        trigger as typeof HookTrigger.BEFORE_BRIDGE_AUDIO,
-        event as RoomHookMap["before_bridge_audio"],
-        roomId,
-      );
-      if (!r.allowed) return { action: "block" };
-      return r.modified ? { action: "modify", event: r.event } : { action: "allow" };
-    },
-  };
 }
 
 export type { ChannelBackend };

@@ -158,7 +158,7 @@ describe("one source per target", () => {
     expect(room.source("C")).toBe("A");
     expect(room.labels("C").at(-1)).toMatch(/^A:K/);
     for (const id of IDS) checkStream(id, room.sent(id));
-    expect(() => room.bridge.pin(room.s.C, room.s.C)).toThrow(/INVALID_ARGUMENT/);
+    expect(() => room.bridge.pin(room.s.C, room.s.C)).toThrow(/BAD_OPTION/);
     expect(() => room.bridge.pin(new FakeSession("X"), null)).toThrow(/SESSION_NOT_FOUND/);
   });
 

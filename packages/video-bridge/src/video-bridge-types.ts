@@ -1,4 +1,4 @@
-import type { BridgeVideoEvent, HookRunResult } from "@framewire/hooks";
+import type { BridgeHooks, BridgeVideoEvent, HookTrigger } from "@framewire/hooks";
 import type {
   KeyframeRequest,
   VideoChunk,
@@ -6,7 +6,15 @@ import type {
   VideoFrame,
   VideoSession,
 } from "@framewire/rtp-video";
-import type { Observable, SchedulerLike } from "rxjs";
+import type { Observable } from "rxjs";
+import type {
+  BridgeConfig,
+  BridgeDropReason,
+  BridgeEvent,
+  BridgeStats,
+  BridgeWiring,
+} from "./bridge-types.js";
+import type { FrameFilter } from "./frame-filter.js";
 
 /**
  * BridgeSession is what the bridge needs of a session: an id, the codec it receives, and the
@@ -34,17 +42,17 @@ export interface VideoBridgeBackend<S extends BridgeSession = VideoSession> {
   requestKeyframe(session: S): void;
 }
 
-/** ForwardingStrategy is how the bridge forwards; only "forward" (no decoding) exists. */
-export type ForwardingStrategy = "forward";
+/** VideoForwardingStrategy is how the video bridge forwards; only "forward" (no decoding) exists. */
+export type VideoForwardingStrategy = "forward";
 
-/** VideoBridgeConfig is roomkit's VideoBridgeConfig in TypeScript names (all optional). */
-export interface VideoBridgeConfig {
-  /** enabled: false pauses forwarding (frames are dropped and counted). Default true. */
-  readonly enabled?: boolean;
-  /** maxParticipants bounds the sessions of one room (`max_participants`). Default 10. */
-  readonly maxParticipants?: number;
-  /** forwardingStrategy (`forwarding_strategy`); only "forward". */
-  readonly forwardingStrategy?: ForwardingStrategy;
+/**
+ * VideoBridgeConfig is roomkit's VideoBridgeConfig in TypeScript names, with Framewire's knobs
+ * (all optional); `enabled`, `maxParticipants` and `maxQueuedFrames` are those of `BridgeConfig`,
+ * the same for both bridges.
+ */
+export interface VideoBridgeConfig extends BridgeConfig {
+  /** forwardingStrategy (`forwarding_strategy`); only "forward", else UNSUPPORTED. */
+  readonly forwardingStrategy?: VideoForwardingStrategy;
   /**
    * keyframeWaitMs bounds how long a target holds back the deltas of a source it has no keyframe
    * of (`keyframe_wait_s`, in ms): after that long, counted from the first delta held, deltas
@@ -52,54 +60,33 @@ export interface VideoBridgeConfig {
    * Default: no bound, the target waits for a keyframe (which is requested) indefinitely.
    */
   readonly keyframeWaitMs?: number;
-}
-
-/**
- * VideoBridgeHooks is what the bridge needs of a hook registry: a `HookRegistry` whose
- * BEFORE_BRIDGE_VIDEO event is `BridgeVideoEvent<S, VideoFrame>` is one.
- */
-export interface VideoBridgeHooks<S> {
-  /** hasHooks: are there hooks for the room that decide (block/modify)? Then frames queue for them. */
-  hasHooks(trigger: "before_bridge_video", roomId: string): boolean;
-  /**
-   * observe, when given, is called on the fast path (no deciding hook) with each forwarded frame,
-   * for hooks that only observe (execution "async"); it must not block.
-   */
-  observe?(
-    trigger: "before_bridge_video",
-    event: BridgeVideoEvent<S, VideoFrame>,
-    roomId: string,
-  ): void;
-  /** hasObservers tells whether `observe` has anything to call for the room (so no event is built). */
-  hasObservers?(trigger: "before_bridge_video", roomId: string): boolean;
-  run(
-    trigger: "before_bridge_video",
-    event: BridgeVideoEvent<S, VideoFrame>,
-    roomId: string,
-  ): Promise<HookRunResult<BridgeVideoEvent<S, VideoFrame>>>;
-}
-
-/** VideoBridgeOptions are the config plus Framewire's knobs; every field is optional. */
-export interface VideoBridgeOptions<S extends BridgeSession = VideoSession>
-  extends VideoBridgeConfig {
-  /** hooks runs BEFORE_BRIDGE_VIDEO; without it (or without a hook for a room) the fast path is used. */
-  readonly hooks?: VideoBridgeHooks<S>;
-  /** scheduler is the clock and the timer of keyframe retries; default rxjs asyncScheduler. */
-  readonly scheduler?: SchedulerLike;
   /** keyframeRequestIntervalMs is the least time between two keyframe requests to one source. Default 500. */
   readonly keyframeRequestIntervalMs?: number;
   /** keyframeRetryMs is how often keyframes are asked for while a target waits for one. Default 1000. */
   readonly keyframeRetryMs?: number;
-  /** maxQueuedFrames bounds each source's queue on the hook path. Default 30. */
-  readonly maxQueuedFrames?: number;
   /** frameIntervalMs is the output clock's step on a switch when no time elapsed. Default 33. */
   readonly frameIntervalMs?: number;
   /** activeSourceTimeoutMs: a source that sent nothing for this long is not selected. Default 2000. */
   readonly activeSourceTimeoutMs?: number;
 }
 
-/** VideoFrameFilter sees each frame of a source before anything else; null drops it. */
-export type VideoFrameFilter<S> = (source: S, frame: VideoFrame) => VideoFrame | null;
+/**
+ * VideoBridgeHooks is the hook seam of the video bridge: `BridgeHooks` of `@framewire/hooks` for
+ * BEFORE_BRIDGE_VIDEO. `bridgeHooks(registry, HookTrigger.BEFORE_BRIDGE_VIDEO)` makes one; a
+ * `HookRegistry` whose BEFORE_BRIDGE_VIDEO event is `BridgeVideoEvent<S, VideoFrame>` is one too.
+ */
+export type VideoBridgeHooks<S> = BridgeHooks<
+  typeof HookTrigger.BEFORE_BRIDGE_VIDEO,
+  BridgeVideoEvent<S, VideoFrame>
+>;
+
+/** VideoBridgeOptions are the config plus the bridge's clock and hooks; every field is optional. */
+export interface VideoBridgeOptions<S extends BridgeSession = VideoSession>
+  extends VideoBridgeConfig,
+    BridgeWiring<VideoBridgeHooks<S>> {}
+
+/** VideoFrameFilter sees each frame of a source before anything else; null drops it (fail-closed). */
+export type VideoFrameFilter<S> = FrameFilter<S, VideoFrame>;
 
 /** VideoFrameProcessor transforms a frame for one target just before it is sent. */
 export type VideoFrameProcessor<S> = (target: S, frame: VideoFrame) => VideoFrame;
@@ -128,18 +115,14 @@ export type KeyframeRequestReason =
   | "resume";
 
 /** VideoDropReason says why a source frame was not forwarded at all. */
-export type VideoDropReason =
-  | "disabled"
-  | "filtered"
-  | "filter-error"
-  | "hook-blocked"
-  | "queue-overflow"
-  | "broken-chain";
+export type VideoDropReason = BridgeDropReason | "broken-chain";
 
-/** VideoBridgeEvent is what `events$` emits. */
+/**
+ * VideoBridgeEvent is what the video bridge's `events$` emits: the events of both bridges
+ * (`BridgeEvent`), and switches, keyframe requests and ended keyframe waits.
+ */
 export type VideoBridgeEvent<S> =
-  | { readonly type: "session-added"; readonly session: S; readonly roomId: string }
-  | { readonly type: "session-removed"; readonly session: S; readonly roomId: string }
+  | BridgeEvent<S, VideoDropReason>
   | {
       readonly type: "source-switched";
       readonly target: S;
@@ -155,17 +138,6 @@ export type VideoBridgeEvent<S> =
       readonly reason: KeyframeRequestReason;
     }
   | {
-      readonly type: "frame-dropped";
-      readonly source: S;
-      readonly roomId: string;
-      readonly reason: VideoDropReason;
-      /**
-       * error, for "filter-error": what the filter threw, or the `InvalidVideoFrameError` of a
-       * filter result that is no VideoFrame.
-       */
-      readonly error?: unknown;
-    }
-  | {
       /** keyframe-wait-ended: `target` waited `keyframeWaitMs` for a keyframe of `source`; its deltas now pass. */
       readonly type: "keyframe-wait-ended";
       readonly target: S;
@@ -173,39 +145,19 @@ export type VideoBridgeEvent<S> =
       readonly roomId: string;
       /** waitedMs is the time from the first delta held back to the one that passed. */
       readonly waitedMs: number;
-    }
-  | {
-      readonly type: "target-failed";
-      readonly target: S;
-      readonly source: S;
-      readonly roomId: string;
-      readonly error: unknown;
-    }
-  | { readonly type: "closed" };
+    };
 
-/** VideoBridgeStats are the bridge's counters since it was created. */
-export interface VideoBridgeStats {
-  /** framesIn counts forward() calls for bridged sessions. */
-  readonly framesIn: number;
+/**
+ * VideoBridgeStats are the video bridge's counters since it was created: those of both bridges
+ * (`BridgeStats`) and the video ones.
+ */
+export interface VideoBridgeStats extends BridgeStats {
   /** framesRouted counts source frames that passed filter, hooks and gates of the source. */
   readonly framesRouted: number;
-  /** framesSent counts frames sent to targets (one per target). */
-  readonly framesSent: number;
   /** keyframesSent counts keyframes sent to targets, cached ones included. */
   readonly keyframesSent: number;
   /** cachedKeyframesSent counts cached keyframes replayed to a joining or orphaned target. */
   readonly cachedKeyframesSent: number;
-  /** unknownSource counts forward() calls for sessions not in the bridge. */
-  readonly unknownSource: number;
-  readonly droppedDisabled: number;
-  readonly droppedFiltered: number;
-  /** filterErrors counts filter calls that threw (the frame is dropped). */
-  readonly filterErrors: number;
-  readonly droppedByHook: number;
-  /** hookErrors counts hook runs that rejected (the frame is forwarded: fail-open). */
-  readonly hookErrors: number;
-  /** droppedQueue counts frames dropped because a source's hook queue was full. */
-  readonly droppedQueue: number;
   /** droppedBrokenChain counts deltas dropped after a dropped frame, until the next keyframe. */
   readonly droppedBrokenChain: number;
   /** droppedGated counts (frame, target) pairs held back until a keyframe of the source. */
@@ -218,8 +170,6 @@ export interface VideoBridgeStats {
   readonly deltasPassedAfterWait: number;
   /** codecMismatch counts (frame, target) pairs not sent because the target decodes another codec. */
   readonly codecMismatch: number;
-  /** targetErrors counts sends (or processor calls) that threw; other targets still get the frame. */
-  readonly targetErrors: number;
   /** switches counts changes of the source a target receives. */
   readonly switches: number;
   /** keyframeRequests counts keyframe requests sent to sources. */

@@ -81,7 +81,7 @@ describe("VideoBridge two-party forwarding", () => {
     expect(D.b.labels()).toEqual(["C:K0"]);
     expect(C.b.labels()).toEqual([]);
     expect(A.b.labels()).toEqual([]);
-    expect(bridge.getBridgedSessions("r2").map((s) => s.id)).toEqual(["C", "D"]);
+    expect(bridge.getSessions("r2").map((s) => s.id)).toEqual(["C", "D"]);
   });
 
   it("counts frames of sessions it does not bridge", () => {
@@ -125,7 +125,7 @@ describe("VideoBridge membership", () => {
     expect(bridge.removeSession(B.s)).toBe(true);
     expect(bridge.removeSession("B")).toBe(false);
     expect(bridge.getParticipantCount("r1")).toBe(0);
-    expect(bridge.getBridgedSessions("r1")).toEqual([]);
+    expect(bridge.getSessions("r1")).toEqual([]);
     expect(events.filter((e) => e.type === "session-removed").length).toBe(2);
   });
 
@@ -150,8 +150,8 @@ describe("VideoBridge membership", () => {
     expect(() => new VideoBridge({ forwardingStrategy: "composite" as "forward" })).toThrow(
       /UNSUPPORTED/,
     );
-    expect(() => new VideoBridge({ maxParticipants: 0 })).toThrow(/INVALID_ARGUMENT/);
-    expect(() => new VideoBridge({ keyframeRequestIntervalMs: -1 })).toThrow(/INVALID_ARGUMENT/);
+    expect(() => new VideoBridge({ maxParticipants: 0 })).toThrow(/BAD_OPTION/);
+    expect(() => new VideoBridge({ keyframeRequestIntervalMs: -1 })).toThrow(/BAD_OPTION/);
   });
 });
 
@@ -552,6 +552,6 @@ describe("VideoBridge types", () => {
     expectTypeOf<BridgeVideoEvent<FakeSession, VideoFrame>>()
       .toHaveProperty("frame")
       .toEqualTypeOf<VideoFrame>();
-    expectTypeOf(new VideoBridge().getBridgedSessions("r")).toEqualTypeOf<VideoSession[]>();
+    expectTypeOf(new VideoBridge().getSessions("r")).toEqualTypeOf<VideoSession[]>();
   });
 });

@@ -1,13 +1,9 @@
 /** Fakes for the AudioBridge tests: sessions, a recording backend, frames, a hook runner. */
 import { readFileSync } from "node:fs";
+import type { BridgeAudioEvent, HookRunResult } from "@framewire/hooks";
 import type { AudioCodec, AudioFrame, OutgoingAudio } from "@framewire/rtp-video";
 import { fixture } from "@framewire/test-support/fixtures";
-import type {
-  AudioBridgeBackend,
-  AudioBridgeHookEvent,
-  AudioHookResult,
-  AudioHookRunner,
-} from "../src/audio-bridge.js";
+import type { AudioBridgeBackend, AudioBridgeHooks } from "../src/audio-bridge-types.js";
 
 /** FakeSession is a bridged session: only an id. */
 export interface FakeSession {
@@ -62,25 +58,36 @@ export function dtmf(event: number, end: boolean, duration: number): Uint8Array 
   return Uint8Array.of(event, (end ? 0x80 : 0) | 10, duration >> 8, duration & 0xff);
 }
 
-/** FakeHooks is an AudioHookRunner whose verdicts the test controls. */
-export class FakeHooks implements AudioHookRunner {
+/** FakeAudioEvent is the BEFORE_BRIDGE_AUDIO event the audio bridge hands its hooks. */
+export type FakeAudioEvent = BridgeAudioEvent<FakeSession, AudioFrame>;
+
+/** FakeHooks is the audio bridge's hook seam, whose verdicts the test controls. */
+export class FakeHooks implements AudioBridgeHooks<FakeSession> {
   readonly rooms = new Set<string>();
-  readonly events: AudioBridgeHookEvent<FakeSession>[] = [];
+  readonly events: FakeAudioEvent[] = [];
   readonly triggers: string[] = [];
-  decide: (event: AudioBridgeHookEvent<FakeSession>) => Promise<AudioHookResult> = async () => ({
-    action: "allow",
-  });
+  decide: (event: FakeAudioEvent) => Promise<HookRunResult<FakeAudioEvent>> = async (e) =>
+    allowed(e);
 
   hasHooks(trigger: string, roomId: string): boolean {
     this.triggers.push(trigger);
     return this.rooms.has(roomId);
   }
 
-  run(_trigger: string, event: unknown, _roomId: string): Promise<AudioHookResult> {
-    const e = event as AudioBridgeHookEvent<FakeSession>;
-    this.events.push(e);
-    return this.decide(e);
+  run(_trigger: string, event: FakeAudioEvent): Promise<HookRunResult<FakeAudioEvent>> {
+    this.events.push(event);
+    return this.decide(event);
   }
+}
+
+/** allowed is a run result that lets `event` through (`modified` when it is another event). */
+export function allowed(event: FakeAudioEvent, modified = false): HookRunResult<FakeAudioEvent> {
+  return { allowed: true, event, modified };
+}
+
+/** blocked is a run result that blocks `event`. */
+export function blocked(event: FakeAudioEvent, reason = "blocked"): HookRunResult<FakeAudioEvent> {
+  return { allowed: false, event, reason, blockedBy: "fake" };
 }
 
 export { flushPromises } from "@framewire/test-support";

@@ -172,7 +172,7 @@ describe("SipVideoBackend + RoomKit + AudioVideoChannel: baresip ⇄ bridge ⇄ 
       const sippIn = await waitUntil(() => joined.length === 2, 15_000);
       expect(sippIn, `SIPp did not join; join errors: ${String(joinErrors)}`).toBe(true);
       const sSession = joined[1]!;
-      expect(kit.sessions(ROOM).map((s) => s.id)).toEqual([bSession.id, sSession.id]);
+      expect(kit.getSessions(ROOM).map((s) => s.id)).toEqual([bSession.id, sSession.id]);
       const sRun = await sipp.done;
       const bRun = await baresip.done;
       await waitUntil(() => backend.sessionCount === 0, 5_000);
@@ -243,7 +243,7 @@ describe("SipVideoBackend + RoomKit + AudioVideoChannel: baresip ⇄ bridge ⇄ 
           targetErrors: vs.targetErrors,
         },
         audioBridge: {
-          received: as.received,
+          framesIn: as.framesIn,
           forwarded: as.forwarded,
           transcoded: as.transcoded,
           notSent: as.notSent,
@@ -297,7 +297,7 @@ describe("SipVideoBackend + RoomKit + AudioVideoChannel: baresip ⇄ bridge ⇄ 
       expect(vs.codecMismatch).toBe(0);
       expect(vs.targetErrors).toBe(0);
       expect(backend.portsInUse).toBe(0);
-      expect(kit.sessions(ROOM)).toEqual([]);
+      expect(kit.getSessions(ROOM)).toEqual([]);
     },
     90_000,
   );

@@ -1,0 +1,150 @@
+import type { BridgeAudioEvent, BridgeHooks, HookTrigger } from "@framewire/hooks";
+import type { AudioFrame, MediaSession, OutgoingAudio } from "@framewire/rtp-video";
+import type { AudioCodecPlug } from "./audio-codec.js";
+import type { AudioLevelOptions } from "./audio-levels.js";
+import type {
+  BridgeConfig,
+  BridgeDropReason,
+  BridgeEvent,
+  BridgeStats,
+  BridgeWiring,
+} from "./bridge-types.js";
+import type { FrameFilter } from "./frame-filter.js";
+import type { MixSaturation } from "./mixer.js";
+import type { AudioSampleRate } from "./resample.js";
+
+/**
+ * AudioForwardingStrategy is how the audio bridge forwards: "forward" relays each packet
+ * (transcoding where formats differ), "mix" mixes N parties (mix-minus).
+ */
+export type AudioForwardingStrategy = "forward" | "mix";
+
+/** AudioBridgeCodec is a codec a bridged session sends and receives; "opus" needs a plug to be decoded. */
+export type AudioBridgeCodec = "pcmu" | "pcma" | "l16" | "opus";
+
+/** AudioBridgeFormat is what a session sends and wants to receive. */
+export interface AudioBridgeFormat {
+  readonly codec: AudioBridgeCodec;
+  /** sampleRate is also the RTP clock rate: 8000 for G.711, 48000 for Opus (RFC 3551, RFC 7587). */
+  readonly sampleRate: AudioSampleRate;
+  /** payloadType to send audio to this session with. */
+  readonly payloadType: number;
+  /** telephoneEventPayloadType to send RFC 4733 events with; default the sender's. */
+  readonly telephoneEventPayloadType?: number;
+}
+
+/** AudioBridgeSession is what the bridge needs of a session: its id. */
+export interface AudioBridgeSession {
+  readonly id: string;
+}
+
+/** AudioBridgeBackend sends audio to a session (RtpVideoBackend is one). */
+export interface AudioBridgeBackend<S extends AudioBridgeSession = MediaSession> {
+  sendAudio(session: S, audio: OutgoingAudio): boolean;
+}
+
+/**
+ * AudioBridgeHooks is the hook seam of the audio bridge: `BridgeHooks` of `@framewire/hooks` for
+ * BEFORE_BRIDGE_AUDIO. `bridgeHooks(registry, HookTrigger.BEFORE_BRIDGE_AUDIO)` makes one; a
+ * `HookRegistry` whose BEFORE_BRIDGE_AUDIO event is `BridgeAudioEvent<S, AudioFrame>` is one too.
+ */
+export type AudioBridgeHooks<S> = BridgeHooks<
+  typeof HookTrigger.BEFORE_BRIDGE_AUDIO,
+  BridgeAudioEvent<S, AudioFrame>
+>;
+
+/** AudioFrameFilter sees each frame of a source before anything else; null drops it (fail-closed). */
+export type AudioFrameFilter<S> = FrameFilter<S, AudioFrame>;
+
+/** AudioBridgeMixOptions tune the "mix" strategy. */
+export interface AudioBridgeMixOptions {
+  /** jitterMs each participant buffers before it is heard; default 40. */
+  readonly jitterMs?: number;
+  /** maxBufferMs bounds each participant's buffer (oldest dropped); default 200. */
+  readonly maxBufferMs?: number;
+  /** saturation of the mix; default "clip". */
+  readonly saturation?: MixSaturation;
+  /** sendSilence: keep sending (encoded silence) when nobody else speaks; default true. */
+  readonly sendSilence?: boolean;
+}
+
+/**
+ * AudioBridgeConfig configures an AudioBridge (roomkit's AudioBridgeConfig, with Framewire's
+ * knobs); `enabled`, `maxParticipants` and `maxQueuedFrames` are those of `BridgeConfig`, the
+ * same for both bridges. Every field is optional.
+ */
+export interface AudioBridgeConfig extends BridgeConfig {
+  /** forwardingStrategy: "forward" (default) or "mix", else UNSUPPORTED. */
+  readonly forwardingStrategy?: AudioForwardingStrategy;
+  /** levels: measure levels and pick active speakers (options), or not (false); default on. */
+  readonly levels?: boolean | AudioLevelOptions;
+  /** mix tunes the "mix" strategy. */
+  readonly mix?: AudioBridgeMixOptions;
+  /** codecs adds codecs the bridge cannot decode by itself (Opus). */
+  readonly codecs?: { readonly opus?: AudioCodecPlug };
+  /** maxPayloadBytes: larger PCM payloads (L16 at 48 kHz) are sent as several packets: an integer >= 1; default 1200. */
+  readonly maxPayloadBytes?: number;
+}
+
+/** AudioBridgeOptions are the config plus the bridge's clock, hooks and randomness; all optional. */
+export interface AudioBridgeOptions<S extends AudioBridgeSession = MediaSession>
+  extends AudioBridgeConfig,
+    BridgeWiring<AudioBridgeHooks<S>> {
+  /** random for initial RTP timestamps; default Math.random. */
+  readonly random?: () => number;
+}
+
+/** AudioBridgeSessionStats are one bridged session's counters. */
+export interface AudioBridgeSessionStats {
+  readonly roomId: string;
+  /** framesIn counts the frames given to `forward` for this session. */
+  readonly framesIn: number;
+  /** packetsSent counts the packets sent to this session. */
+  readonly packetsSent: number;
+  /** targetErrors: sendAudio threw for this session. */
+  readonly targetErrors: number;
+  /** notSent: sendAudio returned false (no remote address yet). */
+  readonly notSent: number;
+  /** bufferedMs of its audio waiting in the mix (mix strategy). */
+  readonly bufferedMs: number;
+  /** droppedMs of its audio dropped from a full mix buffer. */
+  readonly droppedMs: number;
+}
+
+/**
+ * AudioBridgeStats are the audio bridge's counters: those of both bridges (`BridgeStats`;
+ * `framesSent` is `forwarded + transcoded + mixed + telephoneEvents`) and the audio ones.
+ */
+export interface AudioBridgeStats extends BridgeStats {
+  /** forwarded counts packets sent unchanged. */
+  readonly forwarded: number;
+  /** transcoded counts frames sent after decode → resample → encode ("forward" with differing formats). */
+  readonly transcoded: number;
+  /** mixed counts frames sent by the "mix" strategy (one per target per tick). */
+  readonly mixed: number;
+  /** telephoneEvents counts RFC 4733 packets relayed. */
+  readonly telephoneEvents: number;
+  /** notSent counts sendAudio calls that returned false. */
+  readonly notSent: number;
+  /** unsupported counts frames that could not be decoded or encoded for a target (a codec without a plug). */
+  readonly unsupported: number;
+  readonly mixer: {
+    readonly droppedSamples: number;
+    readonly underruns: number;
+    readonly saturatedSamples: number;
+  };
+  readonly clock: {
+    readonly ticks: number;
+    readonly lateTicks: number;
+    readonly skippedTicks: number;
+  };
+}
+
+/** AudioDropReason says why a source frame was forwarded to nobody. */
+export type AudioDropReason = BridgeDropReason;
+
+/**
+ * AudioBridgeEvent is what the audio bridge's `events$` emits: the events of both bridges
+ * (`BridgeEvent`); a target failure of the "mix" strategy names no source (null).
+ */
+export type AudioBridgeEvent<S> = BridgeEvent<S, AudioDropReason, S | null>;
