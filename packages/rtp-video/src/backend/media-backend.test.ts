@@ -132,3 +132,35 @@ describe("sendVideo with raw NAL bytes (no start code), as roomkit's examples se
     );
   });
 });
+
+describe("one event mechanism: the on… callbacks are subscriptions to the Observables", () => {
+  it("sessionReady$ / onVideoSessionReady and disconnected$ / onClientDisconnected see the same events; a throwing callback is counted, the others still run; the returned function unsubscribes", async () => {
+    const backend = new AudioOnlyBackend();
+    closers.push(backend);
+    const seen: string[] = [];
+    backend.sessionReady$.subscribe((s) => seen.push(`ready$ ${s.roomId}`));
+    const offReady = backend.onVideoSessionReady((s) => seen.push(`ready ${s.roomId}`));
+    backend.onVideoSessionReady(() => {
+      throw new TypeError("user callback");
+    });
+    backend.disconnected$.subscribe((s) => seen.push(`ended$ ${s.roomId}`));
+    backend.onClientDisconnected((s) => seen.push(`ended ${s.roomId}`));
+    const s1 = await backend.add("r1");
+    expect(backend.callbackErrors).toBe(1);
+    offReady();
+    const s2 = await backend.add("r2");
+    backend.disconnect(s1);
+    backend.disconnect(s1); // once
+    backend.disconnect(s2);
+    expect(seen).toEqual([
+      "ready$ r1",
+      "ready r1",
+      "ready$ r2",
+      "ended$ r1",
+      "ended r1",
+      "ended$ r2",
+      "ended r2",
+    ]);
+    expect(backend.callbackErrors).toBe(2);
+  });
+});

@@ -67,8 +67,6 @@ export interface MediaSessionWithVideo extends MediaSession {
   readonly videoCodec: VideoCodec;
 }
 
-type Callback<A extends unknown[]> = (...args: A) => void;
-
 interface MutableSession {
   id: string;
   roomId: string;
@@ -97,9 +95,12 @@ export interface NewSession {
 
 /**
  * MediaBackend is the session registry and media API shared by the RTP and SIP backends
- * (roomkit's VideoBackend): callbacks and Observables for frames, audio, ready and disconnected
- * sessions; sendVideo / sendVideoSync / sendAudio / requestKeyframe; disconnect exactly once.
- * A callback that throws is counted in `callbackErrors`, never breaks the media path.
+ * (roomkit's VideoBackend): Observables for frames, audio, ready and disconnected sessions
+ * (`videoReceived$`, `audioReceived$`, `sessionReady$`, `disconnected$`), the one event
+ * mechanism; the callback methods (`onVideoReceived`, …) are thin subscriptions to them.
+ * sendVideo / sendVideoSync / sendAudio / requestKeyframe; disconnect exactly once. A callback
+ * registered with an `on…` method that throws is counted in `callbackErrors`, never breaks the
+ * media path.
  */
 export abstract class MediaBackend {
   /** name identifies the backend as roomkit names it: "RTP-AV" (RtpVideoBackend), "SIP-AV". */
@@ -119,10 +120,6 @@ export abstract class MediaBackend {
   private readonly audioSubject = new Subject<{ session: MediaSession; frame: AudioFrame }>();
   private readonly readySubject = new Subject<VideoSession>();
   private readonly endedSubject = new Subject<VideoSession>();
-  private readonly videoCallbacks = new Set<Callback<[VideoSession, VideoFrame]>>();
-  private readonly audioCallbacks = new Set<Callback<[MediaSession, AudioFrame]>>();
-  private readonly readyCallbacks = new Set<Callback<[VideoSession]>>();
-  private readonly endedCallbacks = new Set<Callback<[VideoSession]>>();
 
   protected constructor() {
     this.videoReceived$ = this.videoSubject.asObservable();
@@ -145,7 +142,6 @@ export abstract class MediaBackend {
     s.audio.close(reason);
     this.safely(() => this.afterClose(s, reason));
     this.endedSubject.next(s);
-    for (const cb of this.endedCallbacks) this.safely(() => cb(s));
   }
 
   /** close disconnects every session. */
@@ -174,24 +170,27 @@ export abstract class MediaBackend {
     return this.sessions.size;
   }
 
-  /** onVideoReceived registers a callback for inbound frames; returns a function that removes it. */
+  /**
+   * onVideoReceived subscribes a callback to `videoReceived$`; returns a function that
+   * unsubscribes it. What it throws is counted in `callbackErrors`.
+   */
   onVideoReceived(cb: (session: VideoSession, frame: VideoFrame) => void): () => void {
-    return register(this.videoCallbacks, cb);
+    return this.listen(this.videoReceived$, (e) => cb(e.session, e.frame));
   }
 
-  /** onAudioReceived registers a callback for inbound audio payloads. */
+  /** onAudioReceived subscribes a callback to `audioReceived$`; returns its unsubscribe. */
   onAudioReceived(cb: (session: MediaSession, frame: AudioFrame) => void): () => void {
-    return register(this.audioCallbacks, cb);
+    return this.listen(this.audioReceived$, (e) => cb(e.session, e.frame));
   }
 
-  /** onVideoSessionReady registers a callback for each new session. */
+  /** onVideoSessionReady subscribes a callback to `sessionReady$`; returns its unsubscribe. */
   onVideoSessionReady(cb: (session: VideoSession) => void): () => void {
-    return register(this.readyCallbacks, cb);
+    return this.listen(this.sessionReady$, cb);
   }
 
-  /** onClientDisconnected registers a callback fired once per session when it ends. */
+  /** onClientDisconnected subscribes a callback to `disconnected$` (once per session). */
   onClientDisconnected(cb: (session: VideoSession) => void): () => void {
-    return register(this.endedCallbacks, cb);
+    return this.listen(this.disconnected$, cb);
   }
 
   /**
@@ -278,20 +277,13 @@ export abstract class MediaBackend {
     this.sessions.set(session.id, session);
     if (video !== undefined) {
       session.subs.push(
-        video.frames$.subscribe((frame) => {
-          this.videoSubject.next({ session, frame });
-          for (const cb of this.videoCallbacks) this.safely(() => cb(session, frame));
-        }),
+        video.frames$.subscribe((frame) => this.videoSubject.next({ session, frame })),
       );
     }
     session.subs.push(
-      audio.frames$.subscribe((frame) => {
-        this.audioSubject.next({ session, frame });
-        for (const cb of this.audioCallbacks) this.safely(() => cb(session, frame));
-      }),
+      audio.frames$.subscribe((frame) => this.audioSubject.next({ session, frame })),
     );
     this.readySubject.next(session);
-    for (const cb of this.readyCallbacks) this.safely(() => cb(session));
     return session;
   }
 
@@ -310,6 +302,12 @@ export abstract class MediaBackend {
     }
   }
 
+  /** listen subscribes a callback to one of the event streams, counting what it throws. */
+  private listen<T>(events$: Observable<T>, cb: (event: T) => void): () => void {
+    const sub = events$.subscribe((event) => this.safely(() => cb(event)));
+    return () => sub.unsubscribe();
+  }
+
   private active(session: VideoSession | MediaSession): MutableSession {
     const s = this.sessions.get(session.id);
     if (s === undefined) {
@@ -324,9 +322,4 @@ export abstract class MediaBackend {
 
 function hasVideo(s: MutableSession): s is MutableSession & MediaSessionWithVideo {
   return s.video !== undefined && s.videoCodec !== undefined;
-}
-
-function register<T>(set: Set<T>, cb: T): () => void {
-  set.add(cb);
-  return () => set.delete(cb);
 }
