@@ -1,4 +1,5 @@
-import type { HookEventMapLike, HookRegistry, HookRunResult } from "./hook-registry.js";
+import type { HookRegistry } from "./hook-registry.js";
+import type { HookEventMapLike, HookRunResult } from "./hook-registry-types.js";
 import type { HookTrigger } from "./hook-trigger.js";
 
 /** BridgeHookTrigger is a trigger a bridge runs for each frame: BEFORE_BRIDGE_VIDEO or _AUDIO. */

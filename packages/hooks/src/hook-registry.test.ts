@@ -2,7 +2,8 @@ import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { HookError } from "./hook-errors.js";
 import type { BridgeVideoEvent, HookEventMap } from "./hook-events.js";
-import { type HookContext, type HookFailure, HookRegistry } from "./hook-registry.js";
+import { HookRegistry } from "./hook-registry.js";
+import type { HookContext, HookFailure } from "./hook-registry-types.js";
 import { HookResult } from "./hook-result.js";
 import { HOOK_TRIGGERS, HookTrigger } from "./hook-trigger.js";
 

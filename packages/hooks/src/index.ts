@@ -10,19 +10,19 @@ export type {
   VideoTrackEvent,
   VisionResultEvent,
 } from "./hook-events.js";
-export {
-  type HookAllowed,
-  type HookBlocked,
-  type HookContext,
-  type HookEventMapLike,
-  type HookFailure,
-  type HookFn,
-  type HookOptions,
-  HookRegistry,
-  type HookRegistryOptions,
-  type HookReturn,
-  type HookRunResult,
-  type HookStats,
-} from "./hook-registry.js";
+export { HookRegistry } from "./hook-registry.js";
+export type {
+  HookAllowed,
+  HookBlocked,
+  HookContext,
+  HookEventMapLike,
+  HookFailure,
+  HookFn,
+  HookOptions,
+  HookRegistryOptions,
+  HookReturn,
+  HookRunResult,
+  HookStats,
+} from "./hook-registry-types.js";
 export { type HookAllow, type HookBlock, type HookModify, HookResult } from "./hook-result.js";
 export { HOOK_TRIGGERS, type HookExecution, HookTrigger } from "./hook-trigger.js";

@@ -1,5 +1,5 @@
 import { HookTrigger } from "@framewire/hooks";
-import type { AudioFrame, MediaSession, OutgoingAudio } from "@framewire/rtp-video";
+import type { AudioFrame, MediaSession } from "@framewire/rtp-video";
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
 import {
   AUDIO_FRAME_MS,
@@ -22,6 +22,7 @@ import { checkAudioFrame } from "./audio-frame-check.js";
 import { AudioHookQueue } from "./audio-hook-queue.js";
 import { type ActiveSpeaker, AudioLevelMonitor, type RoomAudioLevels } from "./audio-levels.js";
 import { AudioOutputClock } from "./audio-output-clock.js";
+import { AudioTargetSender } from "./audio-target-sender.js";
 import { type AudioTick, audioTicks } from "./audio-ticker.js";
 import { AudioTranscoder, frameSamples } from "./audio-transcoder.js";
 import { BridgeReporter, newBridgeCounters } from "./bridge-reporter.js";
@@ -52,6 +53,8 @@ interface Member<S extends AudioBridgeSession> {
   /** codec decodes what the session sends, resamples it for the others, encodes what it gets. */
   readonly codec: AudioTranscoder;
   readonly clock: AudioOutputClock;
+  /** bytesPerSample of the session's codec, where its payloads may be split (0: never). */
+  readonly bytesPerSample: number;
   readonly events: Map<string, EventMapping>;
   talking: boolean;
   readonly hooks: AudioHookQueue<FrameHookVerdict<AudioFrame>>;
@@ -123,6 +126,7 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
     unsupported: 0,
   };
   private readonly reporter = new BridgeReporter<S, AudioDropReason, S | null>(this.counters);
+  private readonly sender: AudioTargetSender<S>;
   private readonly clockCounters = { ticks: 0, lateTicks: 0, skippedTicks: 0 };
   /** retiredMix sums the counters of the mixes of rooms and rates gone. */
   private readonly retiredMix = { droppedSamples: 0, underruns: 0, saturatedSamples: 0 };
@@ -146,6 +150,12 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
     this.levels$ = this.monitor.levels$;
     this.activeSpeaker$ = this.monitor.activeSpeaker$;
     this.events$ = this.reporter.events$;
+    this.sender = new AudioTargetSender(
+      o.scheduler,
+      o.maxPayloadBytes,
+      this.counters,
+      this.reporter,
+    );
   }
 
   /** enabled is false while bridging is paused (frames are dropped and counted). */
@@ -209,6 +219,7 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
       backend,
       format,
       codec,
+      bytesPerSample: codec.plug?.bytesPerSample ?? 0,
       clock: new AudioOutputClock(
         format.sampleRate,
         Math.floor(this.options.random() * 0x100000000),
@@ -418,7 +429,16 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
       if (target === source || target.removed) continue;
       const tf = target.format;
       if (frame.codec === tf.codec && rate === tf.sampleRate) {
-        if (this.sendTo(target, source, frame.data, samples, frame.marker, tf.payloadType)) {
+        if (
+          this.sender.sendAudio(
+            target,
+            source.session,
+            frame.data,
+            samples,
+            frame.marker,
+            tf.payloadType,
+          )
+        ) {
           this.counters.forwarded++;
           this.counters.framesSent++;
         }
@@ -447,7 +467,7 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
         }
         if (shared) encoded.set(key, payload);
       }
-      if (this.sendPcmPayload(target, source, payload, out.length, frame.marker)) {
+      if (this.sender.sendPayload(target, source.session, payload, out.length, frame.marker)) {
         this.counters.transcoded++;
         this.counters.framesSent++;
       }
@@ -483,7 +503,7 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
         data[2] = scaled >> 8;
         data[3] = scaled & 0xff;
       }
-      const ok = this.send(target, source, {
+      const ok = this.sender.send(target, source.session, {
         data,
         samples: 0,
         payloadType: target.format.telephoneEventPayloadType ?? frame.payloadType,
@@ -525,7 +545,7 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
           }
           const marker = !member.talking;
           member.talking = true;
-          if (this.sendPcmPayload(member, null, payload, f.output.length, marker)) {
+          if (this.sender.sendPayload(member, null, payload, f.output.length, marker)) {
             this.counters.mixed++;
             this.counters.framesSent++;
           }
@@ -540,70 +560,6 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
     this.retiredMix.droppedSamples += s.droppedSamples;
     this.retiredMix.underruns += s.underruns;
     this.retiredMix.saturatedSamples += s.saturatedSamples;
-  }
-
-  // ---- sending ----
-
-  /** sendPcmPayload sends an encoded payload, split on sample boundaries when it is too big. */
-  private sendPcmPayload(
-    target: Member<S>,
-    source: Member<S> | null,
-    payload: Uint8Array,
-    samples: number,
-    marker: boolean,
-  ): boolean {
-    const bps = target.codec.plug?.bytesPerSample ?? 0;
-    const max = this.options.maxPayloadBytes;
-    const pt = target.format.payloadType;
-    if (bps === 0 || payload.length <= max) {
-      return this.sendTo(target, source, payload, samples, marker, pt);
-    }
-    const parts = Math.ceil(payload.length / max);
-    const perPart = Math.ceil(samples / parts);
-    let ok = true;
-    for (let at = 0; at < samples; at += perPart) {
-      const n = Math.min(perPart, samples - at);
-      const chunk = payload.subarray(at * bps, (at + n) * bps);
-      ok = this.sendTo(target, source, chunk, n, marker && at === 0, pt) && ok;
-      if (target.removed || this.isClosed) return false;
-    }
-    return ok;
-  }
-
-  /** sendTo sends audio on the target's timeline: the timestamp advances by `samples`. */
-  private sendTo(
-    target: Member<S>,
-    source: Member<S> | null,
-    data: Uint8Array,
-    samples: number,
-    marker: boolean,
-    payloadType: number,
-  ): boolean {
-    const clock = target.clock;
-    const rtpTimestamp = clock.stampAudio(this.scheduler.now(), samples, marker);
-    return this.send(target, source, {
-      data,
-      samples,
-      payloadType,
-      marker: clock.marker,
-      rtpTimestamp,
-    });
-  }
-
-  private send(target: Member<S>, source: Member<S> | null, audio: OutgoingAudio): boolean {
-    try {
-      if (target.backend.sendAudio(target.session, audio)) {
-        target.packetsSent++;
-        return true;
-      }
-      target.notSent++;
-      this.counters.notSent++;
-      return false;
-    } catch (error) {
-      target.targetErrors++;
-      this.reporter.targetFailed(target.session, source?.session ?? null, target.roomId, error);
-      return false;
-    }
   }
 
   private drop(member: Member<S>, reason: AudioDropReason, error?: unknown): void {

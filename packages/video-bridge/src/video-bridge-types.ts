@@ -119,10 +119,12 @@ export type VideoDropReason = BridgeDropReason | "broken-chain";
 
 /**
  * VideoBridgeEvent is what the video bridge's `events$` emits: the events of both bridges
- * (`BridgeEvent`), and switches, keyframe requests and ended keyframe waits.
+ * (`BridgeEvent`), and its own: switches, keyframe requests and ended keyframe waits.
  */
-export type VideoBridgeEvent<S> =
-  | BridgeEvent<S, VideoDropReason>
+export type VideoBridgeEvent<S> = BridgeEvent<S, VideoDropReason> | VideoBridgeOwnEvent<S>;
+
+/** VideoBridgeOwnEvent is an event only the video bridge emits. */
+export type VideoBridgeOwnEvent<S> =
   | {
       readonly type: "source-switched";
       readonly target: S;

@@ -1,8 +1,7 @@
 import { HookTrigger } from "@framewire/hooks";
 import { checkVideoFrame, type VideoFrame, type VideoSession } from "@framewire/rtp-video";
-import { type Observable, type SchedulerLike, Subject } from "rxjs";
+import type { Observable, SchedulerLike } from "rxjs";
 import { BridgeReporter, newBridgeCounters } from "./bridge-reporter.js";
-import type { BridgeEvent } from "./bridge-types.js";
 import { OutputClock } from "./continuity.js";
 import { RoomFullError, VideoBridgeError } from "./errors.js";
 import { FilterFailure, runFilter } from "./frame-filter.js";
@@ -22,17 +21,17 @@ import type {
   VideoBridgeBackend,
   VideoBridgeEvent,
   VideoBridgeOptions,
+  VideoBridgeOwnEvent,
   VideoBridgeStats,
   VideoDropReason,
   VideoFrameFilter,
   VideoFrameProcessor,
 } from "./video-bridge-types.js";
 import { VideoParticipant, type VideoRoom } from "./video-participant.js";
+import { VideoTargetSender } from "./video-target-sender.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Counters = Omit<Mutable<VideoBridgeStats>, "rooms" | "sessions">;
-/** OwnEvent is an event only the video bridge emits. */
-type OwnEvent<S> = Exclude<VideoBridgeEvent<S>, BridgeEvent<S, VideoDropReason>>;
 
 type Participant<S extends BridgeSession> = VideoParticipant<S>;
 type Room<S extends BridgeSession> = VideoRoom<S>;
@@ -94,11 +93,12 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
   private readonly participants = new Map<string, Participant<S>>();
   private readonly rooms = new Map<string, Room<S>>();
   private readonly clocks = new WeakMap<S, OutputClock>();
-  private readonly forwardedSubject = new Subject<ForwardedVideoFrame<S>>();
   private readonly counters: Counters = newCounters();
-  private readonly reporter = new BridgeReporter<S, VideoDropReason, S, OwnEvent<S>>(this.counters);
+  private readonly reporter = new BridgeReporter<S, VideoDropReason, S, VideoBridgeOwnEvent<S>>(
+    this.counters,
+  );
+  private readonly sender: VideoTargetSender<S>;
   private filter: VideoFrameFilter<S> | null = null;
-  private processor: VideoFrameProcessor<S> | null = null;
   private isEnabled: boolean;
   private isClosed = false;
 
@@ -133,7 +133,8 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
       },
       this.counters,
     );
-    this.forwarded$ = this.forwardedSubject.asObservable();
+    this.sender = new VideoTargetSender(o.scheduler, this.counters, this.reporter);
+    this.forwarded$ = this.sender.forwarded$;
     this.events$ = this.reporter.events$;
   }
 
@@ -272,7 +273,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
 
   /** setFrameProcessor sets (or removes) the per-target transform applied just before sending. */
   setFrameProcessor(processor: VideoFrameProcessor<S> | null): void {
-    this.processor = processor;
+    this.sender.processor = processor;
   }
 
   /**
@@ -369,7 +370,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     this.participants.clear();
     this.rooms.clear();
     this.reporter.close();
-    this.forwardedSubject.complete();
+    this.sender.close();
   }
 
   // ---- queue and hooks ----
@@ -450,11 +451,11 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     const current = t.current === src;
     if (!current && this.select(t) !== src) return;
     if (frame.keyframe || (current && t.gate.open)) {
-      this.send(t, src, frame, false);
+      this.sender.send(t, src, frame, false);
       return;
     }
     if (t.gate.waitRanOut(src)) {
-      this.passAfterWait(t, src, frame);
+      this.sender.passAfterWait(t, src, frame);
       return;
     }
     this.counters.droppedGated++;
@@ -467,26 +468,6 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     this.requester.armRetry();
   }
 
-  /** passAfterWait sends a delta of `src` to `t` without a keyframe before it and opens the gate. */
-  private passAfterWait(t: Participant<S>, src: Participant<S>, frame: VideoFrame): void {
-    const since = t.gate.waitStart(src);
-    t.gate.keyless = true;
-    if (!this.send(t, src, frame, false)) {
-      // the wait still ran out: the next delta is tried at once
-      t.gate.resumeWait(src, since);
-      return;
-    }
-    const waitedMs = this.scheduler.now() - since;
-    t.gate.openAfterWait();
-    this.emit(() => ({
-      type: "keyframe-wait-ended",
-      target: t.session,
-      source: src.session,
-      roomId: t.roomId,
-      waitedMs,
-    }));
-  }
-
   /**
    * prime gives a target with no source its first picture at once: the cached keyframe of `want`
    * (gate open only if no delta followed it), then asks `want` for a live keyframe if needed.
@@ -495,69 +476,11 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     const cached = want.cache.keyframe;
     if (cached !== undefined && cached.codec === t.session.videoCodec) {
       const fresh = want.cache.deltasSinceKeyframe === 0;
-      if (this.send(t, want, cached, true) && fresh) return;
+      if (this.sender.send(t, want, cached, true) && fresh) return;
     }
     if (!this.isLive(t) || !this.isLive(want)) return;
     this.requester.request(want, reason);
     this.requester.armRetry();
-  }
-
-  /** send processes, stamps and sends one frame to one target; false when the target failed. */
-  private send(
-    t: Participant<S>,
-    src: Participant<S>,
-    frame: VideoFrame,
-    cached: boolean,
-  ): boolean {
-    let out = frame;
-    try {
-      if (this.processor !== null) {
-        out = this.processor(t.session, frame);
-        if (out !== frame) checkVideoFrame(out, "VideoBridge processor result");
-      }
-      const timestampMs = t.clock.stamp(
-        cached ? null : src.id,
-        frame.timestampMs,
-        this.scheduler.now(),
-      );
-      t.backend.sendVideoSync(t.session, { data: out.data, keyframe: out.keyframe, timestampMs });
-      t.lastSent = frame;
-      this.counters.framesSent++;
-      if (frame.keyframe) {
-        this.counters.keyframesSent++;
-        if (cached) this.counters.cachedKeyframesSent++;
-      } else if (t.gate.keyless) this.counters.deltasPassedAfterWait++;
-      const from = t.current;
-      if (from !== src) {
-        t.current = src;
-        this.counters.switches++;
-        this.emit(() => ({
-          type: "source-switched",
-          target: t.session,
-          from: from?.session ?? null,
-          to: src.session,
-          roomId: t.roomId,
-          cached,
-        }));
-      }
-      if (frame.keyframe) t.gate.keyframeSent(!cached || src.cache.deltasSinceKeyframe === 0);
-      if (this.forwardedSubject.observed) {
-        this.forwardedSubject.next({
-          source: src.session,
-          target: t.session,
-          roomId: t.roomId,
-          frame: out,
-          timestampMs,
-          cached,
-        });
-      }
-      return true;
-    } catch (error) {
-      // the target missed a frame of its source: its next frame of it must be a keyframe
-      if (t.current === src) t.gate.close();
-      this.reporter.targetFailed(t.session, src.session, t.roomId, error);
-      return false;
-    }
   }
 
   /** reevaluate applies a change of speakers, pins, members or pause to the targets of a room. */
@@ -650,7 +573,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     this.reporter.dropped(p.session, p.roomId, reason, error);
   }
 
-  private emit(make: () => OwnEvent<S>): void {
+  private emit(make: () => VideoBridgeOwnEvent<S>): void {
     this.reporter.emit(make);
   }
 }
