@@ -115,7 +115,8 @@ export class DemoBridge {
         id: session.id,
         roomId: session.roomId,
         caller: meta.caller,
-        videoCodec: meta.hasVideo ? meta.videoCodec : undefined,
+        // shown as phones name it in SDP (H264, VP8); the API's codec names are lowercase
+        videoCodec: meta.hasVideo ? meta.videoCodec?.toUpperCase() : undefined,
         joinedAt: this.now(),
         leftAt: undefined,
         forwarded: 0,
