@@ -5,7 +5,11 @@ export type {
   InviteVerdict,
   SipVideoBackendOptions,
 } from "./backend-options.js";
-export { SipSignalingError, type SipSignalingErrorCode } from "./errors.js";
+export {
+  SipCallRejectedError,
+  SipSignalingError,
+  type SipSignalingErrorCode,
+} from "./errors.js";
 export { PortPool } from "./port-pool.js";
 export { DEFAULT_H264_PROFILE_LEVEL_IDS } from "./sdp/codecs.js";
 export { createOffer, OFFER_PAYLOAD_TYPES } from "./sdp/create-offer.js";
@@ -41,6 +45,7 @@ export {
   type SpropParameterSets,
   type SpropProblem,
 } from "./sdp/sprop-parameter-sets.js";
+export { type SdpFailureStatus, sdpFailureStatus } from "./sdp-failure-status.js";
 export type {
   CallEndReason,
   CallState,
@@ -71,7 +76,6 @@ export {
   parseDigestCredentials,
 } from "./sip/digest-auth.js";
 export type { RetransmissionStats } from "./sip/retransmissions.js";
-export { SipError, type SipErrorCode } from "./sip/sip-error.js";
 export {
   type CallOptions,
   type SipListenAddress,

@@ -12,6 +12,7 @@ import { createOffer } from "./sdp/create-offer.js";
 import { negotiateAnswer } from "./sdp/negotiate-answer.js";
 import { parseAnswer } from "./sdp/parse-answer.js";
 import type { NegotiatedSession, VideoCodecName } from "./sdp/sdp-types.js";
+import { sdpFailureStatus } from "./sdp-failure-status.js";
 import type { CallState, IncomingCall, OutgoingCall, SipCall } from "./sip/call-types.js";
 import { SipUserAgent } from "./sip/sip-user-agent.js";
 import type { SipAddress } from "./sip/via.js";
@@ -249,13 +250,9 @@ export class SipVideoBackend extends MediaBackend {
       try {
         answer = negotiateAnswer(call.remoteSdp, this.media.localOptions(media));
       } catch (e) {
-        const code = (e as SipSignalingError).code;
         this.media.release(media);
         media = undefined;
-        return this.reject(
-          call,
-          code === "SDP_NO_ACCEPTABLE_AUDIO" ? 488 : code === undefined ? 500 : 400,
-        );
+        return this.reject(call, sdpFailureStatus(e));
       }
       const open = await this.media.open(answer, media);
       // the video session could not be re-opened: answer again, refusing video (RFC 3264 §6)
@@ -294,9 +291,10 @@ export class SipVideoBackend extends MediaBackend {
           if (r instanceof Promise) r.catch(() => this.callbackErrors++);
         });
       }
-    } catch {
+    } catch (e) {
       if (media !== undefined) this.media.release(media);
-      if (call.state !== "terminated") this.reject(call, 500);
+      // our own failure (no audio port pair, a socket): 500, by the same rule as the SDP
+      if (call.state !== "terminated") this.reject(call, sdpFailureStatus(e));
     } finally {
       this.pending--;
     }
@@ -322,7 +320,7 @@ export class SipVideoBackend extends MediaBackend {
         if (!this.media.retarget(media, answer)) this.mediaStats.parameterSetsIgnored++;
         re.accept(answer.sdp);
       } catch (e) {
-        re.reject((e as SipSignalingError).code === "SDP_NO_ACCEPTABLE_AUDIO" ? 488 : 400);
+        re.reject(sdpFailureStatus(e));
       }
     };
   }

@@ -5,7 +5,8 @@
  *  - Digest: 401 → authenticated INVITE → established call; wrong credentials → 401 → 403,
  *    and no RTP port allocated at any moment;
  *  - 486 for a second INVITE reusing a live Call-ID; 503 at capacity (maxCalls 1);
- *  - 488 when no audio codec is acceptable; an audio-only offer → hasVideo false; a video
+ *  - 400 for an offer that breaks the SDP grammar, 488 when no audio codec is acceptable, 500
+ *    when our side fails (no audio port pair), all by sdpFailureStatus; an audio-only offer → hasVideo false; a video
  *    offer with only an unsupported codec → hasVideo false and `m=video 0` in the answer.
  * After every case: portsInUse 0, sessionCount 0, the user agent's active calls 0.
  */
@@ -268,6 +269,62 @@ describe("rejections and negotiation (raw UDP)", () => {
     expect(final.status).toBe(488);
     expect(backend.rejected[488]).toBe(1);
     expect(sessions).toHaveLength(0);
+    await expectIdle(backend);
+  });
+
+  it("400 when the offer breaks the SDP grammar (sdpFailureStatus: cannot parse); nothing left allocated", async () => {
+    const { backend, port } = await startBackend();
+    const sessions = sessionsOf(backend);
+    const media = await freeUdpPorts(4);
+    const peer = await RawSipPeer.open(port);
+    const bad = offerSdp({ audioPort: media }).replace(/^m=audio \d+/m, "m=audio notaport");
+    const { final } = await call(peer, bad);
+    report("400 malformed SDP", { final: final.startLine, rejected: backend.rejected });
+    expect(final.status).toBe(400);
+    expect(backend.rejected).toEqual({ 400: 1 });
+    expect(sessions).toHaveLength(0);
+    await expectIdle(backend);
+  });
+
+  it("500 when our side fails (no audio RTP port pair left); the first call goes on", async () => {
+    const { backend, port } = await startBackend({}, 1);
+    const media = await freeUdpPorts(4);
+    const a = await RawSipPeer.open(port);
+    const first = await call(a, offerSdp({ audioPort: media }));
+    expect(first.final.status).toBe(200);
+    expect(backend.portsInUse).toBe(1); // the one pair, for the audio-only offer
+    const b = await RawSipPeer.open(port);
+    const second = await call(b, offerSdp({ audioPort: media }));
+    report("500 own failure", { second: second.final.startLine, rejected: backend.rejected });
+    expect(second.final.status).toBe(500);
+    expect(backend.rejected).toEqual({ 500: 1 });
+    expect(backend.sessionCount).toBe(1);
+    expect(backend.portsInUse).toBe(1); // the one pair, for the audio-only offer
+    expect((await a.bye(first.dialog)).status).toBe(200);
+    await expectIdle(backend);
+  });
+
+  it("a re-INVITE by the same rule: 400 for an SDP that breaks the grammar, 488 for no common audio codec; the call goes on", async () => {
+    const { backend, port } = await startBackend();
+    const sessions = sessionsOf(backend);
+    const media = await freeUdpPorts(4);
+    const peer = await RawSipPeer.open(port);
+    const first = await call(peer, offerSdp({ audioPort: media }));
+    expect(first.final.status).toBe(200);
+    await waitUntil(() => sessions.length === 1, 2_000);
+    const bad = offerSdp({ audioPort: media }).replace(/^m=audio \d+/m, "m=audio notaport");
+    const re1 = await peer.reinvite(first.dialog, bad);
+    const final1 = await peer.finalResponse(re1);
+    const re2 = await peer.reinvite(
+      re1,
+      offerSdp({ audioPort: media, audio: [[120, "FOO/8000"]] }),
+    );
+    const final2 = await peer.finalResponse(re2);
+    report("re-INVITE 400/488", { malformed: final1.startLine, noCodec: final2.startLine });
+    expect(final1.status).toBe(400);
+    expect(final2.status).toBe(488);
+    expect(backend.sessionCount).toBe(1);
+    expect((await peer.bye(re2)).status).toBe(200);
     await expectIdle(backend);
   });
 

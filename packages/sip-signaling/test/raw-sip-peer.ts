@@ -173,6 +173,44 @@ export class RawSipPeer {
     return d;
   }
 
+  /**
+   * reinvite sends a re-INVITE with `sdp` in `d`'s established dialog (RFC 3261 §14.1; CSeq one
+   * above `d`'s) and returns its own record: wait on it with finalResponse, a non-2xx is ACKed,
+   * and later in-dialog requests (bye) go on it.
+   */
+  async reinvite(d: RawDialog, sdp: string): Promise<RawDialog> {
+    const ok = d.final;
+    if (ok === undefined) throw new Error("re-INVITE before a final response");
+    const target = uriOf(ok.header("contact")) ?? d.requestUri;
+    const re: RawDialog = {
+      callId: d.callId,
+      fromTag: d.fromTag,
+      branch: `z9hG4bK${token()}`,
+      cseq: d.cseq + 1,
+      requestUri: target,
+      final: undefined,
+      responses: [],
+    };
+    this.dialogs.set(re.branch, re);
+    await this.send(
+      [
+        `INVITE ${target} SIP/2.0`,
+        `Via: SIP/2.0/UDP ${HOST}:${this.port};branch=${re.branch};rport`,
+        "Max-Forwards: 70",
+        `From: "raw" <sip:raw@${HOST}:${this.port}>;tag=${d.fromTag}`,
+        `To: ${ok.header("to") ?? `<${d.requestUri}>`}`,
+        `Call-ID: ${d.callId}`,
+        `CSeq: ${re.cseq} INVITE`,
+        `Contact: <sip:raw@${HOST}:${this.port}>`,
+        "Content-Type: application/sdp",
+        `Content-Length: ${Buffer.byteLength(sdp, "latin1")}`,
+        "",
+        sdp,
+      ].join("\r\n"),
+    );
+    return re;
+  }
+
   /** final waits for the final response of `d`'s INVITE. */
   async finalResponse(d: RawDialog, timeoutMs = 10_000): Promise<SipMessage> {
     const ok = await this.waitFor(() => d.final !== undefined, timeoutMs);

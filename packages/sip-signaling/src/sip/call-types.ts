@@ -83,7 +83,7 @@ export interface SipCall {
   /**
    * bye ends an established call (RFC 3261 §15.1.1). The call is terminated at once; the
    * promise resolves when the BYE's final response (or its timeout, or stop()) arrives.
-   * Rejects with SipError INVALID_STATE unless established (or, incoming, answered).
+   * Rejects with SipSignalingError INVALID_STATE unless established (or, incoming, answered).
    */
   bye(): Promise<void>;
 }
@@ -122,7 +122,7 @@ export interface OutgoingCall extends SipCall {
   readonly targetUri: string;
   /**
    * answer resolves with the SDP answer of the first 2xx (the ACK is sent by then); it rejects
-   * with SipError CALL_REJECTED (statusCode set; 408 after Timer B), CALL_CANCELLED,
+   * with SipCallRejectedError (CALL_REJECTED, statusCode set; 408 after Timer B), CALL_CANCELLED,
    * NO_ANSWER_SDP or CALL_TERMINATED. Not awaiting it is safe (no unhandled rejection).
    */
   readonly answer: Promise<string>;

@@ -4,7 +4,7 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
-import { SipError } from "./sip-error.js";
+import { SipSignalingError } from "../errors.js";
 import type { SipAddress } from "./via.js";
 
 /** DatagramSocket is a bound UDP socket. */
@@ -43,7 +43,8 @@ class NodeDatagramSocket implements DatagramSocket {
   ) {}
 
   send(data: Uint8Array, to: SipAddress): Promise<void> {
-    if (this.closed) return Promise.reject(new SipError("TRANSPORT_CLOSED", "socket closed"));
+    if (this.closed)
+      return Promise.reject(new SipSignalingError("TRANSPORT_CLOSED", "socket closed"));
     const sent = new Promise<void>((resolve, reject) => {
       this.socket.send(data, to.port, to.host, (error) => {
         if (error) reject(error);
@@ -83,7 +84,7 @@ export const bindNodeDatagramSocket: DatagramSocketFactory = (options) =>
     const onBindError = (error: Error): void => {
       socket.close();
       reject(
-        new SipError(
+        new SipSignalingError(
           "BIND_FAILED",
           `cannot bind ${options.host}:${options.port}: ${error.message}`,
         ),

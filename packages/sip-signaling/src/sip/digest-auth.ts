@@ -5,7 +5,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { asyncScheduler, type SchedulerLike } from "rxjs";
-import { SipError } from "./sip-error.js";
+import { SipSignalingError } from "../errors.js";
 
 /** DigestAlgorithm is a Digest hash algorithm this UAS offers (RFC 7616 §3.4, RFC 8760 §2). */
 export type DigestAlgorithm = "SHA-256" | "MD5";
@@ -182,10 +182,10 @@ export class DigestAuthenticator {
   ) {
     const algorithms = options.algorithms ?? ["SHA-256", "MD5"];
     if (algorithms.length === 0 || algorithms.some((a) => !(a in HASHES))) {
-      throw new SipError("BAD_OPTION", `digest algorithms must be SHA-256 and/or MD5`);
+      throw new SipSignalingError("BAD_OPTION", `digest algorithms must be SHA-256 and/or MD5`);
     }
     if (!/^[\x20-\x7e]*$/.test(options.realm) || options.realm === "") {
-      throw new SipError("BAD_OPTION", "digest realm must be printable ASCII, not empty");
+      throw new SipSignalingError("BAD_OPTION", "digest realm must be printable ASCII, not empty");
     }
     this.realm = options.realm;
     this.algorithms = algorithms;

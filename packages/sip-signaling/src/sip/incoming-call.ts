@@ -4,9 +4,9 @@
  */
 import type { Subscription } from "rxjs";
 import type { Core } from "sip.js";
+import { SipSignalingError } from "../errors.js";
 import type { IncomingCall } from "./call-types.js";
 import { type CallHost, SipCallBase, sdpBody } from "./sip-call.js";
-import { SipError } from "./sip-error.js";
 
 /** IncomingCallInit is what the user agent passes to a new incoming call (internal). */
 export interface IncomingCallInit {
@@ -56,7 +56,7 @@ export class IncomingCallImpl extends SipCallBase implements IncomingCall {
 
   progress(): void {
     if (this.state !== "offered" && this.state !== "ringing") {
-      throw new SipError(
+      throw new SipSignalingError(
         "INVALID_STATE",
         `progress() needs an unanswered call, not "${this.state}"`,
       );
@@ -67,9 +67,13 @@ export class IncomingCallImpl extends SipCallBase implements IncomingCall {
 
   accept(answerSdp: string): void {
     if (this.state !== "offered" && this.state !== "ringing") {
-      throw new SipError("INVALID_STATE", `accept() needs an unanswered call, not "${this.state}"`);
+      throw new SipSignalingError(
+        "INVALID_STATE",
+        `accept() needs an unanswered call, not "${this.state}"`,
+      );
     }
-    if (answerSdp.trim() === "") throw new SipError("BAD_OPTION", "accept() needs an SDP answer");
+    if (answerSdp.trim() === "")
+      throw new SipSignalingError("BAD_OPTION", "accept() needs an SDP answer");
     this.clearAnswerTimer();
     const { session } = this.host.enter(() =>
       this.request.accept({ statusCode: 200, body: sdpBody(answerSdp) }),
@@ -96,10 +100,16 @@ export class IncomingCallImpl extends SipCallBase implements IncomingCall {
 
   reject(statusCode = 486, reasonPhrase?: string): void {
     if (this.state !== "offered" && this.state !== "ringing") {
-      throw new SipError("INVALID_STATE", `reject() needs an unanswered call, not "${this.state}"`);
+      throw new SipSignalingError(
+        "INVALID_STATE",
+        `reject() needs an unanswered call, not "${this.state}"`,
+      );
     }
     if (!Number.isInteger(statusCode) || statusCode < 400 || statusCode > 699) {
-      throw new SipError("BAD_OPTION", `reject() needs a status 400–699, not ${statusCode}`);
+      throw new SipSignalingError(
+        "BAD_OPTION",
+        `reject() needs a status 400–699, not ${statusCode}`,
+      );
     }
     this.respond(reasonPhrase === undefined ? { statusCode } : { statusCode, reasonPhrase });
     this.terminate({ reason: "rejected", statusCode });

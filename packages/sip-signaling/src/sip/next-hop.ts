@@ -4,6 +4,7 @@
  * destination back from the message itself.
  */
 import { Grammar, type URI } from "sip.js";
+import { SipSignalingError } from "../errors.js";
 import {
   parseRequestLine,
   parseStatusCode,
@@ -11,7 +12,6 @@ import {
   rawHeaderValue,
   scanMessage,
 } from "./raw-message.js";
-import { SipError } from "./sip-error.js";
 import {
   DEFAULT_SIP_PORT,
   parseVia,
@@ -24,15 +24,18 @@ import {
 /**
  * uriDestination is the UDP address of a SIP URI (RFC 3261 §8.1.2 with RFC 3263 reduced to
  * an address lookup): `maddr` if present, else host; port, else 5060.
- * Throws SipError UNROUTABLE for `sips:` or a `transport` other than UDP.
+ * Throws SipSignalingError UNROUTABLE for `sips:` or a `transport` other than UDP.
  */
 export function uriDestination(uri: URI): SipAddress {
   if (uri.scheme.toLowerCase() !== "sip") {
-    throw new SipError("UNROUTABLE", `cannot reach ${uri.scheme}: URIs over UDP (RFC 3261 §26.2)`);
+    throw new SipSignalingError(
+      "UNROUTABLE",
+      `cannot reach ${uri.scheme}: URIs over UDP (RFC 3261 §26.2)`,
+    );
   }
   const transport = uri.getParam("transport");
   if (typeof transport === "string" && transport.toLowerCase() !== "udp") {
-    throw new SipError("UNROUTABLE", `transport=${transport} is not supported (UDP only)`);
+    throw new SipSignalingError("UNROUTABLE", `transport=${transport} is not supported (UDP only)`);
   }
   const maddr = uri.getParam("maddr");
   const host = typeof maddr === "string" && maddr !== "" ? maddr : uri.host;
@@ -56,16 +59,17 @@ function firstRouteUri(value: string): URI | undefined {
  */
 export function requestDestination(message: RawMessage): SipAddress {
   const line = parseRequestLine(message.startLine);
-  if (line === undefined) throw new SipError("UNROUTABLE", "not a request line");
+  if (line === undefined) throw new SipSignalingError("UNROUTABLE", "not a request line");
   const route = rawHeaderValue(message, "route");
   if (route !== undefined) {
     const uri = firstRouteUri(route);
-    if (uri === undefined) throw new SipError("UNROUTABLE", `bad Route header field: ${route}`);
+    if (uri === undefined)
+      throw new SipSignalingError("UNROUTABLE", `bad Route header field: ${route}`);
     return uriDestination(uri);
   }
   const uri = Grammar.URIParse(line.requestUri);
   if (uri === undefined) {
-    throw new SipError("INVALID_URI", `bad Request-URI: ${line.requestUri}`);
+    throw new SipSignalingError("INVALID_URI", `bad Request-URI: ${line.requestUri}`);
   }
   return uriDestination(uri);
 }
@@ -73,16 +77,17 @@ export function requestDestination(message: RawMessage): SipAddress {
 /** viaDestination is the destination of a response from its top Via (RFC 3261 §18.2.2). */
 export function viaDestination(message: RawMessage): SipAddress {
   const value = rawHeaderValue(message, "via");
-  if (value === undefined) throw new SipError("UNROUTABLE", "response without Via");
+  if (value === undefined) throw new SipSignalingError("UNROUTABLE", "response without Via");
   const via = parseVia(splitTopViaParm(value).first);
-  if (via === undefined) throw new SipError("UNROUTABLE", `bad Via header field: ${value}`);
+  if (via === undefined)
+    throw new SipSignalingError("UNROUTABLE", `bad Via header field: ${value}`);
   return responseDestination(via);
 }
 
 /** messageDestination routes any outgoing SIP message text: requests forward, responses back. */
 export function messageDestination(text: string): SipAddress {
   const message = scanMessage(text);
-  if (message === undefined) throw new SipError("UNROUTABLE", "empty message");
+  if (message === undefined) throw new SipSignalingError("UNROUTABLE", "empty message");
   if (parseStatusCode(message.startLine) !== undefined) return viaDestination(message);
   return requestDestination(message);
 }

@@ -4,9 +4,9 @@
  * and BYE. Internal.
  */
 import type { Core } from "sip.js";
+import { SipCallRejectedError, SipSignalingError } from "../errors.js";
 import type { OutgoingCall } from "./call-types.js";
 import { type CallHost, isSdpContentType, SipCallBase } from "./sip-call.js";
-import { SipError } from "./sip-error.js";
 
 /** OutgoingCallImpl implements {@link OutgoingCall} over a sip.js INVITE client. */
 export class OutgoingCallImpl extends SipCallBase implements OutgoingCall {
@@ -15,7 +15,7 @@ export class OutgoingCallImpl extends SipCallBase implements OutgoingCall {
 
   private request: Core.OutgoingInviteRequest | undefined;
   private resolveAnswer!: (sdp: string) => void;
-  private rejectAnswer!: (error: SipError) => void;
+  private rejectAnswer!: (error: SipSignalingError) => void;
 
   /** Created by SipUserAgent, then started with {@link OutgoingCallImpl.start}. */
   constructor(host: CallHost, callId: string, targetUri: string, offerSdp: string) {
@@ -47,10 +47,13 @@ export class OutgoingCallImpl extends SipCallBase implements OutgoingCall {
 
   cancel(): void {
     if (this.state !== "calling" && this.state !== "ringing") {
-      throw new SipError("INVALID_STATE", `cancel() needs an unanswered call, not "${this.state}"`);
+      throw new SipSignalingError(
+        "INVALID_STATE",
+        `cancel() needs an unanswered call, not "${this.state}"`,
+      );
     }
     this.sendCancel();
-    this.rejectAnswer(new SipError("CALL_CANCELLED", "cancelled by us"));
+    this.rejectAnswer(new SipSignalingError("CALL_CANCELLED", "cancelled by us"));
     this.terminate({ reason: "cancelled" });
   }
 
@@ -65,7 +68,9 @@ export class OutgoingCallImpl extends SipCallBase implements OutgoingCall {
     const sdp = response.message.body;
     this.session = response.session;
     if (sdp === "" || !isSdpContentType(response.message.getHeader("content-type"))) {
-      this.rejectAnswer(new SipError("NO_ANSWER_SDP", "2xx without an SDP answer (RFC 3264 §4)"));
+      this.rejectAnswer(
+        new SipSignalingError("NO_ANSWER_SDP", "2xx without an SDP answer (RFC 3264 §4)"),
+      );
       void this.sendBye({ reason: "failed", statusCode: response.message.statusCode ?? 200 });
       return;
     }
@@ -77,7 +82,7 @@ export class OutgoingCallImpl extends SipCallBase implements OutgoingCall {
 
   private receiveFailure(statusCode: number): void {
     if (this.state === "terminated" || this.session !== undefined) return;
-    this.rejectAnswer(new SipError("CALL_REJECTED", `INVITE answered ${statusCode}`, statusCode));
+    this.rejectAnswer(new SipCallRejectedError(statusCode, `INVITE answered ${statusCode}`));
     this.terminate({ reason: "rejected", statusCode });
   }
 
@@ -92,7 +97,7 @@ export class OutgoingCallImpl extends SipCallBase implements OutgoingCall {
   }
 
   protected override onTerminated(): void {
-    this.rejectAnswer(new SipError("CALL_TERMINATED", `call ended before an answer`));
+    this.rejectAnswer(new SipSignalingError("CALL_TERMINATED", `call ended before an answer`));
   }
 
   protected override hangUpForShutdown(): void {

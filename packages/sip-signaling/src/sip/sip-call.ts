@@ -5,8 +5,8 @@
  */
 import { BehaviorSubject, type Observable, type SchedulerLike, type Subscription } from "rxjs";
 import type { Core } from "sip.js";
+import { SipSignalingError } from "../errors.js";
 import type { CallState, CallTermination, IncomingReinvite, SipCall } from "./call-types.js";
-import { SipError } from "./sip-error.js";
 
 /** CallHost is what a call needs from its user agent (internal). */
 export interface CallHost {
@@ -78,7 +78,10 @@ export abstract class SipCallBase implements SipCall {
   bye(): Promise<void> {
     if (this.state !== "established") {
       return Promise.reject(
-        new SipError("INVALID_STATE", `bye() needs an established call, not "${this.state}"`),
+        new SipSignalingError(
+          "INVALID_STATE",
+          `bye() needs an established call, not "${this.state}"`,
+        ),
       );
     }
     return this.sendBye({ reason: "local-bye" });
@@ -163,7 +166,7 @@ export abstract class SipCallBase implements SipCall {
     const reinvite: IncomingReinvite = {
       offerSdp: offer,
       accept: (answerSdp) => {
-        if (!settle()) throw new SipError("INVALID_STATE", "re-INVITE already answered");
+        if (!settle()) throw new SipSignalingError("INVALID_STATE", "re-INVITE already answered");
         this.host.enter(() =>
           request.accept({
             statusCode: 200,
@@ -175,9 +178,9 @@ export abstract class SipCallBase implements SipCall {
         this.local = answerSdp;
       },
       reject: (statusCode = 488) => {
-        if (!settle()) throw new SipError("INVALID_STATE", "re-INVITE already answered");
+        if (!settle()) throw new SipSignalingError("INVALID_STATE", "re-INVITE already answered");
         if (statusCode < 400 || statusCode > 699) {
-          throw new SipError(
+          throw new SipSignalingError(
             "BAD_OPTION",
             `re-INVITE rejection needs a status 400–699, not ${statusCode}`,
           );

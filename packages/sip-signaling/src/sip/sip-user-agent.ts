@@ -8,6 +8,7 @@
 import { isIPv6 } from "node:net";
 import { asyncScheduler, type Observable, type SchedulerLike, Subject } from "rxjs";
 import { Core, Grammar, URI } from "sip.js";
+import { SipSignalingError } from "../errors.js";
 import type { IncomingCall, OutgoingCall } from "./call-types.js";
 import type { DatagramSocketFactory } from "./datagram-socket.js";
 import {
@@ -21,7 +22,6 @@ import { uriDestination } from "./next-hop.js";
 import { OutgoingCallImpl } from "./outgoing-call.js";
 import { type RetransmissionStats, RetransmissionSupervisor } from "./retransmissions.js";
 import { type CallHost, isSdpContentType, type SipCallBase, sdpBody } from "./sip-call.js";
-import { SipError } from "./sip-error.js";
 import { withUdpTransactionTimers } from "./timers.js";
 import { noTransportStats, type SipTransportStats, SipUdpTransport } from "./udp-transport.js";
 import type { SipAddress } from "./via.js";
@@ -175,7 +175,10 @@ export class SipUserAgent {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.contactUser = options.contactUser ?? "framewire";
     if (!/^[A-Za-z0-9._~!$&'()*+,;=-]+$/.test(this.contactUser)) {
-      throw new SipError("BAD_OPTION", `contactUser "${this.contactUser}" is not a SIP user part`);
+      throw new SipSignalingError(
+        "BAD_OPTION",
+        `contactUser "${this.contactUser}" is not a SIP user part`,
+      );
     }
     this.authenticator =
       options.auth === undefined
@@ -207,11 +210,11 @@ export class SipUserAgent {
   /** start binds the UDP socket and begins answering; returns the bound address. */
   async start(address: SipListenAddress): Promise<SipAddress> {
     if (this.running !== undefined || this.starting) {
-      throw new SipError("ALREADY_STARTED", "the user agent is already started");
+      throw new SipSignalingError("ALREADY_STARTED", "the user agent is already started");
     }
     const wildcard = address.host === "0.0.0.0" || address.host === "::";
     if (wildcard && this.options.advertisedHost === undefined) {
-      throw new SipError("BAD_OPTION", `binding ${address.host} needs advertisedHost`);
+      throw new SipSignalingError("BAD_OPTION", `binding ${address.host} needs advertisedHost`);
     }
     this.starting = true;
     try {
@@ -272,17 +275,22 @@ export class SipUserAgent {
 
   /**
    * call sends an INVITE with `offerSdp` to `target` (a SIP URI, e.g. `sip:bob@127.0.0.1:5070`).
-   * Throws SipError NOT_STARTED, INVALID_URI, UNROUTABLE, BAD_OPTION or TOO_MANY_CALLS.
+   * Throws SipSignalingError NOT_STARTED, INVALID_URI, UNROUTABLE, BAD_OPTION or TOO_MANY_CALLS.
    */
   call(target: string, offerSdp: string, options: CallOptions = {}): OutgoingCall {
     const running = this.running;
-    if (running === undefined) throw new SipError("NOT_STARTED", "start() the user agent first");
+    if (running === undefined)
+      throw new SipSignalingError("NOT_STARTED", "start() the user agent first");
     const uri = Grammar.URIParse(target);
-    if (uri === undefined) throw new SipError("INVALID_URI", `not a SIP URI: ${target}`);
+    if (uri === undefined) throw new SipSignalingError("INVALID_URI", `not a SIP URI: ${target}`);
     uriDestination(uri);
-    if (offerSdp.trim() === "") throw new SipError("BAD_OPTION", "call() needs an SDP offer");
+    if (offerSdp.trim() === "")
+      throw new SipSignalingError("BAD_OPTION", "call() needs an SDP offer");
     if (this.calls.size >= (this.options.maxCalls ?? 256)) {
-      throw new SipError("TOO_MANY_CALLS", `maxCalls (${this.options.maxCalls ?? 256}) reached`);
+      throw new SipSignalingError(
+        "TOO_MANY_CALLS",
+        `maxCalls (${this.options.maxCalls ?? 256}) reached`,
+      );
     }
     const sentBy = running.transport.sentBy;
     const from = new URI(
