@@ -1,9 +1,9 @@
-import type { FrameBuffer } from "./frame-buffer.js";
+import type { FrameSink } from "./frame-sink.js";
 import type { VideoCodec } from "./video-frame.js";
 
 /**
  * Depacketizer turns the RTP payloads of one stream back into codec data, one payload at a time
- * (pion's `Depacketizer` role). It writes complete units into the current frame's buffer and
+ * (pion's `Depacketizer` role). It writes complete units into the current frame's `FrameSink` and
  * discards (and counts) what it cannot use. It never throws on malformed payloads.
  */
 export interface Depacketizer {
@@ -13,9 +13,9 @@ export interface Depacketizer {
    * push feeds one payload carried with RTP sequence number `sequenceNumber`. Complete units are
    * appended to `out`; a unit left incomplete is rolled back out of `out`.
    */
-  push(payload: Uint8Array, sequenceNumber: number, out: FrameBuffer): void;
+  push(payload: Uint8Array, sequenceNumber: number, out: FrameSink): void;
   /** endFrame is called when the frame closes: a unit still open is discarded. */
-  endFrame(out: FrameBuffer): void;
+  endFrame(out: FrameSink): void;
   /** pending is true while a unit is partly reassembled (an FU-A waiting for its end). */
   readonly pending: boolean;
   /** reset forgets any partial unit (after a sequence gap or a stream change). */

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FrameBuffer } from "./frame-buffer.js";
+import type { FrameSink } from "./frame-sink.js";
 
 // a write: some bytes and the range of them to append (headers of 0..6 bytes, tails of 0..3)
 const write = fc
@@ -154,5 +155,64 @@ describe("FrameBuffer unit marks", () => {
     b.clear();
     b.markUnit(4, 8);
     expect(b.takeUnits()).toEqual([4, 8]);
+  });
+});
+
+describe("FrameBuffer as a FrameSink", () => {
+  it("changes only through the sink's methods: start codes, units, keyframe, resolution, clean start, corrupt; clear resets them", () => {
+    const buffer = new FrameBuffer(1024, 64);
+    const sink: FrameSink = buffer;
+    expect(sink.writeStartCode(true)).toBe(true);
+    sink.writeByte(0x67);
+    expect(sink.writeStartCode(false)).toBe(true);
+    sink.write(Uint8Array.of(9, 0x68, 0xce, 9), 1, 3);
+    sink.countUnit();
+    sink.countUnit();
+    sink.markKeyframe();
+    sink.setResolution(640, 360);
+    sink.setCleanStart(true);
+    expect(Array.from(sink.bytes.subarray(0, sink.length))).toEqual([
+      0, 0, 0, 1, 0x67, 0, 0, 1, 0x68, 0xce,
+    ]);
+    expect([sink.units, buffer.keyframe, buffer.width, buffer.height, buffer.cleanStart]).toEqual([
+      2,
+      true,
+      640,
+      360,
+      true,
+    ]);
+    sink.setUnits(5);
+    expect(sink.units).toBe(5);
+    expect(sink.corrupt).toBe(false);
+    sink.markCorrupt();
+    expect(sink.corrupt).toBe(true);
+    buffer.clear();
+    expect([sink.length, sink.units, buffer.keyframe, buffer.width, buffer.cleanStart]).toEqual([
+      0,
+      0,
+      false,
+      0,
+      false,
+    ]);
+    expect(sink.corrupt).toBe(false);
+  });
+
+  it("writeStartCode past the cap returns false and sets overflowed", () => {
+    const sink: FrameSink = new FrameBuffer(6, 6);
+    sink.write(Uint8Array.of(1, 2, 3), 0, 3);
+    expect(sink.writeStartCode(true)).toBe(false);
+    expect(sink.overflowed).toBe(true);
+    expect(sink.length).toBe(3);
+  });
+
+  it("has no public mutable fields: its state is read-only to the type checker", () => {
+    const buffer = new FrameBuffer();
+    const assign = () => {
+      // @ts-expect-error length is read-only
+      buffer.length = 3;
+      // @ts-expect-error corrupt is read-only
+      buffer.corrupt = true;
+    };
+    expect(typeof assign).toBe("function");
   });
 });

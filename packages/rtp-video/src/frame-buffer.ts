@@ -1,4 +1,5 @@
 import { RtpVideoError } from "./errors.js";
+import type { FrameSink } from "./frame-sink.js";
 
 /** DEFAULT_MAX_FRAME_BYTES is the default hard cap on one access unit (8 MiB). */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
@@ -11,9 +12,10 @@ const NO_UNITS: readonly number[] = [];
 const MAX_MARKED_UNITS = 1024;
 
 /**
- * FrameBuffer collects the bytes of one access unit as a depacketizer writes them: a growable
- * byte buffer with a hard cap, plus the facts a depacketizer learns on the way (keyframe, size).
- * Writes past the cap set `overflowed` instead of growing.
+ * FrameBuffer is the default `FrameSink`: it collects the bytes of one access unit as a
+ * depacketizer writes them, in a growable byte buffer with a hard cap, plus the facts a
+ * depacketizer learns on the way (keyframe, size). Writes past the cap set `overflowed` instead
+ * of growing. Its state is in read-only properties; only the sink's methods change it.
  *
  * Frames are written one after another into a slab (256 KiB, zero-filled) and handed out as
  * views of it: no copy per frame, one allocation per several frames. A slab with less room left
@@ -21,28 +23,28 @@ const MAX_MARKED_UNITS = 1024;
  * outgrows what is left moves to a new slab, grown to fit it when it is larger than a slab, and
  * such a grown slab is retired with that frame.
  */
-export class FrameBuffer {
+export class FrameBuffer implements FrameSink {
   /** bytes is where the frame is written: `[0, length)` is the frame so far. */
-  bytes: Uint8Array = EMPTY;
+  readonly bytes: Uint8Array = EMPTY;
   /** length is the number of bytes written. */
-  length = 0;
+  readonly length: number = 0;
   /** units counts the codec units (NAL units for H.264) completed in this frame. */
-  units = 0;
+  readonly units: number = 0;
   /** keyframe is set by the depacketizer when the frame holds a keyframe (an IDR slice). */
-  keyframe = false;
+  readonly keyframe: boolean = false;
   /** width, height are set when the frame carries a new resolution (an SPS); 0 when not. */
-  width = 0;
-  height = 0;
+  readonly width: number = 0;
+  readonly height: number = 0;
   /** overflowed is true when a write hit the cap; the frame must be dropped. */
-  overflowed = false;
+  readonly overflowed: boolean = false;
   /**
    * cleanStart is set by the depacketizer when the frame's first unit provably begins an access
    * unit (H.264: an access unit delimiter or an SPS), so nothing before it can be missing. The
    * H.264 depacketizer also sets it for an IDR completed with out-of-band parameter sets.
    */
-  cleanStart = false;
+  readonly cleanStart: boolean = false;
   /** corrupt is set when a unit of the frame was discarded; the frame must be dropped. */
-  corrupt = false;
+  readonly corrupt: boolean = false;
   private readonly maxBytes: number;
   private readonly slabBytes: number;
   /** slab is the storage frames are cut from; `bytes` is its part from `base` on. */
@@ -68,12 +70,57 @@ export class FrameBuffer {
     return this.bytes.length;
   }
 
+  /** countUnit counts one more completed unit. */
+  countUnit(): void {
+    (this as Writable).units++;
+  }
+
+  /** setUnits sets the unit count. */
+  setUnits(count: number): void {
+    (this as Writable).units = count;
+  }
+
+  /** markKeyframe records that the frame holds a keyframe. */
+  markKeyframe(): void {
+    (this as Writable).keyframe = true;
+  }
+
+  /** setResolution records the resolution the frame announces. */
+  setResolution(width: number, height: number): void {
+    const self = this as Writable;
+    self.width = width;
+    self.height = height;
+  }
+
+  /** setCleanStart records whether the frame's first unit provably begins an access unit. */
+  setCleanStart(clean: boolean): void {
+    (this as Writable).cleanStart = clean;
+  }
+
+  /** markCorrupt records that a unit of the frame was discarded. */
+  markCorrupt(): void {
+    (this as Writable).corrupt = true;
+  }
+
+  /** writeStartCode appends a 4-byte (`long`) or 3-byte start code; false past the cap. */
+  writeStartCode(long: boolean): boolean {
+    if (!this.reserve(long ? 4 : 3)) return false;
+    const b = this.bytes;
+    let o = this.length;
+    if (long) b[o++] = 0;
+    b[o] = 0;
+    b[o + 1] = 0;
+    b[o + 2] = 1;
+    (this as Writable).length = o + 3;
+    return true;
+  }
+
   /** reserve makes room for `n` more bytes; returns false (and marks overflow) past the cap. */
   reserve(n: number): boolean {
     const need = this.length + n;
     if (need <= this.bytes.length) return true;
     if (need > this.maxBytes) {
-      this.overflowed = true;
+      (this as Writable).overflowed = true;
       return false;
     }
     // a new slab, or a grown one (doubling, so a large frame is copied O(1) times per byte)
@@ -84,7 +131,7 @@ export class FrameBuffer {
     slab.set(this.bytes.subarray(0, this.length));
     this.slab = slab;
     this.base = 0;
-    this.bytes = slab;
+    (this as Writable).bytes = slab;
     return true;
   }
 
@@ -116,13 +163,13 @@ export class FrameBuffer {
     } else {
       b.set(src.subarray(start, end), o);
     }
-    this.length = o + n;
+    (this as Writable).length = o + n;
   }
 
   /**
    * markUnit records that a complete codec unit lies at `[start, end)` of this frame (for
    * H.264, a NAL unit without its start code), so that a packetizer sending the frame on can
-   * skip the search for start codes (see frame-units.ts).
+   * skip the search for start codes.
    */
   markUnit(start: number, end: number): void {
     if (this.bounds.length >= 2 * MAX_MARKED_UNITS) {
@@ -143,13 +190,13 @@ export class FrameBuffer {
   /** writeByte appends one byte. */
   writeByte(value: number): void {
     if (!this.reserve(1)) return;
-    this.bytes[this.length++] = value;
+    this.bytes[(this as Writable).length++] = value;
   }
 
   /** truncate rolls back to an earlier length, forgetting a partially written unit. */
   truncate(length: number): void {
     if (length >= this.length) return;
-    this.length = length;
+    (this as Writable).length = length;
     const b = this.bounds;
     while (b.length > 0 && b[b.length - 1]! > length) b.length -= 2;
   }
@@ -166,26 +213,41 @@ export class FrameBuffer {
     if (this.slab.length > this.slabBytes || this.slab.length - next < this.slabBytes / 8) {
       this.slab = EMPTY; // retired: a new slab is made when the next frame is written
       this.base = 0;
-      this.bytes = EMPTY;
+      (this as Writable).bytes = EMPTY;
     } else {
       this.base = next;
-      this.bytes = this.slab.subarray(next);
+      (this as Writable).bytes = this.slab.subarray(next);
     }
-    this.length = 0;
+    (this as Writable).length = 0;
     return out;
   }
 
   /** clear empties the buffer for the next frame (the room it had is reused). */
   clear(): void {
-    this.length = 0;
-    this.units = 0;
-    this.keyframe = false;
-    this.width = 0;
-    this.height = 0;
-    this.overflowed = false;
-    this.corrupt = false;
-    this.cleanStart = false;
+    const self = this as Writable;
+    self.length = 0;
+    self.units = 0;
+    self.keyframe = false;
+    self.width = 0;
+    self.height = 0;
+    self.overflowed = false;
+    self.corrupt = false;
+    self.cleanStart = false;
     this.bounds.length = 0;
     this.boundsOverflowed = false;
   }
 }
+
+/** Writable is FrameBuffer's state as its own methods change it (read-only from outside). */
+type Writable = {
+  -readonly [K in
+    | "bytes"
+    | "length"
+    | "units"
+    | "keyframe"
+    | "width"
+    | "height"
+    | "overflowed"
+    | "cleanStart"
+    | "corrupt"]: FrameBuffer[K];
+};

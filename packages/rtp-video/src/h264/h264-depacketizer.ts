@@ -1,5 +1,5 @@
 import type { Depacketizer } from "../codec.js";
-import type { FrameBuffer } from "../frame-buffer.js";
+import type { FrameSink } from "../frame-sink.js";
 import { annexBUnitBounds } from "./annexb.js";
 import { findStartCodeEmulation } from "./emulation-scan.js";
 import { H264NalType } from "./nal.js";
@@ -106,7 +106,7 @@ export class H264Depacketizer implements Depacketizer {
   }
 
   /** push feeds one RTP payload (see `Depacketizer.push`). */
-  push(payload: Uint8Array, sequenceNumber: number, out: FrameBuffer): void {
+  push(payload: Uint8Array, sequenceNumber: number, out: FrameSink): void {
     const n = payload.length;
     if (n === 0) {
       this.dropped["empty-payload"]++;
@@ -156,7 +156,7 @@ export class H264Depacketizer implements Depacketizer {
   }
 
   /** endFrame discards an FU-A still open when the frame closes (its end fragment never came). */
-  endFrame(out: FrameBuffer): void {
+  endFrame(out: FrameSink): void {
     if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
   }
 
@@ -165,36 +165,28 @@ export class H264Depacketizer implements Depacketizer {
     this.fuOpen = false;
   }
 
-  private dropData(out: FrameBuffer, reason: H264DropReason): void {
+  private dropData(out: FrameSink, reason: H264DropReason): void {
     this.dropped[reason]++;
     if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
-    out.corrupt = true;
+    out.markCorrupt();
   }
 
-  private abortFu(out: FrameBuffer, reason: H264DropReason): void {
+  private abortFu(out: FrameSink, reason: H264DropReason): void {
     this.dropped[reason]++;
     out.truncate(this.fuStart);
-    out.corrupt = true;
+    out.markCorrupt();
     this.fuOpen = false;
   }
 
-  private startCode(header: number, out: FrameBuffer): boolean {
+  private startCode(header: number, out: FrameSink): boolean {
     const t = header & 0x1f;
     const first = out.length === 0;
-    if (first) out.cleanStart = t === H264NalType.SPS || t === H264NalType.AUD;
+    if (first) out.setCleanStart(t === H264NalType.SPS || t === H264NalType.AUD);
     const long = first || t === H264NalType.SPS || t === H264NalType.PPS;
-    if (!out.reserve(long ? 4 : 3)) return false;
-    const b = out.bytes;
-    let o = out.length;
-    if (long) b[o++] = 0;
-    b[o] = 0;
-    b[o + 1] = 0;
-    b[o + 2] = 1;
-    out.length = o + 3;
-    return true;
+    return out.writeStartCode(long);
   }
 
-  private writeNal(src: Uint8Array, start: number, endWithZeros: number, out: FrameBuffer): void {
+  private writeNal(src: Uint8Array, start: number, endWithZeros: number, out: FrameSink): void {
     const header = src[start]!;
     const end = withoutTrailingZeros(src, start + 1, endWithZeros);
     if (!bodyOk(src, start + 1, end, 1, 1, true)) {
@@ -221,7 +213,7 @@ export class H264Depacketizer implements Depacketizer {
    * SPS or PPS, writes the out-of-band ones (H.264 §7.4.1.2.3: parameter sets precede the first
    * VCL NAL unit). first_mb_in_slice is ue(v): its first bit is 1 exactly when it is 0.
    */
-  private beforeUnit(header: number, body0: number, out: FrameBuffer): void {
+  private beforeUnit(header: number, body0: number, out: FrameSink): void {
     if (out.length === 0) {
       this.frameSps = false;
       this.framePps = false;
@@ -252,7 +244,7 @@ export class H264Depacketizer implements Depacketizer {
    * access unit counts as starting cleanly: whatever may have been lost in front of its first
    * slice (AUD, SEI, the in-band parameter sets) is not needed to decode it.
    */
-  private insertParameterSets(out: FrameBuffer): void {
+  private insertParameterSets(out: FrameSink): void {
     const { sps, pps } = this.parameterSets;
     const addSps = !this.frameSps && sps.length > 0;
     const addPps = !this.framePps && pps.length > 0;
@@ -296,42 +288,41 @@ export class H264Depacketizer implements Depacketizer {
       }
       this.completed(unit[0]! & 0x1f, mark, out);
     }
-    out.units = units + (addSps ? sps.length : 0) + (addPps ? pps.length : 0);
+    out.setUnits(units + (addSps ? sps.length : 0) + (addPps ? pps.length : 0));
     if (addSps) this.frameSps = true;
     if (addPps) this.framePps = true;
-    if (this.frameSps && this.framePps) out.cleanStart = true;
+    if (this.frameSps && this.framePps) out.setCleanStart(true);
     this.parameterSetsInserted++;
   }
 
-  private malformed(out: FrameBuffer, mark: number): void {
+  private malformed(out: FrameSink, mark: number): void {
     this.dropped["nal-malformed"]++;
     out.truncate(mark);
-    out.corrupt = true;
+    out.markCorrupt();
   }
 
-  private overflow(out: FrameBuffer, mark: number): void {
+  private overflow(out: FrameSink, mark: number): void {
     this.dropped["frame-too-large"]++;
     out.truncate(mark);
-    out.corrupt = true;
+    out.markCorrupt();
   }
 
-  private completed(type: number, nalStart: number, out: FrameBuffer): void {
-    out.units++;
+  private completed(type: number, nalStart: number, out: FrameSink): void {
+    out.countUnit();
     let body = nalStart;
     while (out.bytes[body] === 0) body++;
     out.markUnit(body + 1, out.length);
-    if (type === H264NalType.IDR) out.keyframe = true;
+    if (type === H264NalType.IDR) out.markKeyframe();
     else if (type === H264NalType.SPS) this.onSps(nalStart, out);
   }
 
-  private onSps(nalStart: number, out: FrameBuffer): void {
+  private onSps(nalStart: number, out: FrameSink): void {
     let s = nalStart;
     while (out.bytes[s] === 0) s++;
     const sps = out.bytes.subarray(s + 1, out.length);
     const last = this.lastSps;
     if (last !== undefined && sameBytes(last, sps)) {
-      out.width = this.lastWidth;
-      out.height = this.lastHeight;
+      out.setResolution(this.lastWidth, this.lastHeight);
       return;
     }
     try {
@@ -339,15 +330,14 @@ export class H264Depacketizer implements Depacketizer {
       this.lastSps = sps.slice();
       this.lastWidth = parsed.width;
       this.lastHeight = parsed.height;
-      out.width = parsed.width;
-      out.height = parsed.height;
+      out.setResolution(parsed.width, parsed.height);
     } catch {
       // a malformed SPS is passed on (the decoder judges it) but gives no resolution
       this.dropped["bad-sps"]++;
     }
   }
 
-  private pushStapA(p: Uint8Array, out: FrameBuffer): void {
+  private pushStapA(p: Uint8Array, out: FrameSink): void {
     // RFC 6184 §5.7.1: STAP-A header, then (16-bit size, NAL unit) pairs filling the payload
     const n = p.length;
     let o = 1;
@@ -379,17 +369,17 @@ export class H264Depacketizer implements Depacketizer {
     }
   }
 
-  private badStap(out: FrameBuffer): void {
+  private badStap(out: FrameSink): void {
     this.dropped["stap-a-malformed"]++;
-    out.corrupt = true;
+    out.markCorrupt();
   }
 
-  private pushFuA(p: Uint8Array, seq: number, out: FrameBuffer): void {
+  private pushFuA(p: Uint8Array, seq: number, out: FrameSink): void {
     // RFC 6184 §5.8: FU indicator (F, NRI, type 28), FU header (S, E, R, type), fragment
     if (p.length < 3) {
       this.dropped["fu-a-truncated"]++;
       if (this.fuOpen) this.abortFu(out, "fu-a-missing-fragment");
-      out.corrupt = true;
+      out.markCorrupt();
       return;
     }
     const fuHeader = p[1]!;
@@ -400,7 +390,7 @@ export class H264Depacketizer implements Depacketizer {
       // RFC 6184 §5.8: an FU carries a fragment of a single NAL unit, never of an aggregate
       this.dropped["fu-a-bad-type"]++;
       if (this.fuOpen) this.abortFu(out, "fu-a-missing-fragment");
-      out.corrupt = true;
+      out.markCorrupt();
       return;
     }
     if (start) {
@@ -436,7 +426,7 @@ export class H264Depacketizer implements Depacketizer {
     }
     if (!this.fuOpen) {
       this.dropped["fu-a-without-start"]++;
-      out.corrupt = true;
+      out.markCorrupt();
       return;
     }
     if (seq !== ((this.fuLastSeq + 1) & 0xffff)) {

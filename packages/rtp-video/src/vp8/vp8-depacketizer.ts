@@ -1,5 +1,5 @@
 import type { Depacketizer } from "../codec.js";
-import type { FrameBuffer } from "../frame-buffer.js";
+import type { FrameSink } from "../frame-sink.js";
 import {
   parseVp8FrameHeader,
   VP8_KEYFRAME_HEADER_BYTES,
@@ -60,7 +60,7 @@ export class Vp8Depacketizer implements Depacketizer {
   private headerPending = false; // a key frame whose 10-byte header is not complete yet
 
   /** push feeds one RTP payload (see `Depacketizer.push`). */
-  push(payload: Uint8Array, sequenceNumber: number, out: FrameBuffer): void {
+  push(payload: Uint8Array, sequenceNumber: number, out: FrameSink): void {
     const seq = sequenceNumber & 0xffff;
     if (this.open && seq !== ((this.lastSeq + 1) & 0xffff)) this.corrupt(out, "missing-packet");
     this.open = true;
@@ -91,7 +91,7 @@ export class Vp8Depacketizer implements Depacketizer {
         return;
       }
       this.base = out.length;
-      out.cleanStart = true;
+      out.setCleanStart(true);
       // RFC 7741 §4.3: P, the inverse key frame flag, is bit 0 of the first VP8 payload byte
       if ((payload[offset]! & 0x01) === 0) this.headerPending = true;
     } else if (frameStart) {
@@ -104,7 +104,7 @@ export class Vp8Depacketizer implements Depacketizer {
       this.corrupt(out, "frame-too-large");
       return;
     }
-    out.units++;
+    out.countUnit();
     if (this.headerPending && out.length - this.base >= VP8_KEYFRAME_HEADER_BYTES) {
       this.checkKeyframe(out);
     }
@@ -116,7 +116,7 @@ export class Vp8Depacketizer implements Depacketizer {
   }
 
   /** endFrame checks that a key frame held its whole header, then forgets the frame. */
-  endFrame(out: FrameBuffer): void {
+  endFrame(out: FrameSink): void {
     if (this.headerPending && !out.corrupt) this.corrupt(out, "bad-keyframe-header");
     this.reset();
   }
@@ -128,13 +128,13 @@ export class Vp8Depacketizer implements Depacketizer {
     this.headerPending = false;
   }
 
-  private corrupt(out: FrameBuffer, reason: Vp8DropReason): void {
+  private corrupt(out: FrameSink, reason: Vp8DropReason): void {
     this.dropped[reason]++;
-    out.corrupt = true;
+    out.markCorrupt();
     this.headerPending = false;
   }
 
-  private checkKeyframe(out: FrameBuffer): void {
+  private checkKeyframe(out: FrameSink): void {
     this.headerPending = false;
     // RFC 6386 §9.1: start code 9d 01 2a, then 14-bit width and height (little endian)
     const header = parseVp8FrameHeader(
@@ -144,8 +144,7 @@ export class Vp8Depacketizer implements Depacketizer {
       this.corrupt(out, "bad-keyframe-header");
       return;
     }
-    out.keyframe = true;
-    out.width = header.width;
-    out.height = header.height;
+    out.markKeyframe();
+    out.setResolution(header.width, header.height);
   }
 }

@@ -1,5 +1,5 @@
 import type { Depacketizer } from "../codec.js";
-import type { FrameBuffer } from "../frame-buffer.js";
+import type { FrameSink } from "../frame-sink.js";
 import { newVp9Descriptor, parseVp9Descriptor, type Vp9DescriptorFault } from "./vp9-descriptor.js";
 import { parseVp9FrameHeader } from "./vp9-header.js";
 
@@ -73,7 +73,7 @@ export class Vp9Depacketizer implements Depacketizer {
   private layerLastSeq = 0;
 
   /** push feeds one RTP payload (see `Depacketizer.push`). */
-  push(payload: Uint8Array, sequenceNumber: number, out: FrameBuffer): void {
+  push(payload: Uint8Array, sequenceNumber: number, out: FrameSink): void {
     if (payload.length === 0) {
       // an empty payload carries no descriptor: padding, not media (like H.264, ignored)
       this.dropped["empty-payload"]++;
@@ -83,13 +83,13 @@ export class Vp9Depacketizer implements Depacketizer {
     this.inFrame = true;
     const parsed = parseVp9Descriptor(payload, this.descriptor);
     if (typeof parsed === "string") {
-      if (first) out.cleanStart = false;
+      if (first) out.setCleanStart(false);
       this.dropPayload(out, parsed);
       return;
     }
     const d = parsed;
     const spatialId = d.hasLayerIndices ? d.spatialId : 0;
-    if (first) out.cleanStart = d.startOfLayerFrame && spatialId === 0;
+    if (first) out.setCleanStart(d.startOfLayerFrame && spatialId === 0);
     if (d.scalability !== undefined && d.scalability.widths.length > 0) {
       this.ssWidths = d.scalability.widths;
       this.ssHeights = d.scalability.heights;
@@ -108,7 +108,7 @@ export class Vp9Depacketizer implements Depacketizer {
     } else {
       if (!this.layerOpen) {
         this.dropped["missing-layer-start"]++;
-        out.corrupt = true;
+        out.markCorrupt();
         return;
       }
       if (sequenceNumber !== ((this.layerLastSeq + 1) & 0xffff)) {
@@ -135,7 +135,7 @@ export class Vp9Depacketizer implements Depacketizer {
   }
 
   /** endFrame discards a layer frame still open when the picture closes (its E never came). */
-  endFrame(out: FrameBuffer): void {
+  endFrame(out: FrameSink): void {
     if (this.layerOpen) this.abortLayer(out, "missing-layer-end");
     this.endPicture();
   }
@@ -155,37 +155,37 @@ export class Vp9Depacketizer implements Depacketizer {
     this.ssHeights = [];
   }
 
-  private dropPayload(out: FrameBuffer, reason: Vp9DropReason): void {
+  private dropPayload(out: FrameSink, reason: Vp9DropReason): void {
     this.dropped[reason]++;
     // the payload belonged to some layer frame: the open one, if any, lost a fragment
     if (this.layerOpen) this.abortLayer(out, "layer-missing-fragment");
-    out.corrupt = true;
+    out.markCorrupt();
   }
 
-  private abortLayer(out: FrameBuffer, reason: Vp9DropReason): void {
+  private abortLayer(out: FrameSink, reason: Vp9DropReason): void {
     this.dropped[reason]++;
     out.truncate(this.layerStart);
-    out.corrupt = true;
+    out.markCorrupt();
     this.layerOpen = false;
   }
 
-  private completeLayer(out: FrameBuffer): void {
+  private completeLayer(out: FrameSink): void {
     this.layerOpen = false;
     const start = this.layerStart;
     const end = out.length;
     if (end === start) {
       // B..E carried no data: there is no empty VP9 frame
       this.dropped["empty-layer-frame"]++;
-      out.corrupt = true;
+      out.markCorrupt();
       return;
     }
-    out.units++;
+    out.countUnit();
     const header = parseVp9FrameHeader(out.bytes, start, end);
     if (header === undefined) {
       // passed on as it is (the decoder judges it), but it tells nothing
       this.dropped["bad-frame-header"]++;
     } else if (this.layerSpatialId === 0 && !this.layerPredicted && header.keyframe) {
-      out.keyframe = true;
+      out.markKeyframe();
     }
     if (this.layerSpatialId >= this.topSpatialId) {
       this.topSpatialId = this.layerSpatialId;
@@ -196,17 +196,15 @@ export class Vp9Depacketizer implements Depacketizer {
   }
 
   /** announceSize sets the picture's size from the highest layer's header, else from the SS. */
-  private announceSize(out: FrameBuffer): void {
+  private announceSize(out: FrameSink): void {
     const top = this.topSpatialId;
     if (top < 0) return;
     if (this.topWidth > 0) {
-      out.width = this.topWidth;
-      out.height = this.topHeight;
+      out.setResolution(this.topWidth, this.topHeight);
       return;
     }
     const w = this.ssWidths[top] ?? 0;
     const h = this.ssHeights[top] ?? 0;
-    out.width = w > 0 && h > 0 ? w : 0;
-    out.height = w > 0 && h > 0 ? h : 0;
+    out.setResolution(w > 0 && h > 0 ? w : 0, w > 0 && h > 0 ? h : 0);
   }
 }
