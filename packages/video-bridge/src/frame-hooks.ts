@@ -24,6 +24,8 @@ export class FrameHooks<T extends BridgeHookTrigger, S, F> {
   private readonly scheduler: SchedulerLike;
   private readonly check: (frame: unknown) => void;
   private readonly onError: () => void;
+  /** observes: the seam has observers to hand fast-path frames to. */
+  private readonly observes: boolean;
 
   /** `check` throws when a hook's replacement is no frame. */
   constructor(
@@ -38,6 +40,7 @@ export class FrameHooks<T extends BridgeHookTrigger, S, F> {
     this.scheduler = scheduler;
     this.check = check;
     this.onError = onError;
+    this.observes = hooks?.observe !== undefined;
   }
 
   /** decides tells whether a hook that decides applies to `roomId`, so its frames must wait for `run`. */
@@ -85,7 +88,7 @@ export class FrameHooks<T extends BridgeHookTrigger, S, F> {
   /** observe hands a frame sent on the fast path to the hooks that only observe, if the room has any. */
   observe(session: S, frame: F, roomId: string): void {
     const hooks = this.hooks;
-    if (hooks?.observe === undefined) return;
+    if (!this.observes || hooks?.observe === undefined) return;
     try {
       if (hooks.hasObservers?.(this.trigger, roomId) !== true) return;
       hooks.observe(

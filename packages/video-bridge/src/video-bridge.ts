@@ -258,7 +258,12 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
       }
       f = out;
     }
-    if (this.chainBroken(p, f, "inputBroken")) return;
+    // a keyframe mends the decode chain; a delta after a frame dropped before the queue is dropped
+    if (f.keyframe) p.inputBroken = false;
+    else if (p.inputBroken) {
+      this.dropBrokenChain(p);
+      return;
+    }
     this.enqueue(p, f);
     p.queue.pump(p, this.sink);
   }
@@ -390,9 +395,10 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
   }
 
   private enqueue(p: Participant<S>, frame: VideoFrame): void {
-    const { dropped, broken } = p.queue.push(frame);
-    for (let i = 0; i < dropped; i++) this.drop(p, "queue-overflow");
-    if (broken) {
+    const overflow = p.queue.push(frame);
+    if (overflow.dropped === 0) return;
+    for (let i = 0; i < overflow.dropped; i++) this.drop(p, "queue-overflow");
+    if (overflow.broken) {
       p.inputBroken = true;
       this.requester.request(p, "recover");
     }
@@ -425,7 +431,12 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
       this.drop(p, "disabled");
       return;
     }
-    if (this.chainBroken(p, frame, "outputBroken")) return;
+    // the same for a frame a hook blocked
+    if (frame.keyframe) p.outputBroken = false;
+    else if (p.outputBroken) {
+      this.dropBrokenChain(p);
+      return;
+    }
     const now = this.scheduler.now();
     const f = p.cache.ingest(frame);
     p.lastFrameAt = now;
@@ -545,23 +556,10 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
 
   // ---- helpers ----
 
-  /**
-   * chainBroken keeps a source's decode chain whole: a keyframe mends it, a delta after a frame
-   * dropped on `side` (before the queue, or by a hook) is dropped too and a keyframe requested.
-   */
-  private chainBroken(
-    p: Participant<S>,
-    frame: VideoFrame,
-    side: "inputBroken" | "outputBroken",
-  ): boolean {
-    if (frame.keyframe) {
-      p[side] = false;
-      return false;
-    }
-    if (!p[side]) return false;
+  /** dropBrokenChain drops a delta whose decode chain a dropped frame broke, and asks for a keyframe. */
+  private dropBrokenChain(p: Participant<S>): void {
     this.drop(p, "broken-chain");
     this.requester.request(p, "recover");
-    return true;
   }
 
   private isLive(p: Participant<S>): boolean {
