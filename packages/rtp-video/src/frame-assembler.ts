@@ -1,7 +1,7 @@
 import type { Depacketizer } from "./codec.js";
 import { RtpVideoError } from "./errors.js";
 import { DEFAULT_MAX_FRAME_BYTES, FrameBuffer } from "./frame-buffer.js";
-import { deliverWithUnits } from "./frame-units.js";
+import { attachUnits } from "./frame-units.js";
 import { H264Depacketizer } from "./h264/h264-depacketizer.js";
 import type { RtpPacket } from "./rtp/rtp-packet.js";
 import { TimestampUnwrapper } from "./rtp/sequence.js";
@@ -461,9 +461,12 @@ export class FrameAssembler {
     this.lastMs = timestampMs;
     this.stats.frames++;
     if (buf.keyframe) this.stats.keyframes++;
+    const data = buf.take();
+    const units = buf.takeUnits();
+    if (units.length > 0) attachUnits(data, units);
     const frame: VideoFrame = {
       codec: this.codec,
-      data: buf.take(),
+      data,
       keyframe: buf.keyframe,
       timestampMs,
       rtpTimestamp: this.frameTs,
@@ -471,8 +474,6 @@ export class FrameAssembler {
       width: this.width,
       height: this.height,
     };
-    const units = buf.takeUnits();
-    if (units.length === 0) this.sink.frame(frame);
-    else deliverWithUnits(frame.data, units, () => this.sink.frame(frame));
+    this.sink.frame(frame);
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { rng, stream } from "../test/gen.js";
 import type { PayloadWriter } from "./codec.js";
 import { FrameAssembler } from "./frame-assembler.js";
-import { deliverWithUnits, unitsOfDelivered } from "./frame-units.js";
+import { attachUnits, unitsOf } from "./frame-units.js";
 import { H264Packetizer } from "./h264/h264-packetizer.js";
 import { RtpPacketizer } from "./rtp/rtp-packetizer.js";
 import { sequenceFrom } from "./rtp/sequence.js";
@@ -28,27 +28,31 @@ function assemble(aus: Uint8Array[], onFrame: (f: VideoFrame) => void, mtu = 300
   });
 }
 
-describe("NAL units of the frame in delivery", () => {
-  it("are known only for that very data, only during delivery, nested deliveries restored", () => {
+describe("NAL units carried with the frame", () => {
+  it("travel with that very view of the data: not with a copy or a subarray, not enumerable, no state shared between frames", () => {
     const a = new Uint8Array(8);
     const b = new Uint8Array(8);
-    expect(unitsOfDelivered(a)).toBeUndefined();
-    deliverWithUnits(a, [4, 8], () => {
-      expect(unitsOfDelivered(a)).toEqual([4, 8]);
-      expect(unitsOfDelivered(a.slice())).toBeUndefined();
-      deliverWithUnits(b, [3, 8], () => {
-        expect(unitsOfDelivered(a)).toBeUndefined();
-        expect(unitsOfDelivered(b)).toEqual([3, 8]);
-      });
-      expect(unitsOfDelivered(a)).toEqual([4, 8]);
-      expect(() =>
-        deliverWithUnits(b, [3, 8], () => {
-          throw new Error("subscriber failed");
-        }),
-      ).toThrow("subscriber failed");
-      expect(unitsOfDelivered(a)).toEqual([4, 8]);
-    });
-    expect(unitsOfDelivered(a)).toBeUndefined();
+    expect(unitsOf(a)).toBeUndefined();
+    attachUnits(a, [4, 8]);
+    attachUnits(b, [3, 8]);
+    expect(unitsOf(a)).toEqual([4, 8]);
+    expect(unitsOf(b)).toEqual([3, 8]);
+    expect(unitsOf(a.slice())).toBeUndefined();
+    expect(unitsOf(a.subarray(0))).toBeUndefined();
+    expect(Object.keys(a)).toEqual(Object.keys(new Uint8Array(8)));
+    expect(a).toEqual(new Uint8Array(8));
+  });
+
+  it("stay with the frame after delivery: a frame forwarded later is packetized as a search would", () => {
+    const aus = stream(6, 2, (i) => 300 + 111 * i, rng(6));
+    const packetizer = new H264Packetizer({ mtu: 300 });
+    const kept: VideoFrame[] = [];
+    assemble(aus, (f) => kept.push(f));
+    expect(kept).toHaveLength(6);
+    for (const f of kept) {
+      expect(unitsOf(f.data)?.length).toBe(f.keyframe ? 6 : 2);
+      expect(payloads(packetizer, f.data)).toEqual(payloads(packetizer, f.data.slice()));
+    }
   });
 
   it("are recorded by the assembler: forwarding a frame in delivery packetizes it as a search would", () => {
@@ -57,7 +61,7 @@ describe("NAL units of the frame in delivery", () => {
     let frames = 0;
     assemble(aus, (f) => {
       frames++;
-      expect(unitsOfDelivered(f.data)?.length).toBe(f.keyframe ? 6 : 2);
+      expect(unitsOf(f.data)?.length).toBe(f.keyframe ? 6 : 2);
       // the same payloads as for a copy of the bytes (no recorded units: searched)
       expect(payloads(packetizer, f.data)).toEqual(payloads(packetizer, f.data.slice()));
     });
@@ -68,7 +72,7 @@ describe("NAL units of the frame in delivery", () => {
     const aus = stream(2, 1, () => 400, rng(9));
     const packetizer = new H264Packetizer({ mtu: 1200 });
     assemble(aus, (f) => {
-      const units = unitsOfDelivered(f.data)!;
+      const units = unitsOf(f.data)!;
       const sliceStart = units[4]!;
       const before = payloads(packetizer, f.data);
       // a start code written into the slice body afterwards: the recorded units still hold, so

@@ -1,33 +1,23 @@
 /**
- * The codec units (H.264 NAL units) of the frame a FrameAssembler is delivering right now, as
- * [start, end) byte offsets into its `data` (start codes excluded). A packetizer handed that very
- * `data` while the frame is being delivered (a subscriber forwarding it synchronously, as a
- * bridge does) need not search it for start codes again. Only the frame in delivery is known
- * (nothing is kept once delivery returns), and a packetizer checks the start codes at the
- * recorded offsets before it trusts them.
+ * The codec units (H.264 NAL units) of a frame a FrameAssembler delivers travel with the frame:
+ * its `data` view carries them, as [start, end) byte offsets into it (start codes excluded), in
+ * a non-enumerable symbol-keyed property. A packetizer handed that very view (a subscriber
+ * forwarding the frame, as a bridge does) need not search it for start codes again; a copy or a
+ * `subarray` of it carries nothing and is searched. A packetizer checks the start codes at the
+ * recorded offsets before it trusts them. No state is kept here.
  */
-let deliveredData: Uint8Array | undefined;
-let deliveredBounds: readonly number[] | undefined;
+const NAL_UNITS: unique symbol = Symbol("framewire.nalUnits");
 
-/** deliverWithUnits runs `deliver()` with `data`'s unit bounds known (internal to rtp-video). */
-export function deliverWithUnits(
-  data: Uint8Array,
-  bounds: readonly number[],
-  deliver: () => void,
-): void {
-  const previousData = deliveredData;
-  const previousBounds = deliveredBounds;
-  deliveredData = data;
-  deliveredBounds = bounds;
-  try {
-    deliver();
-  } finally {
-    deliveredData = previousData;
-    deliveredBounds = previousBounds;
-  }
+interface DataWithUnits extends Uint8Array {
+  readonly [NAL_UNITS]?: readonly number[];
 }
 
-/** unitsOfDelivered returns the unit bounds of `data` if it is the frame being delivered. */
-export function unitsOfDelivered(data: Uint8Array): readonly number[] | undefined {
-  return data === deliveredData ? deliveredBounds : undefined;
+/** attachUnits records `bounds` as the unit bounds of `data` (internal to rtp-video). */
+export function attachUnits(data: Uint8Array, bounds: readonly number[]): void {
+  Object.defineProperty(data, NAL_UNITS, { value: bounds });
+}
+
+/** unitsOf returns the unit bounds attached to this very view of a frame, if any. */
+export function unitsOf(data: Uint8Array): readonly number[] | undefined {
+  return (data as DataWithUnits)[NAL_UNITS];
 }

@@ -1,6 +1,6 @@
 import type { Packetizer, PayloadSink, PayloadWriter } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
-import { unitsOfDelivered } from "../frame-units.js";
+import { unitsOf } from "../frame-units.js";
 import { PayloadJoiner } from "../payload-joiner.js";
 import { annexBUnitBounds } from "./annexb.js";
 import { startCodePositions } from "./emulation-scan.js";
@@ -68,8 +68,8 @@ export class H264Packetizer implements Packetizer {
   /** packetizeTo writes the payloads of one Annex-B access unit in parts (see PayloadWriter). */
   packetizeTo(accessUnit: Uint8Array, out: PayloadWriter): number {
     if (this.busy) return this.fresh().packetizeTo(accessUnit, out);
-    // a frame a FrameAssembler is delivering right now comes with its NAL units
-    const known = unitsOfDelivered(accessUnit);
+    // the data of a frame a FrameAssembler delivered comes with its NAL units
+    const known = unitsOf(accessUnit);
     let bounds: readonly number[];
     let count: number;
     if (known !== undefined && recordedBoundsHold(accessUnit, known)) {
