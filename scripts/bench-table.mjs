@@ -1,6 +1,6 @@
 // Prints the results table of BENCHMARKS.md from the results files the benchmarks of one
 // `pnpm bench` run wrote (packages/*/.bench-results/*.json, apps/*/.bench-results/*.json; see
-// packages/rtp-video/bench/results.ts for their shape). `pnpm bench` runs it after the benchmarks;
+// packages/test-support/src/bench-results.d.ts for their shape). `pnpm bench` runs it after the benchmarks;
 // paste its output over the table at the top of BENCHMARKS.md to refresh the file.
 // Usage: node scripts/bench-table.mjs
 import { existsSync, readdirSync, readFileSync } from "node:fs";

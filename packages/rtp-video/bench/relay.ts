@@ -7,12 +7,18 @@
 //        BENCH_RELAY_WARMUP (0): unmeasured rounds (bare + session) before the measured ones, a
 //        diagnostic of the steady state (each session run compiles and re-optimises our code;
 //        the bare relay has little to compile). The figures of record use the default, 0.
-// The summary row goes to .bench-results/relay.json (bench/results.ts).
+// The summary row goes to .bench-results/relay.json (@framewire/test-support/bench-results).
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { createInterface } from "node:readline";
+import {
+  envPrefix,
+  headRevision,
+  packageDir,
+  passFail,
+  writeResults,
+} from "@framewire/test-support/bench-results";
 import { VideoRtpSession } from "../src/index.js";
-import { envPrefix, headRevision, packageDir, passFail, writeResults } from "./results.js";
 import { relayPeerArgs } from "./stream.js";
 
 const quick = process.env.BENCH_QUICK === "1";

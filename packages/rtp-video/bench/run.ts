@@ -11,12 +11,19 @@
 // pipeline measured in this run (default 5; 0 skips; bench/gst-anchor.ts); BENCH_ONLY=key,key runs only those tasks
 // (diagnostics: no summary, no results file); BENCH_GST_DEPAY_PPS / BENCH_GST_PAY_PPS add this
 // machine's GStreamer anchors (packets/s, "depay alone" / "pay alone" of tools/peers/bench-depay.sh
-// at the repository root). The rows of the summary go to .bench-results/run.json (bench/results.ts).
+// at the repository root). The rows of the summary go to .bench-results/run.json (@framewire/test-support/bench-results).
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import {
+  type BenchRow,
+  envPrefix,
+  packageDir,
+  passFail,
+  writeResults,
+} from "@framewire/test-support/bench-results";
 import { Bench, type FnOptions, type Task } from "tinybench";
 import { dePacketizeRtpPackets, H264RtpPayload, RtpPacket as WeriftRtpPacket } from "werift-rtp";
 import {
@@ -32,7 +39,6 @@ import {
   writeRtpHeader,
 } from "../src/index.js";
 import { type GstAnchor, hasGstreamer, measureGstAnchor } from "./gst-anchor.js";
-import { type BenchRow, envPrefix, packageDir, passFail, writeResults } from "./results.js";
 import { type AccessUnit, benchDir, FPS, HEIGHT, loadStream, WIDTH } from "./stream.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";

@@ -1,9 +1,15 @@
 // Audio bridge micro-benchmarks (tinybench): G.711, resampling, mixing, a 10-party bridge tick.
 // Run: pnpm --filter @framewire/video-bridge bench. Its rows of the summary table (median time per
-// call) go to .bench-results/audio.json (bench/results.ts).
+// call) go to .bench-results/audio.json (@framewire/test-support/bench-results).
+
+import {
+  envPrefix,
+  headRevision,
+  packageDir,
+  writeResults,
+} from "@framewire/test-support/bench-results";
 import { Bench } from "tinybench";
 import { AudioBridge, AudioMixer, decodeMulaw, encodeMulaw, Resampler } from "../src/index.js";
-import { envPrefix, headRevision, packageDir, writeResults } from "./results.js";
 
 function sine(freq: number, rate: number, n: number, amp: number): Int16Array {
   const out = new Int16Array(n);

@@ -27,7 +27,7 @@
 //   tsx --conditions=@framewire/source bench/bridge.ts
 // Knobs: BENCH_ROOMS (50), BENCH_SECONDS (10, measured), BENCH_WARMUP_S (3), BENCH_ROUNDS (400,
 // part 1), BENCH_MODES (relay,bridge,bridge+hook), BENCH_PART (1|2|both).
-// The rows of the summary table go to .bench-results/bridge.json (bench/results.ts).
+// The rows of the summary table go to .bench-results/bridge.json (@framewire/test-support/bench-results).
 import { type ChildProcess, fork } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { loadavg } from "node:os";
@@ -43,8 +43,6 @@ import {
   type VideoFrame,
   VideoRtpSession,
 } from "@framewire/rtp-video";
-import { RoomKit, VideoBridge, VideoChannel } from "../src/index.js";
-import { X264_PPS as PPS, X264_SPS_640X360 as SPS } from "../test/video-fakes.js";
 import {
   type BenchRow,
   envPrefix,
@@ -52,7 +50,9 @@ import {
   packageDir,
   passFail,
   writeResults,
-} from "./results.js";
+} from "@framewire/test-support/bench-results";
+import { RoomKit, VideoBridge, VideoChannel } from "../src/index.js";
+import { X264_PPS as PPS, X264_SPS_640X360 as SPS } from "../test/video-fakes.js";
 
 const HOST = "127.0.0.1";
 const FPS = 30;
