@@ -1,5 +1,6 @@
 // @framewire/package-test: the helpers of the package test, also used by each public package's
 // `src/error-codes.test.ts`.
+export { describeErrorCodes } from "./error-code-tests.js";
 export {
   type ErrorCodeMismatch,
   type ErrorCodeReport,
