@@ -4,32 +4,18 @@ import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, it } from "vitest";
 import {
   accessUnit,
-  FakeBackend,
-  FakeSession,
+  bridgeHarness,
+  type FakeSession,
   FrameSource,
   flush,
   slice,
 } from "../test/video-fakes.js";
-import { VideoBridge } from "./video-bridge.js";
-import type { VideoBridgeEvent, VideoBridgeOptions } from "./video-bridge-types.js";
 
 // A VideoFrame that a user builds and hands to the bridge (forward, a filter's result, a hook's
 // modified frame, a processor's result) is checked where it enters: a JavaScript caller's mistake
 // is a typed INVALID_VIDEO_FRAME error naming the field, never a crash deeper down.
 
-function setup(opts: VideoBridgeOptions<FakeSession> = {}) {
-  const scheduler = new ManualScheduler();
-  const bridge = new VideoBridge<FakeSession>({ scheduler, ...opts });
-  const events: VideoBridgeEvent<FakeSession>[] = [];
-  bridge.events$.subscribe((e) => events.push(e));
-  const join = (id: string) => {
-    const s = new FakeSession(id);
-    const b = new FakeBackend();
-    bridge.addSession(s, "r1", b);
-    return { s, b };
-  };
-  return { scheduler, bridge, events, join };
-}
+const setup = bridgeHarness;
 
 /** malformed makes a frame whose `change` fields are wrong, as a JavaScript caller might. */
 function malformed(frame: VideoFrame, change: Record<string, unknown>): VideoFrame {

@@ -1,28 +1,17 @@
 import type { VideoFrame } from "@framewire/rtp-video";
-import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, it } from "vitest";
 import {
   accessUnit,
-  FakeBackend,
-  FakeSession,
+  bridgeHarness,
+  type FakeSession,
   FrameSource,
   NAL,
   nalTypes,
 } from "../test/video-fakes.js";
-import { VideoBridge } from "./video-bridge.js";
-import type { VideoBridgeEvent, VideoBridgeOptions } from "./video-bridge-types.js";
+import type { VideoBridgeOptions } from "./video-bridge-types.js";
 
 function setup(opts: VideoBridgeOptions<FakeSession> = {}) {
-  const scheduler = new ManualScheduler();
-  const bridge = new VideoBridge<FakeSession>({ scheduler, ...opts });
-  const events: VideoBridgeEvent<FakeSession>[] = [];
-  bridge.events$.subscribe((e) => events.push(e));
-  const join = (id: string, room = "r1") => {
-    const s = new FakeSession(id);
-    const b = new FakeBackend();
-    bridge.addSession(s, room, b);
-    return { s, b };
-  };
+  const { scheduler, bridge, events, join } = bridgeHarness(opts);
   const requests = (events_ = events) =>
     events_.flatMap((e) =>
       e.type === "keyframe-requested" ? [`${e.source.id}:${e.reason}@${scheduler.now()}`] : [],

@@ -1,23 +1,14 @@
-import { ManualScheduler } from "@framewire/test-support";
+import type { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, it } from "vitest";
-import { FakeBackend, FakeSession, FrameSource } from "../test/video-fakes.js";
+import { bridgeHarness, type FakeSession, FrameSource } from "../test/video-fakes.js";
 import { VideoBridge } from "./video-bridge.js";
-import type { VideoBridgeEvent, VideoBridgeOptions } from "./video-bridge-types.js";
+import type { VideoBridgeOptions } from "./video-bridge-types.js";
 
 // keyframeWaitMs (roomkit's keyframe_wait_s): how long a target holds back the deltas of a source
 // it has no keyframe of. Virtual time throughout: the wait is measured on the injected scheduler.
 
 function setup(opts: VideoBridgeOptions<FakeSession> = {}) {
-  const scheduler = new ManualScheduler();
-  const bridge = new VideoBridge<FakeSession>({ scheduler, ...opts });
-  const events: VideoBridgeEvent<FakeSession>[] = [];
-  bridge.events$.subscribe((e) => events.push(e));
-  const join = (id: string, room = "r1") => {
-    const s = new FakeSession(id);
-    const b = new FakeBackend();
-    bridge.addSession(s, room, b);
-    return { s, b };
-  };
+  const { scheduler, bridge, events, join } = bridgeHarness(opts);
   const waitsEnded = () =>
     events.flatMap((e) =>
       e.type === "keyframe-wait-ended" ? [`${e.target.id}<-${e.source.id}:${e.waitedMs}`] : [],

@@ -1,7 +1,13 @@
 // Fakes for VideoBridge tests: sessions, backends that record, labelled H.264 access units.
 import type { KeyframeRequest, VideoChunk, VideoCodec, VideoFrame } from "@framewire/rtp-video";
+import { ManualScheduler } from "@framewire/test-support";
 import { Subject } from "rxjs";
-import type { VideoBridgeBackend } from "../src/video-bridge-types.js";
+import { VideoBridge } from "../src/video-bridge.js";
+import type {
+  VideoBridgeBackend,
+  VideoBridgeEvent,
+  VideoBridgeOptions,
+} from "../src/video-bridge-types.js";
 
 /** FakeSession is a bridged session whose PLI/FIR the test emits with `pli()`. */
 export class FakeSession {
@@ -208,3 +214,21 @@ export const X264_SPS_640X360 = Uint8Array.of(
 );
 /** X264_PPS is the PPS that goes with it. */
 export const X264_PPS = Uint8Array.of(0x68, 0xce, 0x3c, 0x80);
+
+/**
+ * bridgeHarness is a VideoBridge on a ManualScheduler with every event recorded, and `join(id,
+ * room)` adding a FakeSession with its own FakeBackend: the set-up of the bridge's unit tests.
+ */
+export function bridgeHarness(opts: VideoBridgeOptions<FakeSession> = {}) {
+  const scheduler = new ManualScheduler();
+  const bridge = new VideoBridge<FakeSession>({ scheduler, ...opts });
+  const events: VideoBridgeEvent<FakeSession>[] = [];
+  bridge.events$.subscribe((e) => events.push(e));
+  const join = (id: string, room = "r1") => {
+    const s = new FakeSession(id);
+    const b = new FakeBackend();
+    bridge.addSession(s, room, b);
+    return { s, b };
+  };
+  return { scheduler, bridge, events, join };
+}
