@@ -11,14 +11,4 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 PORT=${1:-5060}
 SECS=${2:-15}
-LOGDIR=${LOGDIR:-/tmp/baresip-answer-$$}
-mkdir -p "$LOGDIR"; rm -f "$LOGDIR/baresip.log" "$LOGDIR/capture.pcap"
-export VIDSRC=${VIDSRC:-avformat,$("$HERE/fixture.sh" test.mp4)}
-C=$LOGDIR/capture.pcap
-timeout -k 3 $((SECS + 30)) tshark -i lo -F pcap -w "$C" -f "udp and host 127.0.0.1" \
-  >/dev/null 2>"$LOGDIR/tshark.err" &
-CAP=$!
-for _ in $(seq 50); do grep -q 'Capturing on' "$LOGDIR/tshark.err" 2>/dev/null && break; sleep 0.1; done
-"$HERE/baresip-run.sh" answer "$PORT" "$SECS" "" "$LOGDIR/baresip.log"
-sleep 0.5; kill -INT $CAP 2>/dev/null; wait $CAP 2>/dev/null
-"$HERE/baresip-report.sh" "$LOGDIR/baresip.log" "$C" "$PORT"
+exec "$HERE/baresip-session.sh" answer "$PORT" "$SECS" "" "${LOGDIR:-/tmp/baresip-answer-$$}"
