@@ -88,15 +88,7 @@ export function createOffer(local: SdpOfferOptions): string {
       attributes: [...attributes, ...muxAttribute, side.videoDirection],
     });
   }
-  return writeSessionDescription({
-    username: side.username,
-    sessionId: side.sessionId,
-    sessionVersion: side.sessionVersion,
-    addressType: side.addressType,
-    address: side.address,
-    sessionName: side.sessionName,
-    media,
-  });
+  return writeSessionDescription(side, media);
 }
 
 function videoFmtp(codec: VideoCodecName, profileLevelId: string): string | undefined {

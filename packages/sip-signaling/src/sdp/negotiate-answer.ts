@@ -1,4 +1,3 @@
-import { SipSignalingError } from "../errors.js";
 import {
   AUDIO_CODECS,
   answerH264Profile,
@@ -12,6 +11,7 @@ import { intersectDirection, mirrorDirection } from "./direction.js";
 import { fmtpRecord, formatFmtpParams } from "./fmtp.js";
 import { checkLocalOptions, type LocalSide } from "./local-options.js";
 import { remoteEndpoint, streamProblem } from "./media-endpoint.js";
+import { noAcceptableAudio } from "./no-acceptable-audio.js";
 import { parseSessionDescription } from "./parse-session-description.js";
 import { feedbackAttributes, rtpmapAttribute, TELEPHONE_EVENTS } from "./sdp-attributes.js";
 import type {
@@ -69,25 +69,12 @@ export function negotiateAnswer(
     }
   }
   if (audio === undefined) {
-    const why = rejected
-      .filter((r) => r.media.toLowerCase() === "audio")
-      .map((r) => `m-line ${r.index + 1}: ${r.reason}`);
-    throw new SipSignalingError(
-      "SDP_NO_ACCEPTABLE_AUDIO",
-      why.length === 0
-        ? "the offer has no m=audio line"
-        : `no acceptable audio stream (${why.join("; ")}); answer 488 (RFC 3261 §13.3.1.4)`,
+    throw noAcceptableAudio(
+      rejected,
+      (why) => `no acceptable audio stream (${why}); answer 488 (RFC 3261 §13.3.1.4)`,
     );
   }
-  const sdp = writeSessionDescription({
-    username: side.username,
-    sessionId: side.sessionId,
-    sessionVersion: side.sessionVersion,
-    addressType: side.addressType,
-    address: side.address,
-    sessionName: side.sessionName,
-    media: sections,
-  });
+  const sdp = writeSessionDescription(side, sections);
   return { sdp, audio, ...(video === undefined ? {} : { video }), rejected };
 }
 

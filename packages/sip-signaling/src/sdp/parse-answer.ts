@@ -10,6 +10,7 @@ import {
 } from "./codecs.js";
 import { intersectDirection, mirrorDirection } from "./direction.js";
 import { remoteEndpoint, streamProblem } from "./media-endpoint.js";
+import { noAcceptableAudio } from "./no-acceptable-audio.js";
 import { parseSessionDescription } from "./parse-session-description.js";
 import type {
   NegotiatedMedia,
@@ -74,15 +75,7 @@ export function parseAnswer(
     }
   }
   if (audio === undefined) {
-    const why = rejected
-      .filter((r) => r.media.toLowerCase() === "audio")
-      .map((r) => `m-line ${r.index + 1}: ${r.reason}`);
-    throw new SipSignalingError(
-      "SDP_NO_ACCEPTABLE_AUDIO",
-      why.length === 0
-        ? "the offer has no m=audio line"
-        : `the answer accepts no audio stream (${why.join("; ")})`,
-    );
+    throw noAcceptableAudio(rejected, (why) => `the answer accepts no audio stream (${why})`);
   }
   return { audio, ...(video === undefined ? {} : { video }), rejected };
 }

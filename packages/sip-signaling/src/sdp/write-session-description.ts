@@ -7,7 +7,7 @@ export interface MediaSection {
   readonly attributes: readonly string[];
 }
 
-/** SessionSection is a description we write: origin, name, one session-level `c=`, m-lines. */
+/** SessionSection is the session level we write: origin, name and one session-level `c=`. */
 export interface SessionSection {
   readonly username: string;
   readonly sessionId: string;
@@ -15,14 +15,16 @@ export interface SessionSection {
   readonly addressType: "IP4" | "IP6";
   readonly address: string;
   readonly sessionName: string;
-  readonly media: readonly MediaSection[];
 }
 
 /**
  * writeSessionDescription writes SDP in RFC 4566 §5 order (v, o, s, c, t, then per m-line
  * m and a), every line ended by CRLF. The connection is session-level: it covers every m-line.
  */
-export function writeSessionDescription(session: SessionSection): string {
+export function writeSessionDescription(
+  session: SessionSection,
+  media: readonly MediaSection[],
+): string {
   const lines = [
     "v=0",
     `o=${session.username} ${session.sessionId} ${session.sessionVersion} IN ${session.addressType} ${session.address}`,
@@ -30,7 +32,7 @@ export function writeSessionDescription(session: SessionSection): string {
     `c=IN ${session.addressType} ${session.address}`,
     "t=0 0",
   ];
-  for (const m of session.media) {
+  for (const m of media) {
     lines.push(`m=${m.media} ${m.port} ${m.proto} ${m.formats.join(" ")}`);
     for (const attribute of m.attributes) lines.push(`a=${attribute}`);
   }
