@@ -2,7 +2,8 @@ import type { Address } from "@framewire/rtp-video";
 import type { SchedulerLike } from "rxjs";
 import { SipSignalingError } from "./errors.js";
 import type { AudioCodecName, VideoCodecName } from "./sdp/sdp-types.js";
-import type { DigestAuthOptions, DigestClientCredentials } from "./sip/digest-auth.js";
+import type { DigestAuthOptions } from "./sip/digest-auth.js";
+import type { DigestClientCredentials } from "./sip/digest-client.js";
 import type { SipUserAgentOptions } from "./sip/sip-user-agent.js";
 
 /** InviteInfo is what the invite filter sees of an incoming call. */

@@ -62,19 +62,20 @@ export {
   type DatagramSocketFactory,
 } from "./sip/datagram-socket.js";
 export {
-  computeDigestResponse,
-  type DigestAlgorithm,
   DigestAuthenticator,
   type DigestAuthOptions,
-  DigestClient,
-  type DigestClientCredentials,
   type DigestCredentialLookup,
   type DigestCredentials,
   type DigestRequest,
-  type DigestResponseInput,
   type DigestVerdict,
   parseDigestCredentials,
 } from "./sip/digest-auth.js";
+export { DigestClient, type DigestClientCredentials } from "./sip/digest-client.js";
+export {
+  computeDigestResponse,
+  type DigestAlgorithm,
+  type DigestResponseInput,
+} from "./sip/digest-response.js";
 export type { RetransmissionStats } from "./sip/retransmissions.js";
 export {
   type CallOptions,

@@ -3,12 +3,10 @@
  * RFC 8760): MD5 and SHA-256, qop=auth, HMAC-signed nonces that expire, `stale=true` for a
  * correct answer to an expired nonce, and a bounded count of failures per call attempt.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { asyncScheduler, type SchedulerLike } from "rxjs";
 import { SipSignalingError } from "../errors.js";
-
-/** DigestAlgorithm is a Digest hash algorithm this UAS offers (RFC 7616 §3.4, RFC 8760 §2). */
-export type DigestAlgorithm = "SHA-256" | "MD5";
+import { computeDigestResponse, type DigestAlgorithm, HASHES, quote } from "./digest-response.js";
 
 /** DigestCredentialLookup returns the password of `username` in `realm`, or undefined. */
 export type DigestCredentialLookup = (
@@ -63,7 +61,6 @@ export interface DigestCredentials {
 }
 
 const BOUND = 4096;
-const HASHES: Readonly<Record<DigestAlgorithm, string>> = { "SHA-256": "sha256", MD5: "md5" };
 
 /**
  * parseDigestCredentials parses `Digest name=value, name="quoted", ...` (parameter names
@@ -115,36 +112,6 @@ export function parseDigestCredentials(value: string): DigestCredentials | undef
     params.set(name, v);
   }
   return { scheme: m[1], params };
-}
-
-/** DigestResponseInput is what the qop=auth response is computed from (RFC 7616 §3.4.1). */
-export interface DigestResponseInput {
-  readonly algorithm: DigestAlgorithm;
-  readonly username: string;
-  readonly realm: string;
-  readonly password: string;
-  readonly method: string;
-  readonly uri: string;
-  readonly nonce: string;
-  readonly nc: string;
-  readonly cnonce: string;
-  readonly qop: "auth";
-}
-
-/**
- * computeDigestResponse returns the lower-case hex `response` for qop=auth:
- * KD(H(username:realm:password), nonce:nc:cnonce:qop:H(method:uri)) (RFC 7616 §3.4.1–3.4.3).
- */
-export function computeDigestResponse(input: DigestResponseInput): string {
-  const h = (s: string): string =>
-    createHash(HASHES[input.algorithm]).update(s, "utf8").digest("hex");
-  const ha1 = h(`${input.username}:${input.realm}:${input.password}`);
-  const ha2 = h(`${input.method}:${input.uri}`);
-  return h(`${ha1}:${input.nonce}:${input.nc}:${input.cnonce}:${input.qop}:${ha2}`);
-}
-
-function quote(s: string): string {
-  return `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
 const utf8 = new TextEncoder();
@@ -301,97 +268,5 @@ export class DigestAuthenticator {
     if (!safeEqual(this.mac(issued, salt), mac)) return undefined;
     const at = Number.parseInt(issued, 36);
     return Number.isFinite(at) ? at : undefined;
-  }
-}
-
-/** DigestClientCredentials are what our outgoing requests answer a 401/407 challenge with. */
-export interface DigestClientCredentials {
-  readonly username: string;
-  readonly password: string;
-}
-
-/** The parsed challenge sip.js hands to the credentials (WWW-/Proxy-Authenticate). */
-interface ParsedChallenge {
-  readonly algorithm?: string;
-  readonly realm?: string;
-  readonly nonce?: string;
-  readonly opaque?: string;
-  readonly qop?: string | readonly string[];
-}
-
-/**
- * DigestClient answers one request's Digest challenge (RFC 3261 §22.2, RFC 7616 §3.4): SHA-256
- * or MD5, `qop=auth` when offered, else the RFC 2069 form. sip.js's core calls `authenticate`
- * with the request and the challenge, then sends the request again with `toString()` as its
- * Authorization (or Proxy-Authorization) header. sip.js's own client knows MD5 only.
- */
-export class DigestClient {
-  private header = "";
-  private nc = 0;
-
-  constructor(private readonly credentials: DigestClientCredentials) {}
-
-  /** authenticate computes the answer; false when the challenge cannot be answered. */
-  authenticate(
-    request: { readonly method: string; readonly ruri?: unknown },
-    challenge: ParsedChallenge,
-  ): boolean {
-    const named = (challenge.algorithm ?? "MD5").toUpperCase();
-    // MD5-sess and SHA-256-sess are not supported, nor anything else
-    const algorithm: DigestAlgorithm | undefined =
-      named === "MD5" ? "MD5" : named === "SHA-256" ? "SHA-256" : undefined;
-    if (algorithm === undefined) return false;
-    const { realm, nonce } = challenge;
-    if (realm === undefined || nonce === undefined || request.ruri === undefined) return false;
-    const qops =
-      challenge.qop === undefined ? [] : [challenge.qop].flat().flatMap((q) => q.split(","));
-    const withQop = qops.some((q) => q.trim().toLowerCase() === "auth");
-    if (qops.length > 0 && !withQop) return false; // auth-int only
-    const uri = String(request.ruri);
-    const { username, password } = this.credentials;
-    const hash = HASHES[algorithm];
-    const h = (s: string): string => createHash(hash).update(s, "utf8").digest("hex");
-    const fields = [
-      `username=${quote(username)}`,
-      `realm=${quote(realm)}`,
-      `nonce=${quote(nonce)}`,
-      `uri=${quote(uri)}`,
-    ];
-    if (withQop) {
-      this.nc++;
-      const nc = this.nc.toString(16).padStart(8, "0");
-      const cnonce = randomBytes(12).toString("hex");
-      const response = computeDigestResponse({
-        algorithm,
-        username,
-        realm,
-        password,
-        method: request.method,
-        uri,
-        nonce,
-        nc,
-        cnonce,
-        qop: "auth",
-      });
-      fields.push(
-        `response=${quote(response)}`,
-        `algorithm=${algorithm}`,
-        "qop=auth",
-        `nc=${nc}`,
-        `cnonce=${quote(cnonce)}`,
-      );
-    } else {
-      const response = h(
-        `${h(`${username}:${realm}:${password}`)}:${nonce}:${h(`${request.method}:${uri}`)}`,
-      );
-      fields.push(`response=${quote(response)}`, `algorithm=${algorithm}`);
-    }
-    if (challenge.opaque !== undefined) fields.push(`opaque=${quote(challenge.opaque)}`);
-    this.header = `Digest ${fields.join(", ")}`;
-    return true;
-  }
-
-  toString(): string {
-    return this.header;
   }
 }

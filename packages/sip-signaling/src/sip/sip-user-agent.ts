@@ -11,12 +11,8 @@ import { Core, Grammar, URI } from "sip.js";
 import { SipSignalingError } from "../errors.js";
 import type { IncomingCall, OutgoingCall } from "./call-types.js";
 import type { DatagramSocketFactory } from "./datagram-socket.js";
-import {
-  DigestAuthenticator,
-  type DigestAuthOptions,
-  DigestClient,
-  type DigestClientCredentials,
-} from "./digest-auth.js";
+import { DigestAuthenticator, type DigestAuthOptions } from "./digest-auth.js";
+import { DigestClient, type DigestClientCredentials } from "./digest-client.js";
 import { IncomingCallImpl } from "./incoming-call.js";
 import { uriDestination } from "./next-hop.js";
 import { OutgoingCallImpl } from "./outgoing-call.js";
