@@ -1,14 +1,12 @@
+import { FramewireError, type FramewireErrorOptions } from "@framewire/errors";
+
 /** HookErrorCode names the failures `@framewire/hooks` reports. */
 export type HookErrorCode = "HOOK_TIMEOUT" | "HOOK_INVALID_RESULT" | "BAD_OPTION";
 
 /** HookError is the typed error of `@framewire/hooks`; switch on `code`, not on the message. */
-export class HookError extends Error {
-  /** code identifies the failure. */
-  readonly code: HookErrorCode;
-
-  constructor(code: HookErrorCode, message: string) {
-    super(`${code}: ${message}`);
+export class HookError extends FramewireError<HookErrorCode> {
+  constructor(code: HookErrorCode, message: string, options?: FramewireErrorOptions) {
+    super(code, message, options);
     this.name = "HookError";
-    this.code = code;
   }
 }

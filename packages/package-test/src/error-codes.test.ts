@@ -70,4 +70,26 @@ describe("errorCodeReport", () => {
       declaredNotRaised: ["C_COMPARED_ONLY", "D_IN_COMMENT_ONLY", "E_KEY_ONLY"],
     });
   });
+
+  it("reads the code union from the type argument of `extends FramewireError<Code>`", () => {
+    const root = pkg({
+      "src/errors.ts": [
+        'import { FramewireError } from "@framewire/errors";',
+        'export type KitCode = "K_THROWN" | "K_NEVER";',
+        "export class KitError extends FramewireError<KitCode> {}",
+        "export class KitSubError extends KitError {}",
+      ].join("\n"),
+      "src/use.ts": 'import { KitError } from "./errors.js";\nthrow new KitError("K_THROWN", "x");',
+      "src/index.ts": 'export { KitError, KitSubError } from "./errors.js";',
+      "README.md": "# kit\n\n## Errors\n\n`K_THROWN`\n",
+    });
+    const report = errorCodeReport(root);
+    expect(report.errorClasses).toEqual(["KitError", "KitSubError"]);
+    expect(report.declared).toEqual(["K_NEVER", "K_THROWN"]);
+    expect(errorCodeMismatch(report)).toEqual({
+      undocumented: [],
+      documentedNotRaised: [],
+      declaredNotRaised: ["K_NEVER"],
+    });
+  });
 });

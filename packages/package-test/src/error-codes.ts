@@ -9,7 +9,7 @@ import { documentedErrorCodes } from "./readme.js";
 
 /** ErrorCodeReport is what `errorCodeReport` found in one package; every list is sorted. */
 export interface ErrorCodeReport {
-  /** errorClasses are the package's error classes (`class X extends Error` and their subclasses). */
+  /** errorClasses are the package's error classes (`class X extends FramewireError<Code>` or `Error`, and their subclasses). */
   readonly errorClasses: readonly string[];
   /** declared are the string literals of the types of those classes' `code` property. */
   readonly declared: readonly string[];
@@ -63,7 +63,10 @@ export function errorCodeReport(packageDir: string): ErrorCodeReport {
     grew = false;
     for (const [name, c] of classes) {
       const base = baseClass(c);
-      if (!errorClasses.has(name) && (base === "Error" || errorClasses.has(base ?? ""))) {
+      if (
+        !errorClasses.has(name) &&
+        (ROOT_ERRORS.has(base ?? "") || errorClasses.has(base ?? ""))
+      ) {
         errorClasses.set(name, c);
         grew = true;
       }
@@ -71,6 +74,10 @@ export function errorCodeReport(packageDir: string): ErrorCodeReport {
   }
   const declared = new Set<string>();
   for (const c of errorClasses.values()) {
+    // `extends FramewireError<Code>`: the code union is the type argument
+    const argument = baseTypeArgument(c);
+    if (argument !== undefined)
+      for (const code of literals(argument, aliases, new Set())) declared.add(code);
     for (const member of c.members) {
       if (!ts.isPropertyDeclaration(member) || member.type === undefined) continue;
       if (!ts.isIdentifier(member.name) || member.name.text !== "code") continue;
@@ -104,6 +111,23 @@ export function errorCodeReport(packageDir: string): ErrorCodeReport {
       (code) => !exported.has(code),
     ),
   };
+}
+
+/** ROOT_ERRORS are the classes a package's own error class may extend. */
+const ROOT_ERRORS: ReadonlySet<string> = new Set(["Error", "FramewireError"]);
+
+function baseTypeArgument(c: ts.ClassDeclaration): ts.TypeNode | undefined {
+  for (const clause of c.heritageClauses ?? []) {
+    if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
+    const base = clause.types[0];
+    if (
+      base !== undefined &&
+      ts.isIdentifier(base.expression) &&
+      base.expression.text === "FramewireError"
+    )
+      return base.typeArguments?.[0];
+  }
+  return undefined;
 }
 
 function baseClass(c: ts.ClassDeclaration): string | undefined {

@@ -1,3 +1,5 @@
+import { FramewireError, type FramewireErrorOptions } from "@framewire/errors";
+
 /** RtpVideoErrorCode names every failure `@framewire/rtp-video` reports; each maps to an RFC rule. */
 export type RtpVideoErrorCode =
   | "RTP_TOO_SHORT"
@@ -23,14 +25,10 @@ export type RtpVideoErrorCode =
  * RtpVideoError is the typed error of `@framewire/rtp-video`: `code` is stable and
  * machine-readable, the message cites the rule that was broken.
  */
-export class RtpVideoError extends Error {
-  /** code identifies the failure; switch on it rather than on the message. */
-  readonly code: RtpVideoErrorCode;
-
-  constructor(code: RtpVideoErrorCode, message: string) {
-    super(`${code}: ${message}`);
+export class RtpVideoError extends FramewireError<RtpVideoErrorCode> {
+  constructor(code: RtpVideoErrorCode, message: string, options?: FramewireErrorOptions) {
+    super(code, message, options);
     this.name = "RtpVideoError";
-    this.code = code;
   }
 }
 

@@ -1,3 +1,5 @@
+import { FramewireError, type FramewireErrorOptions } from "@framewire/errors";
+
 /**
  * SipSignalingErrorCode names every failure `@framewire/sip-signaling` reports, from the SDP layer,
  * the port pool, `SipVideoBackend` and the SIP layer (`src/sip/`); README.md's Errors section says
@@ -31,14 +33,10 @@ export type SipSignalingErrorCode =
  * SipSignalingError is the one typed error of `@framewire/sip-signaling`: `code` is stable and
  * machine-readable, the message cites the rule that was broken.
  */
-export class SipSignalingError extends Error {
-  /** code identifies the failure; switch on it rather than on the message. */
-  readonly code: SipSignalingErrorCode;
-
-  constructor(code: SipSignalingErrorCode, message: string) {
-    super(`${code}: ${message}`);
+export class SipSignalingError extends FramewireError<SipSignalingErrorCode> {
+  constructor(code: SipSignalingErrorCode, message: string, options?: FramewireErrorOptions) {
+    super(code, message, options);
     this.name = "SipSignalingError";
-    this.code = code;
   }
 }
 

@@ -1,3 +1,5 @@
+import { FramewireError, type FramewireErrorOptions } from "@framewire/errors";
+
 /**
  * VideoBridgeErrorCode names every failure `@framewire/video-bridge` reports (`VideoBridge`,
  * `AudioBridge`, `RoomKit` and the channels share it). `BAD_OPTION` is the code the other
@@ -18,14 +20,10 @@ export type VideoBridgeErrorCode =
  * `RoomKit` and the channels: `code` is stable and machine-readable. It is thrown for programmer
  * mistakes and limits only; the media path never throws.
  */
-export class VideoBridgeError extends Error {
-  /** code identifies the failure; switch on it rather than on the message. */
-  readonly code: VideoBridgeErrorCode;
-
-  constructor(code: VideoBridgeErrorCode, message: string) {
-    super(`${code}: ${message}`);
+export class VideoBridgeError extends FramewireError<VideoBridgeErrorCode> {
+  constructor(code: VideoBridgeErrorCode, message: string, options?: FramewireErrorOptions) {
+    super(code, message, options);
     this.name = "VideoBridgeError";
-    this.code = code;
   }
 }
 
