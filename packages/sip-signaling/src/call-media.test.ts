@@ -7,25 +7,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { resolveBackendOptions } from "./backend-options.js";
 import { type CallMedia, CallMediaAllocator } from "./call-media.js";
 import { negotiateAnswer } from "./sdp/negotiate-answer.js";
+import { h264Offer } from "./testing/h264-offer.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const OFFER = [
-  "v=0",
-  "o=- 1 1 IN IP4 127.0.0.1",
-  "s=-",
-  "c=IN IP4 127.0.0.1",
-  "t=0 0",
-  "m=audio 20000 RTP/AVP 0",
-  "a=rtpmap:0 PCMU/8000",
-  "m=video 20002 RTP/AVP 96",
-  "a=rtpmap:96 H264/90000",
-  "a=fmtp:96 packetization-mode=1;profile-level-id=42e01f",
-  "",
-].join("\r\n");
+const OFFER = h264Offer();
 
 async function allocator(pairs: number) {
   const start = await freeUdpPorts(2 * pairs);

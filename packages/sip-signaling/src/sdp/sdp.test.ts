@@ -40,6 +40,26 @@ const SIPP_OFFER = sdp(
   "a=sendrecv",
 );
 
+/** h264WithFeedback is an H.264 mode-1 format at `pt` with nack, nack pli and ccm fir. */
+const h264WithFeedback = (pt: number): string[] => [
+  `a=rtpmap:${pt} H264/90000`,
+  `a=fmtp:${pt} profile-level-id=42e01f;packetization-mode=1`,
+  `a=rtcp-fb:${pt} nack`,
+  `a=rtcp-fb:${pt} nack pli`,
+  `a=rtcp-fb:${pt} ccm fir`,
+];
+
+/** baresipAudio is the start of baresip 1.0.0's m=audio section (PCMU, PCMA, events 0-15). */
+const baresipAudio = (port: number): string[] => [
+  `m=audio ${port} RTP/AVP 0 8 101`,
+  "a=rtpmap:0 PCMU/8000",
+  "a=rtpmap:8 PCMA/8000",
+  "a=rtpmap:101 telephone-event/8000",
+  "a=fmtp:101 0-15",
+  "a=sendrecv",
+  "a=label:1",
+];
+
 /** BARESIP_OFFER is baresip 1.0.0's INVITE body with the config of baresip-run.sh (call mode,
  * avcodec + vp8 modules, no video_codecs filter), captured on the wire. */
 const BARESIP_OFFER = sdp(
@@ -49,13 +69,7 @@ const BARESIP_OFFER = sdp(
   "c=IN IP4 127.0.0.1",
   "t=0 0",
   "a=tool:baresip 1.0.0",
-  "m=audio 20072 RTP/AVP 0 8 101",
-  "a=rtpmap:0 PCMU/8000",
-  "a=rtpmap:8 PCMA/8000",
-  "a=rtpmap:101 telephone-event/8000",
-  "a=fmtp:101 0-15",
-  "a=sendrecv",
-  "a=label:1",
+  ...baresipAudio(20072),
   "a=rtcp-rsize",
   "a=ssrc:30319102 cname:sip:caller@127.0.0.1:25060",
   "a=minptime:20",
@@ -90,13 +104,7 @@ const BARESIP_VP8_OFFER = sdp(
   "c=IN IP4 127.0.0.1",
   "t=0 0",
   "a=tool:baresip 1.0.0",
-  "m=audio 20074 RTP/AVP 0 8 101",
-  "a=rtpmap:0 PCMU/8000",
-  "a=rtpmap:8 PCMA/8000",
-  "a=rtpmap:101 telephone-event/8000",
-  "a=fmtp:101 0-15",
-  "a=sendrecv",
-  "a=label:1",
+  ...baresipAudio(20074),
   "a=rtcp-rsize",
   "a=ssrc:3513446238 cname:sip:caller@127.0.0.1:25070",
   "a=minptime:20",
@@ -171,11 +179,7 @@ const LINPHONE_IPV6_OFFER = sdp(
   "a=mid:audio",
   "m=video 9080 RTP/AVPF 103",
   "c=IN IP6 2001:DB8:0:0:0:0:0:36",
-  "a=rtpmap:103 H264/90000",
-  "a=fmtp:103 profile-level-id=42e01f;packetization-mode=1",
-  "a=rtcp-fb:103 nack",
-  "a=rtcp-fb:103 nack pli",
-  "a=rtcp-fb:103 ccm fir",
+  ...h264WithFeedback(103),
   "a=mid:video",
 );
 
@@ -227,6 +231,15 @@ const LOCAL: SdpLocalOptions = {
 };
 
 const HEAD = ["v=0", "o=- 4242 1 IN IP4 192.0.2.10", "s=framewire", "c=IN IP4 192.0.2.10", "t=0 0"];
+
+/** PCMU_AUDIO_ANSWER is our m=audio answer to an offer of PCMU and telephone-event/8000 at 101. */
+const PCMU_AUDIO_ANSWER = [
+  "m=audio 40000 RTP/AVP 0 101",
+  "a=rtpmap:0 PCMU/8000",
+  "a=rtpmap:101 telephone-event/8000",
+  "a=fmtp:101 0-15",
+  "a=sendrecv",
+];
 
 /** codeOf runs `f` and returns the SipSignalingError code it throws (fails on anything else). */
 function codeOf(f: () => unknown): SipSignalingErrorCode {
@@ -508,11 +521,7 @@ describe("negotiateAnswer (RFC 3264 §6)", () => {
     expect(answer.sdp).toBe(
       sdp(
         ...HEAD,
-        "m=audio 40000 RTP/AVP 0 101",
-        "a=rtpmap:0 PCMU/8000",
-        "a=rtpmap:101 telephone-event/8000",
-        "a=fmtp:101 0-15",
-        "a=sendrecv",
+        ...PCMU_AUDIO_ANSWER,
         "m=video 40002 RTP/AVP 96",
         "a=rtpmap:96 H264/90000",
         "a=fmtp:96 profile-level-id=42e01f;packetization-mode=1",
@@ -757,16 +766,7 @@ describe("negotiateAnswer (RFC 3264 §6)", () => {
 
   it("answers an audio-only PBX offer with OUR preferred codec, not the offerer's", () => {
     const answer = negotiateAnswer(ASTERISK_AUDIO_OFFER, LOCAL);
-    expect(answer.sdp).toBe(
-      sdp(
-        ...HEAD,
-        "m=audio 40000 RTP/AVP 0 101",
-        "a=rtpmap:0 PCMU/8000",
-        "a=rtpmap:101 telephone-event/8000",
-        "a=fmtp:101 0-15",
-        "a=sendrecv",
-      ),
-    );
+    expect(answer.sdp).toBe(sdp(...HEAD, ...PCMU_AUDIO_ANSWER));
     expect(answer.video).toBeUndefined();
     const pcma = negotiateAnswer(ASTERISK_AUDIO_OFFER, { ...LOCAL, audioCodecs: ["PCMA"] });
     expect(pcma.audio).toMatchObject({ codec: "PCMA", payloadType: 8 });
@@ -906,11 +906,7 @@ describe("negotiateAnswer (RFC 3264 §6)", () => {
         "a=mid:audio",
         "a=sendrecv",
         "m=video 40002 RTP/AVPF 103",
-        "a=rtpmap:103 H264/90000",
-        "a=fmtp:103 profile-level-id=42e01f;packetization-mode=1",
-        "a=rtcp-fb:103 nack",
-        "a=rtcp-fb:103 nack pli",
-        "a=rtcp-fb:103 ccm fir",
+        ...h264WithFeedback(103),
         "a=mid:video",
         "a=sendrecv",
       ),
@@ -1050,13 +1046,7 @@ const BARESIP_ANSWER = sdp(
   "c=IN IP4 127.0.0.1",
   "t=0 0",
   "a=tool:baresip 1.0.0",
-  "m=audio 30094 RTP/AVP 0 8 101",
-  "a=rtpmap:0 PCMU/8000",
-  "a=rtpmap:8 PCMA/8000",
-  "a=rtpmap:101 telephone-event/8000",
-  "a=fmtp:101 0-15",
-  "a=sendrecv",
-  "a=label:1",
+  ...baresipAudio(30094),
   "a=ssrc:2733052748 cname:sip:bridge@127.0.0.1:25100",
   "a=minptime:20",
   "a=ptime:20",
@@ -1109,11 +1099,7 @@ describe("createOffer (RFC 3264 §5)", () => {
         "a=fmtp:110 0-15",
         "a=sendrecv",
         "m=video 40002 RTP/AVP 96 97 98",
-        "a=rtpmap:96 H264/90000",
-        "a=fmtp:96 profile-level-id=42e01f;packetization-mode=1",
-        "a=rtcp-fb:96 nack",
-        "a=rtcp-fb:96 nack pli",
-        "a=rtcp-fb:96 ccm fir",
+        ...h264WithFeedback(96),
         "a=rtpmap:97 VP8/90000",
         "a=rtcp-fb:97 nack",
         "a=rtcp-fb:97 nack pli",
@@ -1234,11 +1220,22 @@ describe("parseAnswer (RFC 3264 §6)", () => {
     });
   });
 
-  it("treats m=video 0 as an audio-only call", () => {
-    const answer = SIPP_UAS_ANSWER.replace("m=video 26002", "m=video 0");
+  it.each([
+    [
+      "treats m=video 0 as an audio-only call",
+      SIPP_UAS_ANSWER.replace("m=video 26002", "m=video 0"),
+      "port-zero",
+    ],
+    [
+      // PT 96 is H264 in our offer; an answer that maps 96 to VP8 has no common codec.
+      "needs the answered payload type to carry the offered codec",
+      SIPP_UAS_ANSWER.replace("a=rtpmap:96 H264/90000", "a=rtpmap:96 VP8/90000"),
+      "no-common-codec",
+    ],
+  ] as const)("%s", (_name, answer, reason) => {
     const session = parseAnswer(offer, answer);
     expect(session.video).toBeUndefined();
-    expect(session.rejected).toEqual([{ index: 1, media: "video", reason: "port-zero" }]);
+    expect(session.rejected).toEqual([{ index: 1, media: "video", reason }]);
   });
 
   it("ignores answered formats we did not offer and takes the first one we did", () => {
@@ -1247,14 +1244,6 @@ describe("parseAnswer (RFC 3264 §6)", () => {
       "m=audio 26000 RTP/AVP 18 9 8",
     ).replace("a=rtpmap:0 PCMU/8000", "a=rtpmap:18 G729/8000\r\na=rtpmap:9 G722/8000");
     expect(parseAnswer(offer, answer).audio).toMatchObject({ codec: "PCMA", payloadType: 8 });
-  });
-
-  it("needs the answered payload type to carry the offered codec", () => {
-    // PT 96 is H264 in our offer; an answer that maps 96 to VP8 has no common codec.
-    const answer = SIPP_UAS_ANSWER.replace("a=rtpmap:96 H264/90000", "a=rtpmap:96 VP8/90000");
-    const session = parseAnswer(offer, answer);
-    expect(session.video).toBeUndefined();
-    expect(session.rejected).toEqual([{ index: 1, media: "video", reason: "no-common-codec" }]);
   });
 
   it("needs H.264 answers to keep our packetization-mode and profile", () => {

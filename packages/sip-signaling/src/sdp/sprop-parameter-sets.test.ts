@@ -2,6 +2,7 @@
 // crash; negotiateAnswer and parseAnswer hand them on with the negotiated video.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { h264Offer } from "../testing/h264-offer.js";
 import { negotiateAnswer } from "./negotiate-answer.js";
 import { parseAnswer } from "./parse-answer.js";
 import { SDP_LIMITS } from "./sdp-limits.js";
@@ -15,23 +16,6 @@ const SPS = Uint8Array.from(atob(SPS_B64), (c) => c.charCodeAt(0));
 const PPS = Uint8Array.from(atob(PPS_B64), (c) => c.charCodeAt(0));
 
 const b64 = (bytes: readonly number[]): string => btoa(String.fromCharCode(...bytes));
-
-const sdp = (...lines: string[]): string => `${lines.join("\r\n")}\r\n`;
-
-/** offer with one H.264 video format whose fmtp is `fmtp`. */
-const offer = (fmtp: string): string =>
-  sdp(
-    "v=0",
-    "o=- 1 1 IN IP4 127.0.0.1",
-    "s=-",
-    "c=IN IP4 127.0.0.1",
-    "t=0 0",
-    "m=audio 20000 RTP/AVP 0",
-    "a=rtpmap:0 PCMU/8000",
-    "m=video 20002 RTP/AVP 96",
-    "a=rtpmap:96 H264/90000",
-    `a=fmtp:96 ${fmtp}`,
-  );
 
 const LOCAL: SdpLocalOptions = {
   audioCodecs: ["PCMU"],
@@ -108,7 +92,7 @@ describe("parseSpropParameterSets (RFC 6184 §8.1)", () => {
 describe("negotiated video carries the peer's parameter sets", () => {
   it("negotiateAnswer: the offerer's sprop-parameter-sets come out decoded in video.parameterSets", () => {
     const answer = negotiateAnswer(
-      offer(
+      h264Offer(
         `packetization-mode=1;profile-level-id=42e01f;sprop-parameter-sets=${SPS_B64},${PPS_B64}`,
       ),
       LOCAL,
@@ -121,7 +105,7 @@ describe("negotiated video carries the peer's parameter sets", () => {
 
   it("negotiateAnswer: hostile parameter sets are ignored and said so; the call is answered as before", () => {
     const answer = negotiateAnswer(
-      offer(
+      h264Offer(
         `packetization-mode=1;profile-level-id=42e01f;sprop-parameter-sets=${"x".repeat(40_000)}`,
       ),
       LOCAL,
@@ -132,21 +116,24 @@ describe("negotiated video carries the peer's parameter sets", () => {
   });
 
   it("no sprop-parameter-sets, or another codec: neither field", () => {
-    const answer = negotiateAnswer(offer("packetization-mode=1;profile-level-id=42e01f"), LOCAL);
+    const answer = negotiateAnswer(
+      h264Offer("packetization-mode=1;profile-level-id=42e01f"),
+      LOCAL,
+    );
     expect(answer.video).not.toHaveProperty("parameterSets");
     expect(answer.video).not.toHaveProperty("parameterSetsIgnored");
   });
 
   it("parseAnswer: the answerer's sprop-parameter-sets come out the same way", () => {
-    const ours = offer("packetization-mode=1;profile-level-id=42e01f");
-    const theirs = offer(
+    const ours = h264Offer("packetization-mode=1;profile-level-id=42e01f");
+    const theirs = h264Offer(
       `packetization-mode=1;profile-level-id=42e01f;sprop-parameter-sets=${SPS_B64},${PPS_B64}`,
     );
     const n = parseAnswer(ours, theirs);
     expect(n.video?.parameterSets?.map((u) => u.length)).toEqual([SPS.length, PPS.length]);
     const bad = parseAnswer(
       ours,
-      offer("packetization-mode=1;profile-level-id=42e01f;sprop-parameter-sets=aM48gA==,ZQ=="),
+      h264Offer("packetization-mode=1;profile-level-id=42e01f;sprop-parameter-sets=aM48gA==,ZQ=="),
     );
     expect(bad.video?.parameterSetsIgnored).toBe("bad-base64");
   });
