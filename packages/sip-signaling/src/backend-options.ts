@@ -56,24 +56,32 @@ export interface SipVideoBackendOptions {
   >;
 }
 
-/** ResolvedBackendOptions are SipVideoBackendOptions with every default filled in, once. */
-export interface ResolvedBackendOptions {
-  readonly localSipAddr: Address;
-  readonly localRtpIp: string;
-  readonly advertisedHost: string;
-  readonly rtpPortStart: number;
-  readonly rtpPortEnd: number;
+/** The options resolveBackendOptions gives a default (advertisedHost: localRtpIp). */
+type DefaultedOption =
+  | "localSipAddr"
+  | "localRtpIp"
+  | "advertisedHost"
+  | "rtpPortStart"
+  | "rtpPortEnd"
+  | "maxCalls"
+  | "nack"
+  | "userAgent";
+
+/** The options without a default, passed on as given. */
+type PassedOption = "latencyMs" | "scheduler" | "auth" | "credentials" | "inviteFilter";
+
+/**
+ * ResolvedBackendOptions are SipVideoBackendOptions with every default filled in, once; the
+ * codec lists are named as the SDP layer names them (`videoCodecs`, `audioCodecs`).
+ */
+export type ResolvedBackendOptions = {
+  readonly [K in DefaultedOption]-?: NonNullable<SipVideoBackendOptions[K]>;
+} & {
+  readonly [K in PassedOption]: SipVideoBackendOptions[K] | undefined;
+} & {
   readonly videoCodecs: readonly VideoCodecName[];
   readonly audioCodecs: readonly AudioCodecName[];
-  readonly maxCalls: number;
-  readonly nack: boolean;
-  readonly latencyMs: number | undefined;
-  readonly scheduler: SchedulerLike | undefined;
-  readonly auth: DigestAuthOptions | undefined;
-  readonly credentials: DigestClientCredentials | undefined;
-  readonly inviteFilter: SipVideoBackendOptions["inviteFilter"];
-  readonly userAgent: NonNullable<SipVideoBackendOptions["userAgent"]>;
-}
+};
 
 /** BACKEND_DEFAULTS are the defaults of SipVideoBackendOptions (roomkit's, where it has one). */
 export const BACKEND_DEFAULTS = {
