@@ -2,6 +2,11 @@ import type { MediaSession, VideoFrame } from "@framewire/rtp-video";
 import { type SipCallMetadata, SipVideoBackend } from "@framewire/sip-signaling";
 import { AudioVideoChannel, RoomKit } from "@framewire/video-bridge";
 
+/** MAX_EVENTS bounds the keyframe events kept for the dashboard. */
+const MAX_EVENTS = 200;
+/** MAX_LEFT bounds the participants kept after they left. */
+const MAX_LEFT = 50;
+
 /** BridgeOptions configures the demo's SIP bridge. */
 export interface BridgeOptions {
   readonly host: string;
@@ -43,9 +48,6 @@ export interface KeyframeEvent {
   readonly width: number;
   readonly height: number;
 }
-
-const MAX_EVENTS = 200;
-const MAX_LEFT = 50;
 
 /**
  * DemoBridge is the seed's sip_video_bridge: every INVITE to sip:<room>@host joins the room

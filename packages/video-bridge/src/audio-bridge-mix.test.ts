@@ -8,8 +8,8 @@ import { FakeAudioBackend, type FakeSession, frame, pcmuTone } from "../test/aud
 import { concat, db, goertzelPower, sine } from "../test/audio-signals.js";
 import { AudioBridge } from "./audio-bridge.js";
 import type { AudioBridgeFormat } from "./audio-bridge-types.js";
-import { decodeL16, encodeL16 } from "./audio-codec.js";
 import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from "./g711.js";
+import { decodeL16, encodeL16 } from "./l16.js";
 
 interface Party {
   readonly id: string;
@@ -26,6 +26,19 @@ function payloads(pcm: Int16Array, perFrame: number, encode: (x: Int16Array) => 
   const out: Uint8Array[] = [];
   for (let i = 0; i < FRAMES; i++) out.push(encode(pcm.subarray(i * perFrame, (i + 1) * perFrame)));
   return out;
+}
+
+function encoderFor(format: AudioBridgeFormat): (pcm: Int16Array) => Uint8Array {
+  if (format.codec === "pcmu") return (x) => encodeMulaw(x);
+  if (format.codec === "pcma") return (x) => encodeAlaw(x);
+  return (x) => encodeL16(x);
+}
+
+/** tone is a party sending a `hz` sine (amplitude 5000) for SECONDS, in 20 ms frames of `format`. */
+function tone(id: string, hz: number, format: AudioBridgeFormat): Party {
+  const rate = format.sampleRate;
+  const pcm = sine(hz, rate, rate * SECONDS, 5000);
+  return { id, hz, format, frames: payloads(pcm, rate / 50, encoderFor(format)) };
 }
 
 function decoderFor(format: AudioBridgeFormat): (data: Uint8Array) => Int16Array {
@@ -114,18 +127,8 @@ describe("AudioBridge mix end to end", () => {
         format: PCMU,
         frames: Array.from({ length: FRAMES }, (_, i) => fixture.subarray(i * 160, (i + 1) * 160)),
       },
-      {
-        id: "b",
-        hz: 1000,
-        format: PCMU,
-        frames: payloads(sine(1000, 8000, 8000 * SECONDS, 5000), 160, (x) => encodeMulaw(x)),
-      },
-      {
-        id: "c",
-        hz: 1700,
-        format: PCMU,
-        frames: payloads(sine(1700, 8000, 8000 * SECONDS, 5000), 160, (x) => encodeMulaw(x)),
-      },
+      tone("b", 1000, PCMU),
+      tone("c", 1700, PCMU),
     ];
     const clean = check(parties, 0);
     expect(clean.mixer.underruns).toBe(0);
@@ -138,30 +141,10 @@ describe("AudioBridge mix end to end", () => {
 
   it("mixed formats: PCMU 8 kHz, L16 16 kHz, L16 48 kHz and PCMA 8 kHz hear each other through resampling", () => {
     const parties: Party[] = [
-      {
-        id: "a",
-        hz: 440,
-        format: { codec: "pcmu", sampleRate: 8000, payloadType: 0 },
-        frames: payloads(sine(440, 8000, 8000 * SECONDS, 5000), 160, (x) => encodeMulaw(x)),
-      },
-      {
-        id: "b",
-        hz: 1000,
-        format: { codec: "l16", sampleRate: 16000, payloadType: 97 },
-        frames: payloads(sine(1000, 16000, 16000 * SECONDS, 5000), 320, (x) => encodeL16(x)),
-      },
-      {
-        id: "c",
-        hz: 1700,
-        format: { codec: "l16", sampleRate: 48000, payloadType: 98 },
-        frames: payloads(sine(1700, 48000, 48000 * SECONDS, 5000), 960, (x) => encodeL16(x)),
-      },
-      {
-        id: "d",
-        hz: 2500,
-        format: { codec: "pcma", sampleRate: 8000, payloadType: 8 },
-        frames: payloads(sine(2500, 8000, 8000 * SECONDS, 5000), 160, (x) => encodeAlaw(x)),
-      },
+      tone("a", 440, { codec: "pcmu", sampleRate: 8000, payloadType: 0 }),
+      tone("b", 1000, { codec: "l16", sampleRate: 16000, payloadType: 97 }),
+      tone("c", 1700, { codec: "l16", sampleRate: 48000, payloadType: 98 }),
+      tone("d", 2500, { codec: "pcma", sampleRate: 8000, payloadType: 8 }),
     ];
     const stats = check(parties, 10);
     expect(stats.mixer.underruns).toBe(0);

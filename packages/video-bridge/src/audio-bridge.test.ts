@@ -27,9 +27,10 @@ import type {
   AudioBridgeHooks,
   AudioBridgeOptions,
 } from "./audio-bridge-types.js";
-import { type AudioCodecPlug, decodeL16, encodeL16 } from "./audio-codec.js";
+import type { AudioCodecPlug } from "./audio-codec.js";
 import { RoomFullError, VideoBridgeError } from "./errors.js";
 import { decodeAlaw, decodeMulaw, encodeMulaw } from "./g711.js";
+import { decodeL16, encodeL16 } from "./l16.js";
 
 const PCMU: AudioBridgeFormat = { codec: "pcmu", sampleRate: 8000, payloadType: 0 };
 const PCMA: AudioBridgeFormat = { codec: "pcma", sampleRate: 8000, payloadType: 8 };
@@ -45,14 +46,27 @@ function setup(config: AudioBridgeOptions<FakeSession> = {}) {
   return { scheduler, backend, bridge, session };
 }
 
+/** pair is setup() with "a" (PCMU) and "b" (`formatB`, default PCMU) bridged in room "r". */
+function pair(config: AudioBridgeOptions<FakeSession> = {}, formatB: AudioBridgeFormat = PCMU) {
+  const s = setup(config);
+  const a = s.session("a");
+  s.bridge.addSession(a, "r", s.backend, PCMU);
+  s.bridge.addSession(s.session("b"), "r", s.backend, formatB);
+  return { ...s, a };
+}
+
+/** hookedPair is pair() with FakeHooks that decide in room "r". */
+function hookedPair(config: AudioBridgeOptions<FakeSession> = {}) {
+  const hooks = new FakeHooks();
+  hooks.rooms.add("r");
+  return { hooks, ...pair({ ...config, hooks }) };
+}
+
 const ulawFrame = (hz = 440, n = 160, start = 0) => encodeMulaw(sine(hz, 8000, n, 8000, 0, start));
 
 describe("AudioBridge: forward", () => {
   it("relays a packet unchanged to the other session when codec and rate match", () => {
-    const { bridge, backend, session } = setup();
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, { ...PCMU, payloadType: 100 });
+    const { bridge, backend, a } = pair({}, { ...PCMU, payloadType: 100 });
     const data = ulawFrame();
     bridge.forward(a, frame("pcmu", data, { marker: true }));
     expect(backend.sent.length).toBe(1);
@@ -67,10 +81,7 @@ describe("AudioBridge: forward", () => {
   });
 
   it("keeps the target's RTP timeline continuous: +samples per packet, marker only at the start", () => {
-    const { bridge, backend, session, scheduler } = setup();
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { bridge, backend, scheduler, a } = pair();
     for (let i = 0; i < 5; i++) {
       bridge.forward(a, frame("pcmu", ulawFrame()));
       scheduler.advance(20);
@@ -83,10 +94,7 @@ describe("AudioBridge: forward", () => {
   });
 
   it("jumps the timestamp over a gap (silence suppression) and sets the marker (RFC 3551 §4.1)", () => {
-    const { bridge, backend, session, scheduler } = setup();
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { bridge, backend, scheduler, a } = pair();
     bridge.forward(a, frame("pcmu", ulawFrame()));
     scheduler.advance(20);
     bridge.forward(a, frame("pcmu", ulawFrame()));
@@ -98,10 +106,7 @@ describe("AudioBridge: forward", () => {
   });
 
   it("transcodes per target: decode → resample → encode, the tone survives", () => {
-    const { bridge, backend, session, scheduler } = setup();
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, L16_16K);
+    const { bridge, backend, session, scheduler, a } = pair({}, L16_16K);
     bridge.addSession(session("c"), "r", backend, PCMA);
     for (let i = 0; i < 50; i++) {
       bridge.forward(a, frame("pcmu", ulawFrame(1000, 160, i * 160)));
@@ -126,10 +131,7 @@ describe("AudioBridge: forward", () => {
   });
 
   it("splits PCM payloads larger than maxPayloadBytes on sample boundaries (L16 at 48 kHz)", () => {
-    const { bridge, backend, session } = setup();
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, L16_48K);
+    const { bridge, backend, a } = pair({}, L16_48K);
     bridge.forward(a, frame("pcmu", ulawFrame(), { marker: true }));
     const sent = backend.to("b");
     expect(sent.map((s) => [s.data.length, s.samples, s.marker])).toEqual([
@@ -220,10 +222,7 @@ describe("AudioBridge: forward", () => {
   });
 
   it("re-entrancy: a send callback may add a session mid-forward (it gets the next frame)", () => {
-    const { bridge, backend, session } = setup();
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { bridge, backend, session, a } = pair();
     backend.onSend = () => {
       if (bridge.getRoomId("c") === undefined) bridge.addSession(session("c"), "r", backend, PCMU);
       return true;
@@ -234,10 +233,7 @@ describe("AudioBridge: forward", () => {
   });
 
   it("disabled: frames are dropped and counted until enabled again", () => {
-    const { bridge, backend, session } = setup({ enabled: false });
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { bridge, backend, a } = pair({ enabled: false });
     bridge.forward(a, frame("pcmu", ulawFrame()));
     expect(bridge.stats().droppedDisabled).toBe(1);
     bridge.setEnabled(true);
@@ -246,10 +242,7 @@ describe("AudioBridge: forward", () => {
   });
 
   it("filter: may drop or replace a frame; a throwing filter drops it (fail-closed, counted)", () => {
-    const { bridge, backend, session } = setup();
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { bridge, backend, a } = pair();
     bridge.setFrameFilter(() => null);
     bridge.forward(a, frame("pcmu", ulawFrame()));
     bridge.setFrameFilter((_s, f) => ({ ...f, data: new Uint8Array(160).fill(0xff) }));
@@ -335,10 +328,7 @@ describe("AudioBridge: sessions and lifecycle", () => {
   });
 
   it("close() is idempotent: sessions removed, clocks stopped, observables complete, forward ignored", () => {
-    const { bridge, backend, session, scheduler } = setup({ forwardingStrategy: "mix" });
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { bridge, backend, scheduler, a } = pair({ forwardingStrategy: "mix" });
     let completed = 0;
     bridge.levels$.subscribe({ complete: () => completed++ });
     bridge.activeSpeaker$.subscribe({ complete: () => completed++ });
@@ -369,10 +359,7 @@ describe("AudioBridge: sessions and lifecycle", () => {
 describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
   it("no hook for the room: synchronous fast path; the runner is only asked hasHooks", () => {
     const hooks = new FakeHooks();
-    const { bridge, backend, session } = setup({ hooks });
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { bridge, backend, a } = pair({ hooks });
     bridge.forward(a, frame("pcmu", ulawFrame()));
     expect(backend.sent.length).toBe(1);
     expect(hooks.events).toEqual([]);
@@ -380,12 +367,7 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
   });
 
   it("with a hook: the frame waits for the verdict (allow / block / modify)", async () => {
-    const hooks = new FakeHooks();
-    hooks.rooms.add("r");
-    const { bridge, backend, session } = setup({ hooks });
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { hooks, bridge, backend, a } = hookedPair();
     const silence = new Uint8Array(160).fill(0xff);
     hooks.decide = async (e) => {
       const first = e.frame.data[0];
@@ -408,12 +390,7 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
   });
 
   it("applies the seam's run results: blocked, modified, allowed as it was (no hook error)", async () => {
-    const hooks = new FakeHooks();
-    hooks.rooms.add("r");
-    const { bridge, backend, session } = setup({ hooks });
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { hooks, bridge, backend, a } = hookedPair();
     const silence = new Uint8Array(160).fill(0xff);
     hooks.decide = async (e) => {
       const first = e.frame.data[0];
@@ -436,10 +413,7 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
 
   it("works with the hooks package's HookRegistry as the runner (block, modify, other rooms)", async () => {
     const registry = new HookRegistry<HookEventMap<FakeSession, VideoFrame, AudioFrame>>();
-    const { bridge, backend, session } = setup({ hooks: registry });
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { bridge, backend, session, a } = pair({ hooks: registry });
     bridge.addSession(session("x"), "quiet", backend, PCMU);
     bridge.addSession(session("y"), "quiet", backend, PCMU);
     const silence = new Uint8Array(160).fill(0xff);
@@ -462,12 +436,7 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
   });
 
   it("verdicts are applied in arrival order even when hooks finish out of order", async () => {
-    const hooks = new FakeHooks();
-    hooks.rooms.add("r");
-    const { bridge, backend, session } = setup({ hooks });
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { hooks, bridge, backend, a } = hookedPair();
     const release: (() => void)[] = [];
     hooks.decide = (e) => new Promise((resolve) => release.push(() => resolve(allowed(e))));
     for (let i = 0; i < 3; i++) bridge.forward(a, frame("pcmu", new Uint8Array(160).fill(i)));
@@ -481,12 +450,7 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
   });
 
   it("a failing hook (throw, reject, nonsense) lets the frame through and is counted", async () => {
-    const hooks = new FakeHooks();
-    hooks.rooms.add("r");
-    const { bridge, backend, session } = setup({ hooks });
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { hooks, bridge, backend, a } = hookedPair();
     hooks.decide = () => Promise.reject(new Error("hook crashed"));
     bridge.forward(a, frame("pcmu", ulawFrame()));
     hooks.decide = () => {
@@ -504,12 +468,7 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
   });
 
   it("a session removed while its frame waits for the hook is not bridged; the bound holds", async () => {
-    const hooks = new FakeHooks();
-    hooks.rooms.add("r");
-    const { bridge, backend, session } = setup({ hooks, maxQueuedFrames: 2 });
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { hooks, bridge, backend, a } = hookedPair({ maxQueuedFrames: 2 });
     const release: (() => void)[] = [];
     hooks.decide = (e) => new Promise((resolve) => release.push(() => resolve(allowed(e))));
     for (let i = 0; i < 3; i++) bridge.forward(a, frame("pcmu", ulawFrame()));
@@ -523,10 +482,10 @@ describe("AudioBridge: BEFORE_BRIDGE_AUDIO hook", () => {
 
 describe("AudioBridge: telephone-events (RFC 4733)", () => {
   it("relays events as they are, one timestamp per event, with the target's payload type", () => {
-    const { bridge, backend, session, scheduler } = setup({ forwardingStrategy: "mix" });
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, { ...PCMU, telephoneEventPayloadType: 110 });
+    const { bridge, backend, scheduler, a } = pair(
+      { forwardingStrategy: "mix" },
+      { ...PCMU, telephoneEventPayloadType: 110 },
+    );
     const ev = (end: boolean, duration: number, marker = false) =>
       frame("telephone-event", dtmf(5, end, duration), {
         payloadType: 101,
@@ -563,10 +522,7 @@ describe("AudioBridge: telephone-events (RFC 4733)", () => {
   });
 
   it("rescales the duration to the target's clock rate; default payload type is the sender's", () => {
-    const { bridge, backend, session } = setup();
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, L16_16K);
+    const { bridge, backend, a } = pair({}, L16_16K);
     const original = dtmf(1, false, 400);
     bridge.forward(a, frame("telephone-event", original, { payloadType: 101 }));
     const [sent] = backend.to("b");
@@ -617,13 +573,13 @@ describe("AudioBridge: mix", () => {
 
   it("sends silence when nobody else speaks (or nothing, with sendSilence: false)", () => {
     for (const sendSilence of [true, false]) {
-      const { bridge, backend, session, scheduler } = setup({
-        forwardingStrategy: "mix",
-        mix: { sendSilence },
-      });
-      const a = session("a");
-      bridge.addSession(a, "r", backend, PCMU);
-      bridge.addSession(session("b"), "r", backend, PCMA);
+      const { bridge, backend, scheduler, a } = pair(
+        {
+          forwardingStrategy: "mix",
+          mix: { sendSilence },
+        },
+        PCMA,
+      );
       scheduler.advance(100);
       if (sendSilence) {
         expect(backend.to("a").length).toBe(5);
@@ -670,10 +626,7 @@ describe("AudioBridge: mix", () => {
   });
 
   it("a bounded per-session buffer: a burst beyond 200 ms drops the oldest audio (counted)", () => {
-    const { bridge, backend, session, scheduler } = setup({ forwardingStrategy: "mix" });
-    const a = session("a");
-    bridge.addSession(a, "r", backend, PCMU);
-    bridge.addSession(session("b"), "r", backend, PCMU);
+    const { bridge, scheduler, a } = pair({ forwardingStrategy: "mix" });
     for (let i = 0; i < 15; i++) bridge.forward(a, frame("pcmu", ulawFrame()));
     expect(bridge.sessionStats("a")?.bufferedMs).toBe(200);
     expect(bridge.sessionStats("a")?.droppedMs).toBe(100);

@@ -1,4 +1,3 @@
-import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from "./g711.js";
 import type { AudioSampleRate } from "./resample.js";
 
 /** AudioDecoder turns one payload of a stream into Int16 PCM at the stream's sample rate. */
@@ -24,32 +23,8 @@ export interface AudioCodecPlug {
   createEncoder(sampleRate: AudioSampleRate): AudioEncoder;
 }
 
-/** encodeL16 writes Int16 PCM as L16: 16-bit big-endian signed samples (RFC 3551 §4.5.11). */
-export function encodeL16(pcm: Int16Array, out?: Uint8Array): Uint8Array {
-  const n = pcm.length;
-  const dst = out ?? new Uint8Array(n * 2);
-  if (dst.length < n * 2)
-    throw new RangeError(`encodeL16: out holds ${dst.length} < ${n * 2} bytes`);
-  for (let i = 0, j = 0; i < n; i++, j += 2) {
-    const v = pcm[i] as number;
-    dst[j] = (v >> 8) & 0xff;
-    dst[j + 1] = v & 0xff;
-  }
-  return dst;
-}
-
-/** decodeL16 reads L16 (16-bit big-endian) into Int16 PCM; a trailing odd byte is ignored. */
-export function decodeL16(data: Uint8Array, out?: Int16Array): Int16Array {
-  const n = data.length >> 1;
-  const dst = out ?? new Int16Array(n);
-  if (dst.length < n) throw new RangeError(`decodeL16: out holds ${dst.length} < ${n} samples`);
-  for (let i = 0, j = 0; i < n; i++, j += 2) {
-    dst[i] = (((data[j] as number) << 24) >> 16) | (data[j + 1] as number);
-  }
-  return dst;
-}
-
-function stateless(
+/** statelessPlug is the plug of a codec without per-stream state: one decoder and one encoder for all. */
+export function statelessPlug(
   bytesPerSample: number,
   decode: (data: Uint8Array) => Int16Array,
   encode: (pcm: Int16Array) => Uint8Array,
@@ -63,53 +38,4 @@ function stateless(
     createDecoder: () => decoder,
     createEncoder: () => encoder,
   };
-}
-
-/** PCMU_CODEC is G.711 µ-law at 8 kHz (RTP payload type 0). */
-export const PCMU_CODEC: AudioCodecPlug = stateless(
-  1,
-  (d) => decodeMulaw(d),
-  (p) => encodeMulaw(p),
-  8000,
-);
-
-/** PCMA_CODEC is G.711 A-law at 8 kHz (RTP payload type 8). */
-export const PCMA_CODEC: AudioCodecPlug = stateless(
-  1,
-  (d) => decodeAlaw(d),
-  (p) => encodeAlaw(p),
-  8000,
-);
-
-/** L16_CODEC is 16-bit linear PCM, big-endian, at any supported rate (RFC 3551 §4.5.11). */
-export const L16_CODEC: AudioCodecPlug = stateless(
-  2,
-  (d) => decodeL16(d),
-  (p) => encodeL16(p),
-);
-
-/**
- * opusPacketSamples is an Opus packet's duration in 48 kHz samples, from its TOC byte
- * (RFC 6716 §3.1: configuration → frame size, code → frame count); 0 for a malformed packet.
- */
-export function opusPacketSamples(packet: Uint8Array): number {
-  const toc = packet[0];
-  if (toc === undefined) return 0;
-  const config = toc >> 3;
-  // Frame size in 1/10 ms: SILK-only 10/20/40/60, hybrid 10/20, CELT-only 2.5/5/10/20.
-  const tenths =
-    config < 12
-      ? ([100, 200, 400, 600] as const)[config & 3]
-      : config < 16
-        ? ([100, 200] as const)[config & 1]
-        : ([25, 50, 100, 200] as const)[config & 3];
-  const code = toc & 3;
-  let frames: number;
-  if (code === 0) frames = 1;
-  else if (code === 3) {
-    const count = packet[1];
-    if (count === undefined) return 0;
-    frames = count & 0x3f;
-  } else frames = 2;
-  return ((tenths as number) * 48 * frames) / 10;
 }

@@ -1,15 +1,10 @@
 import type { AudioFrame } from "@framewire/rtp-video";
 import type { AudioBridgeFormat, AudioForwardingStrategy } from "./audio-bridge-types.js";
-import {
-  type AudioCodecPlug,
-  type AudioDecoder,
-  type AudioEncoder,
-  L16_CODEC,
-  opusPacketSamples,
-  PCMA_CODEC,
-  PCMU_CODEC,
-} from "./audio-codec.js";
+import type { AudioCodecPlug, AudioDecoder, AudioEncoder } from "./audio-codec.js";
 import { VideoBridgeError } from "./errors.js";
+import { PCMA_CODEC, PCMU_CODEC } from "./g711.js";
+import { L16_CODEC } from "./l16.js";
+import { opusPacketSamples } from "./opus-packet.js";
 import { type AudioSampleRate, isAudioSampleRate, Resampler } from "./resample.js";
 
 /**

@@ -24,6 +24,8 @@
  * (4,096 entries). Decoding uses 256-entry Int16Array tables.
  */
 
+import { type AudioCodecPlug, statelessPlug } from "./audio-codec.js";
+
 const MULAW_BIAS = 33;
 const MULAW_CLIP = 0x1fff; // largest biased 14-bit magnitude
 
@@ -140,3 +142,19 @@ export const MULAW_SILENCE = 0xff;
 
 /** ALAW_SILENCE is the A-law code of a zero sample (+0). */
 export const ALAW_SILENCE = 0xd5;
+
+/** PCMU_CODEC is G.711 µ-law at 8 kHz (RTP payload type 0). */
+export const PCMU_CODEC: AudioCodecPlug = statelessPlug(
+  1,
+  (d) => decodeMulaw(d),
+  (p) => encodeMulaw(p),
+  8000,
+);
+
+/** PCMA_CODEC is G.711 A-law at 8 kHz (RTP payload type 8). */
+export const PCMA_CODEC: AudioCodecPlug = statelessPlug(
+  1,
+  (d) => decodeAlaw(d),
+  (p) => encodeAlaw(p),
+  8000,
+);

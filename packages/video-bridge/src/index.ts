@@ -17,17 +17,7 @@ export type {
   AudioForwardingStrategy,
   AudioFrameFilter,
 } from "./audio-bridge-types.js";
-export {
-  type AudioCodecPlug,
-  type AudioDecoder,
-  type AudioEncoder,
-  decodeL16,
-  encodeL16,
-  L16_CODEC,
-  opusPacketSamples,
-  PCMA_CODEC,
-  PCMU_CODEC,
-} from "./audio-codec.js";
+export type { AudioCodecPlug, AudioDecoder, AudioEncoder } from "./audio-codec.js";
 export {
   type ActiveSpeaker,
   AudioLevelMonitor,
@@ -64,7 +54,10 @@ export {
   encodeAlaw,
   encodeMulaw,
   MULAW_SILENCE,
+  PCMA_CODEC,
+  PCMU_CODEC,
 } from "./g711.js";
+export { decodeL16, encodeL16, L16_CODEC } from "./l16.js";
 export {
   AudioMixer,
   type AudioMixerOptions,
@@ -74,6 +67,7 @@ export {
   type MixerParticipantStats,
   type MixSaturation,
 } from "./mixer.js";
+export { opusPacketSamples } from "./opus-packet.js";
 export {
   AUDIO_SAMPLE_RATES,
   type AudioSampleRate,

@@ -7,6 +7,7 @@ import {
   FrameSource,
   NAL,
   nalTypes,
+  speakerRoom,
 } from "../test/video-fakes.js";
 import type { VideoBridgeOptions } from "./video-bridge-types.js";
 
@@ -123,14 +124,7 @@ describe("cached keyframe for a late joiner", () => {
 describe("keyframe requests", () => {
   it("relays a receiver's PLI/FIR to the source it receives, rate-limited per source", () => {
     const { bridge, join, scheduler } = setup({ keyframeRequestIntervalMs: 500 });
-    const A = join("A");
-    const B = join("B");
-    const C = join("C");
-    const a = new FrameSource("A");
-    const c = new FrameSource("C");
-    bridge.setActiveSpeaker("r1", "A");
-    bridge.forward(A.s, a.key());
-    bridge.forward(C.s, c.key());
+    const { A, B, C, a } = speakerRoom({ bridge, join });
     expect(bridge.getCurrentSource(B.s)).toBe(A.s);
     scheduler.advance(1000);
     const base = A.b.keyframeRequests.length;

@@ -1,6 +1,6 @@
 import type { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, it } from "vitest";
-import { bridgeHarness, type FakeSession, FrameSource } from "../test/video-fakes.js";
+import { bridgeHarness, type FakeSession, FrameSource, speakerRoom } from "../test/video-fakes.js";
 import { VideoBridge } from "./video-bridge.js";
 import type { VideoBridgeOptions } from "./video-bridge-types.js";
 
@@ -111,14 +111,7 @@ describe("keyframeWaitMs: the keyframe gate, bounded", () => {
 
   it("bounds a switch too: a new speaker that sends no keyframe takes over after the wait", () => {
     const { bridge, join, scheduler, waitsEnded } = setup({ keyframeWaitMs: 600 });
-    const A = join("A");
-    const B = join("B");
-    const C = join("C");
-    const a = new FrameSource("A");
-    const c = new FrameSource("C");
-    bridge.setActiveSpeaker("r1", "A");
-    bridge.forward(A.s, a.key());
-    bridge.forward(C.s, c.key());
+    const { A, B, C, a, c } = speakerRoom({ bridge, join });
     expect(bridge.getCurrentSource(B.s)).toBe(A.s);
     bridge.setActiveSpeaker("r1", "C"); // B should switch to C at C's next keyframe
     for (let i = 0; i < 6; i++) {

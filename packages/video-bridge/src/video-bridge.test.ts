@@ -361,6 +361,29 @@ describe("VideoBridge hooks (BEFORE_BRIDGE_VIDEO)", () => {
     return { scheduler, hooks, bridge, join, run };
   }
 
+  /** holdFrames adds a hook holding each frame until its `release` is called; `off` removes it. */
+  function holdFrames(hooks: Registry, timeoutMs?: number) {
+    const release: (() => void)[] = [];
+    const off = hooks.hook(
+      V,
+      () => new Promise<undefined>((r) => release.push(() => r(undefined))),
+      timeoutMs === undefined ? {} : { timeoutMs },
+    );
+    return { release, off };
+  }
+
+  /** releaseHeld releases the held frames one at a time (at most `max`), 1 ms of run after each. */
+  async function releaseHeld(
+    release: (() => void)[],
+    run: (ms: number) => Promise<void>,
+    max: number,
+  ) {
+    for (let i = 0; i < max && release.length > 0; i++) {
+      release.shift()!();
+      await run(1);
+    }
+  }
+
   it("fast path: without a hook for the room, forward() sends synchronously", () => {
     const { bridge, join } = hooked();
     const A = join("A");
@@ -443,19 +466,13 @@ describe("VideoBridge hooks (BEFORE_BRIDGE_VIDEO)", () => {
     const { bridge, join, hooks, run } = hooked({ maxQueuedFrames: 4 });
     const A = join("A");
     const B = join("B");
-    const release: (() => void)[] = [];
-    hooks.hook(V, () => new Promise<undefined>((r) => release.push(() => r(undefined))), {
-      timeoutMs: Number.POSITIVE_INFINITY,
-    });
+    const { release } = holdFrames(hooks, Number.POSITIVE_INFINITY);
     const a = new FrameSource("A");
     const plan = "KDDDKDDDDDK"; // K0 in flight, queue D1 D2 D3 K4, then D5.. overflow
     for (const c of plan) bridge.forward(A.s, c === "K" ? a.key() : a.delta());
     // D5 dropped D1-D3; D8 dropped D5-D7 and itself; D9 dropped until a keyframe; K10 queued.
     expect(bridge.stats()).toMatchObject({ droppedQueue: 7, droppedBrokenChain: 1 });
-    for (let i = 0; i < 10 && release.length > 0; i++) {
-      release.shift()!();
-      await run(1);
-    }
+    await releaseHeld(release, run, 10);
     expect(B.b.labels()).toEqual(["A:K0", "A:K4", "A:K10"]);
   });
 
@@ -463,17 +480,11 @@ describe("VideoBridge hooks (BEFORE_BRIDGE_VIDEO)", () => {
     const { bridge, join, hooks, run } = hooked({ maxQueuedFrames: 2 });
     const A = join("A");
     const B = join("B");
-    const release: (() => void)[] = [];
-    hooks.hook(V, () => new Promise<undefined>((r) => release.push(() => r(undefined))), {
-      timeoutMs: Number.POSITIVE_INFINITY,
-    });
+    const { release } = holdFrames(hooks, Number.POSITIVE_INFINITY);
     const a = new FrameSource("A");
     for (let i = 0; i < 4; i++) bridge.forward(A.s, a.key());
     expect(bridge.stats().droppedQueue).toBe(1);
-    for (let i = 0; i < 5 && release.length > 0; i++) {
-      release.shift()!();
-      await run(1);
-    }
+    await releaseHeld(release, run, 5);
     expect(B.b.labels()).toEqual(["A:K0", "A:K2", "A:K3"]);
   });
 
@@ -481,11 +492,7 @@ describe("VideoBridge hooks (BEFORE_BRIDGE_VIDEO)", () => {
     const { bridge, join, hooks, run } = hooked();
     const A = join("A");
     const B = join("B");
-    const release: (() => void)[] = [];
-    const off = hooks.hook(
-      V,
-      () => new Promise<undefined>((r) => release.push(() => r(undefined))),
-    );
+    const { release, off } = holdFrames(hooks);
     const a = new FrameSource("A");
     bridge.forward(A.s, a.key());
     bridge.forward(A.s, a.delta());

@@ -232,3 +232,19 @@ export function bridgeHarness(opts: VideoBridgeOptions<FakeSession> = {}) {
   };
   return { scheduler, bridge, events, join };
 }
+
+/**
+ * speakerRoom joins A, B and C to room "r1" of a harness, makes A the active speaker, and has A
+ * and C send one keyframe each (their FrameSources are returned to go on sending).
+ */
+export function speakerRoom(h: Pick<ReturnType<typeof bridgeHarness>, "bridge" | "join">) {
+  const A = h.join("A");
+  const B = h.join("B");
+  const C = h.join("C");
+  const a = new FrameSource("A");
+  const c = new FrameSource("C");
+  h.bridge.setActiveSpeaker("r1", "A");
+  h.bridge.forward(A.s, a.key());
+  h.bridge.forward(C.s, c.key());
+  return { A, B, C, a, c };
+}
