@@ -10,21 +10,21 @@
  *     video to us as frames, our BYE, every port back.
  * Skipped locally without baresip/tshark/ffmpeg, failing under CI=true (itWithPeers).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { joinAnnexB, type MediaSession, splitAnnexB, type VideoFrame } from "@framewire/rtp-video";
-import { h264AccessUnits, ivfBytes, vp8Size } from "@framewire/test-support";
-import { fixture } from "@framewire/test-support/fixtures";
+import type { MediaSession, VideoFrame } from "@framewire/rtp-video";
+import { ivfBytes, vp8Size } from "@framewire/test-support";
 import {
   type BaresipReport,
+  type FileDecode,
   ffmpegDecodeFile,
   freeUdpPorts,
   HOST,
   itWithPeers,
   killAtCleanup,
   onCleanup,
-  paced,
   parseBaresipReport,
+  type RtpStats,
   report,
   rtpStats,
   runCleanups,
@@ -39,6 +39,7 @@ import { afterEach, describe, expect } from "vitest";
 import type { VideoCodecName } from "../src/sdp/sdp-types.js";
 import type { SipCallMetadata, SipVideoBackend } from "../src/sip-video-backend.js";
 import { startBackend } from "./backend-under-test.js";
+import { callWithH264, sendTestVideo } from "./outgoing-video-call.js";
 
 /** codecLines are baresip's own "Set audio/video encoder/decoder" lines of a report. */
 const codecLines = (r: BaresipReport): string =>
@@ -155,6 +156,39 @@ async function baresipCalls(
   };
 }
 
+/** callInFigures are the figures reported for a baresip-call.sh run (`size` of the first frame). */
+function callInFigures(
+  call: CallIn,
+  wire: RtpStats,
+  decoded: FileDecode,
+  size: { readonly width?: number | undefined; readonly height?: number | undefined },
+): Record<string, unknown> {
+  const frames = call.frames;
+  return {
+    established: call.report.established,
+    payloadType: call.session.video?.payloadType ?? -1,
+    markersOnWire: wire.markers,
+    packetsOnWire: wire.packets,
+    seqGaps: wire.seq_gaps,
+    framesReceived: frames.length,
+    keyframes: frames.filter((f) => f.keyframe).length,
+    size: `${size.width}x${size.height}`,
+    decodedFrames: decoded.frames,
+    decodeErrors: decoded.errors,
+    echoedFrames: call.echoed.frames,
+    echoedPackets: call.echoed.packets,
+    baresipVideoRecv: call.report.videoRecv,
+    baresipVideoSent: call.report.videoSent,
+    baresipRecvPts: call.report.recvPayloadTypes,
+    baresipAudioRecv: call.report.audioRecv,
+    codecLines: codecLines(call.report),
+    maxPortsInUse: call.maxPorts,
+    videoSession: call.videoDiag,
+    portsAfter: call.backend.portsInUse,
+    sessionsAfter: call.backend.sessionCount,
+  };
+}
+
 describe("baresip calls the backend (baresip-call.sh)", () => {
   baresipTest(
     "H.264: frames decode with 0 errors; echoed back, baresip receives video RTP",
@@ -168,29 +202,10 @@ describe("baresip calls the backend (baresip-call.sh)", () => {
       const file = join(tempDir(), "from-baresip.h264");
       writeFileSync(file, Buffer.concat(frames.map((f) => f.data)));
       const decoded = await ffmpegDecodeFile(file);
-      report("baresip-call.sh H.264 → backend", {
-        established: call.report.established,
-        payloadType: pt,
-        markersOnWire: wire.markers,
-        packetsOnWire: wire.packets,
-        seqGaps: wire.seq_gaps,
-        framesReceived: frames.length,
-        keyframes: frames.filter((f) => f.keyframe).length,
-        size: `${frames[0]?.width}x${frames[0]?.height}`,
-        decodedFrames: decoded.frames,
-        decodeErrors: decoded.errors,
-        echoedFrames: call.echoed.frames,
-        echoedPackets: call.echoed.packets,
-        baresipVideoRecv: call.report.videoRecv,
-        baresipVideoSent: call.report.videoSent,
-        baresipRecvPts: call.report.recvPayloadTypes,
-        baresipAudioRecv: call.report.audioRecv,
-        codecLines: codecLines(call.report),
-        maxPortsInUse: call.maxPorts,
-        videoSession: call.videoDiag,
-        portsAfter: call.backend.portsInUse,
-        sessionsAfter: call.backend.sessionCount,
-      });
+      report(
+        "baresip-call.sh H.264 → backend",
+        callInFigures(call, wire, decoded, frames[0] ?? {}),
+      );
       expect(call.code, call.stdout).toBe(0);
       expect(call.report.established).toBe(true);
       expect(meta).toMatchObject({ hasVideo: true, videoCodec: "h264", direction: "incoming" });
@@ -238,24 +253,7 @@ describe("baresip calls the backend (baresip-call.sh)", () => {
         ),
       );
       const decoded = await ffmpegDecodeFile(file);
-      report("baresip-call.sh VP8 → backend", {
-        established: call.report.established,
-        payloadType: pt,
-        markersOnWire: wire.markers,
-        packetsOnWire: wire.packets,
-        seqGaps: wire.seq_gaps,
-        framesReceived: frames.length,
-        keyframes: frames.filter((f) => f.keyframe).length,
-        size: `${size?.width}x${size?.height}`,
-        decodedFrames: decoded.frames,
-        decodeErrors: decoded.errors,
-        echoedFrames: call.echoed.frames,
-        echoedPackets: call.echoed.packets,
-        baresipVideoRecv: call.report.videoRecv,
-        baresipRecvPts: call.report.recvPayloadTypes,
-        codecLines: codecLines(call.report),
-        portsAfter: call.backend.portsInUse,
-      });
+      report("baresip-call.sh VP8 → backend", callInFigures(call, wire, decoded, size ?? {}));
       expect(call.code, call.stdout).toBe(0);
       expect(meta).toMatchObject({ hasVideo: true, videoCodec: "vp8" });
       expect(session.videoCodec).toBe("vp8");
@@ -294,26 +292,10 @@ describe("the backend calls baresip (baresip-answer.sh)", () => {
       await sleep(1_500); // baresip loads its modules; Timer A covers the rest
       const frames: VideoFrame[] = [];
       onCleanup(backend.onVideoReceived((_s, f) => void frames.push(f)));
-      const t0 = Date.now();
-      const session = await backend.call(`sip:bridge@${HOST}:${bPort}`, { video: true });
-      const setupMs = Date.now() - t0;
-      const meta = session.metadata as SipCallMetadata;
-      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "h264", direction: "outgoing" });
-      expect(backend.portsInUse).toBe(2);
+      const { session, setupMs } = await callWithH264(backend, `sip:bridge@${HOST}:${bPort}`);
 
-      const { units, idr: keyframe } = h264AccessUnits(readFileSync(fixture("test.h264")), {
-        splitAnnexB,
-        joinAnnexB,
-      });
       const SEND = 150; // 5 s at 30 fps
-      let packets = 0;
-      const pacing = await paced(SEND, 1000 / 30, 8_000, (i) => {
-        packets += backend.sendVideoSync(session, {
-          data: units[i]!,
-          keyframe: keyframe[i]!,
-          timestampMs: (i * 1000) / 30,
-        });
-      });
+      const { packets, pacing } = await sendTestVideo(backend, session, SEND);
       await sleep(500);
       const sent = backend.videoStats(session)!.sent;
       const framesBeforeBye = frames.length;

@@ -339,46 +339,21 @@ describe("fuzzing the backend over UDP", () => {
             `To: ${m.header("to") ?? ""}`,
             `Call-ID: ${m.header("call-id") ?? ""}`,
           ];
+          /** An in-dialog request of this INVITE's dialog (no body). */
+          const request = (startLine: string, via: string, cseqLine: string): string =>
+            [startLine, via, ...common, cseqLine, "Content-Length: 0", "", ""].join("\r\n");
           if (m.status < 300) {
             const target =
               /<([^>]+)>/.exec(m.header("contact") ?? "")?.[1] ?? `sip:x@${HOST}:${port}`;
             const via = (): string =>
               `Via: SIP/2.0/UDP ${HOST}:${fuzzPort};branch=z9hG4bK${token()};rport`;
-            send(
-              [
-                `ACK ${target} SIP/2.0`,
-                via(),
-                ...common,
-                `CSeq: ${n} ACK`,
-                "Content-Length: 0",
-                "",
-                "",
-              ].join("\r\n"),
-            );
-            send(
-              [
-                `BYE ${target} SIP/2.0`,
-                via(),
-                ...common,
-                `CSeq: ${n + 1} BYE`,
-                "Content-Length: 0",
-                "",
-                "",
-              ].join("\r\n"),
-            );
+            send(request(`ACK ${target} SIP/2.0`, via(), `CSeq: ${n} ACK`));
+            send(request(`BYE ${target} SIP/2.0`, via(), `CSeq: ${n + 1} BYE`));
             cleanerSent += 2;
           } else {
             const topVia = m.header("via") ?? "";
             send(
-              [
-                `ACK sip:room1@${HOST}:${port} SIP/2.0`,
-                `Via: ${topVia}`,
-                ...common,
-                `CSeq: ${n} ACK`,
-                "Content-Length: 0",
-                "",
-                "",
-              ].join("\r\n"),
+              request(`ACK sip:room1@${HOST}:${port} SIP/2.0`, `Via: ${topVia}`, `CSeq: ${n} ACK`),
             );
             cleanerSent++;
           }

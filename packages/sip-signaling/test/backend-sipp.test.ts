@@ -9,17 +9,9 @@
  *     them, as frames), our BYE ends it (rc=0), ports back.
  * Skipped locally without sipp/tshark/ffmpeg, failing under CI=true (itWithPeers).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type AudioFrame,
-  joinAnnexB,
-  type MediaSession,
-  splitAnnexB,
-  type VideoFrame,
-} from "@framewire/rtp-video";
-import { h264AccessUnits } from "@framewire/test-support";
-import { fixture } from "@framewire/test-support/fixtures";
+import type { AudioFrame, MediaSession, VideoFrame } from "@framewire/rtp-video";
 import {
   ffmpegDecodeFile,
   freeUdpPorts,
@@ -27,7 +19,6 @@ import {
   itWithPeers,
   killAtCleanup,
   onCleanup,
-  paced,
   readText,
   report,
   rtpMarkersBefore,
@@ -44,6 +35,7 @@ import {
 import { afterEach, describe, expect } from "vitest";
 import type { SipCallMetadata } from "../src/sip-video-backend.js";
 import { startBackend } from "./backend-under-test.js";
+import { callWithH264, sendTestVideo } from "./outgoing-video-call.js";
 import { sippMessages } from "./sipp.js";
 
 const sippAv = itWithPeers(["sipp", "tshark", "ffmpeg"]);
@@ -219,29 +211,13 @@ describe("the backend calls SIPp (sipp-av-uas.sh)", () => {
       const audio: AudioFrame[] = [];
       onCleanup(backend.onVideoReceived((_s, f) => void frames.push(f)));
       onCleanup(backend.onAudioReceived((_s, f) => void audio.push(f)));
-      const t0 = Date.now();
-      const session = await backend.call(`sip:bridge@${HOST}:${sippPort}`, { video: true });
-      const setupMs = Date.now() - t0;
+      const { session, setupMs } = await callWithH264(backend, `sip:bridge@${HOST}:${sippPort}`);
       const ourVideoPort = session.video?.localPort ?? 0;
-      const meta = session.metadata as SipCallMetadata;
-      expect(meta).toMatchObject({ hasVideo: true, videoCodec: "h264", direction: "outgoing" });
-      expect(backend.portsInUse).toBe(2);
       expect(backend.sessionCount).toBe(1);
 
       // send test.h264 paced at 30 fps for 5 s (150 access units)
-      const { units, idr: keyframe } = h264AccessUnits(readFileSync(fixture("test.h264")), {
-        splitAnnexB,
-        joinAnnexB,
-      });
       const SEND = 150;
-      let packets = 0;
-      const pacing = await paced(SEND, 1000 / 30, 8_000, (i) => {
-        packets += backend.sendVideoSync(session, {
-          data: units[i]!,
-          keyframe: keyframe[i]!,
-          timestampMs: (i * 1000) / 30,
-        });
-      });
+      const { packets, pacing } = await sendTestVideo(backend, session, SEND);
       await sleep(300);
       const vstats = backend.videoStats(session)!;
       const sent = vstats.sent;
