@@ -76,7 +76,7 @@ export {
   type DigestAlgorithm,
   type DigestResponseInput,
 } from "./sip/digest-response.js";
-export type { RetransmissionStats } from "./sip/retransmissions.js";
+export type { RetransmissionStats } from "./sip/retransmission-stats.js";
 export {
   type CallOptions,
   type SipListenAddress,
@@ -94,7 +94,7 @@ export {
   UDP_TRANSACTION_TIMERS,
   withUdpTransactionTimers,
 } from "./sip/timers.js";
-export { MAX_SIP_DATAGRAM_BYTES, type SipTransportStats } from "./sip/udp-transport.js";
+export { MAX_SIP_DATAGRAM_BYTES, type SipTransportStats } from "./sip/transport-stats.js";
 export type { SipAddress } from "./sip/via.js";
 export {
   type BackendCallOptions,

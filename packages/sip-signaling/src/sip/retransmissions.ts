@@ -17,14 +17,8 @@
  */
 import type { SchedulerLike, Subscription } from "rxjs";
 import { Core } from "sip.js";
+import { noRetransmissions, type RetransmissionStats } from "./retransmission-stats.js";
 import { T1, T2 } from "./timers.js";
-
-/** RetransmissionStats counts retransmissions per timer. */
-export interface RetransmissionStats {
-  readonly timerA: number;
-  readonly timerE: number;
-  readonly timerG: number;
-}
 
 interface Watch {
   handle: Subscription | undefined;
@@ -37,11 +31,7 @@ type TimerName = keyof RetransmissionStats;
 export class RetransmissionSupervisor {
   private readonly seen = new WeakSet<Core.Transaction>();
   private readonly watches = new Set<Watch>();
-  private readonly counts: { -readonly [K in TimerName]: number } = {
-    timerA: 0,
-    timerE: 0,
-    timerG: 0,
-  };
+  private readonly counts = noRetransmissions();
   private disposed = false;
 
   /**

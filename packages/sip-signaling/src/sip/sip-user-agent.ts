@@ -16,10 +16,12 @@ import { DigestClient, type DigestClientCredentials } from "./digest-client.js";
 import { IncomingCallImpl } from "./incoming-call.js";
 import { uriDestination } from "./next-hop.js";
 import { OutgoingCallImpl } from "./outgoing-call.js";
-import { type RetransmissionStats, RetransmissionSupervisor } from "./retransmissions.js";
+import { noRetransmissions, type RetransmissionStats } from "./retransmission-stats.js";
+import { RetransmissionSupervisor } from "./retransmissions.js";
 import { type CallHost, isSdpContentType, type SipCallBase, sdpBody } from "./sip-call.js";
 import { withUdpTransactionTimers } from "./timers.js";
-import { noTransportStats, type SipTransportStats, SipUdpTransport } from "./udp-transport.js";
+import { noTransportStats, type SipTransportStats } from "./transport-stats.js";
+import { SipUdpTransport } from "./udp-transport.js";
 import type { SipAddress } from "./via.js";
 
 /** SUPPORTED_METHODS are the methods this user agent handles (the Allow header, RFC 3261 §20.5). */
@@ -197,7 +199,7 @@ export class SipUserAgent {
   get stats(): SipUserAgentStats {
     return {
       transport: this.running?.transport.stats ?? noTransportStats(),
-      retransmissions: this.running?.supervisor.stats ?? { timerA: 0, timerE: 0, timerG: 0 },
+      retransmissions: this.running?.supervisor.stats ?? noRetransmissions(),
       activeCalls: this.calls.size,
       ...this.counters,
     };

@@ -28,6 +28,11 @@ import {
   scanMessage,
 } from "./raw-message.js";
 import {
+  MAX_SIP_DATAGRAM_BYTES,
+  noTransportStats,
+  type SipTransportStats,
+} from "./transport-stats.js";
+import {
   parseVia,
   responseDestination,
   type SipAddress,
@@ -35,27 +40,6 @@ import {
   stampViaHeader,
   viaMatchesSentBy,
 } from "./via.js";
-
-/** MAX_SIP_DATAGRAM_BYTES is the largest UDP payload over IPv4 (65,535 − 8 − 20 bytes). */
-export const MAX_SIP_DATAGRAM_BYTES = 65_507;
-
-/** SipTransportStats counts what the transport received, sent and dropped. */
-export interface SipTransportStats {
-  readonly datagramsIn: number;
-  readonly datagramsOut: number;
-  /** keepalives counts CRLF keep-alive datagrams (RFC 5626 §3.5.1), ignored. */
-  readonly keepalives: number;
-  /** oversize counts datagrams dropped for exceeding the size cap. */
-  readonly oversize: number;
-  /** malformed counts datagrams dropped without an answer (not SIP, or unanswerable). */
-  readonly malformed: number;
-  /** badRequests counts malformed requests answered with a stateless 400. */
-  readonly badRequests: number;
-  /** misrouted counts responses dropped because their top Via is not ours (§18.1.2). */
-  readonly misrouted: number;
-  /** sendErrors counts messages that could not be routed or sent. */
-  readonly sendErrors: number;
-}
 
 /** SipUdpTransportOptions configures {@link SipUdpTransport.bind}. */
 export interface SipUdpTransportOptions {
@@ -77,22 +61,6 @@ export interface SipUdpTransportOptions {
   readonly onResponse: (message: Core.IncomingResponseMessage, source: SipAddress) => void;
   /** onSocketError receives socket errors after the bind. */
   readonly onSocketError?: (error: Error) => void;
-}
-
-type Counters = { -readonly [K in keyof SipTransportStats]: number };
-
-/** noTransportStats are the counters of a transport that has seen nothing (every one 0). */
-export function noTransportStats(): SipTransportStats {
-  return {
-    datagramsIn: 0,
-    datagramsOut: 0,
-    keepalives: 0,
-    oversize: 0,
-    malformed: 0,
-    badRequests: 0,
-    misrouted: 0,
-    sendErrors: 0,
-  };
 }
 
 const CRLF_CRLF = [13, 10, 13, 10] as const;
@@ -127,7 +95,7 @@ export class SipUdpTransport implements Core.Transport {
   /** sentBy is the host and port written in our Via headers (and checked on responses). */
   readonly sentBy: SipAddress;
 
-  private readonly counters: Counters = noTransportStats();
+  private readonly counters = noTransportStats();
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder("utf-8");
   private readonly logger: Core.Logger;
