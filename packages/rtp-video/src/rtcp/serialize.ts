@@ -1,19 +1,16 @@
 import { RtpVideoError } from "../errors.js";
 import { nackPairsFromLost } from "./nack.js";
-import {
-  PSFB_FMT_FIR,
-  type ReportBlock,
-  RTCP_PT,
-  RTPFB_FMT_NACK,
-  type RtcpApp,
-  type RtcpBye,
-  type RtcpFir,
-  type RtcpNack,
-  type RtcpPacket,
-  type RtcpSdes,
-  type RtcpUnknown,
-  SDES_ITEM,
+import type {
+  ReportBlock,
+  RtcpApp,
+  RtcpBye,
+  RtcpFir,
+  RtcpNack,
+  RtcpPacket,
+  RtcpSdes,
+  RtcpUnknown,
 } from "./types.js";
+import { PSFB_FMT_FIR, RTCP_PT, RTPFB_FMT_NACK, SDES_ITEM } from "./types.js";
 import { weriftSerializePli, weriftSerializeRr, weriftSerializeSr } from "./werift-adapter.js";
 
 /** SerializeRtcpOptions tune {@link serializeRtcp}. */

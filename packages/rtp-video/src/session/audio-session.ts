@@ -1,7 +1,6 @@
 import { type Observable, Subject } from "rxjs";
 import { RtpVideoError } from "../errors.js";
-import { ReceptionStats } from "../rtcp/reception-stats.js";
-import type { ReportBlock, RtcpPacket } from "../rtcp/types.js";
+import type { RtcpPacket } from "../rtcp/types.js";
 import { type RtpPacket, rtpPacketSize, writeRtpHeader } from "../rtp/rtp-packet.js";
 import { TimestampUnwrapper } from "../rtp/sequence.js";
 import {
@@ -65,7 +64,6 @@ export class AudioRtpSession extends RtpSessionBase {
   private readonly types: Map<number, AudioPayloadType>;
   private readonly defaultPt: number;
   private readonly subject = new Subject<AudioFrame>();
-  private reception: ReceptionStats | undefined;
   private readonly meter = new RateMeter();
   private readonly seen = new Int32Array(DEDUP).fill(-1);
   private readonly tsUnwrap = new TimestampUnwrapper();
@@ -164,13 +162,9 @@ export class AudioRtpSession extends RtpSessionBase {
   protected override onRtp(p: RtpPacket): void {
     const now = this.scheduler.now();
     const type = this.types.get(p.payloadType)!;
-    if (this.reception === undefined || this.reception.ssrc !== p.ssrc) {
-      this.reception = new ReceptionStats({
-        ssrc: p.ssrc,
-        clockRate: type.clockRate,
-        minSequential: 1,
-      });
-      this.remoteSsrc = p.ssrc;
+    let reception = this.reception;
+    if (reception === undefined || reception.ssrc !== p.ssrc) {
+      reception = this.startReception(p.ssrc, type.clockRate);
       this.seen.fill(-1);
     }
     const slot = p.sequenceNumber % DEDUP;
@@ -179,7 +173,7 @@ export class AudioRtpSession extends RtpSessionBase {
       return;
     }
     this.seen[slot] = p.sequenceNumber;
-    this.reception.receive(p.sequenceNumber, p.timestamp, now);
+    reception.receive(p.sequenceNumber, p.timestamp, now);
     this.packets++;
     this.bytes += p.payload.length;
     this.meter.record(now, p.payload.length);
@@ -202,10 +196,6 @@ export class AudioRtpSession extends RtpSessionBase {
     if (!this.sentSinceReport) return undefined;
     this.sentSinceReport = false;
     return { rtpTimestamp: this.ts, packets: this.sentPackets, octets: this.sentOctets };
-  }
-
-  protected override receptionBlock(nowMs: number): ReportBlock | undefined {
-    return this.reception?.reportBlock(nowMs, this.lastSrInfo());
   }
 
   protected override clockRateForReports(): number {

@@ -1,14 +1,10 @@
 import type { RemoteInfo } from "node:dgram";
-import {
-  asyncScheduler,
-  type Observable,
-  type SchedulerLike,
-  Subject,
-  type Subscription,
-} from "rxjs";
+import type { Observable, SchedulerLike, Subscription } from "rxjs";
+import { asyncScheduler, Subject } from "rxjs";
 import { RtpVideoError } from "../errors.js";
 import { compactNtpFromMs, ntpFromMs, roundTripTimeMs } from "../rtcp/ntp.js";
 import { parseRtcp } from "../rtcp/parse.js";
+import { ReceptionStats } from "../rtcp/reception-stats.js";
 import { serializeRtcp } from "../rtcp/serialize.js";
 import type { ReportBlock, RtcpPacket, RtcpParseErrorCode } from "../rtcp/types.js";
 import { type RtpPacket, type RtpParseErrorCode, tryParseRtpPacket } from "../rtp/rtp-packet.js";
@@ -109,6 +105,8 @@ export abstract class RtpSessionBase {
   protected readonly cname: string;
   protected readonly rtcpMux: boolean;
   protected remoteSsrc: number | undefined;
+  /** reception holds the statistics of the remote's stream (RFC 3550 §6.4.1), once it sends. */
+  protected reception: ReceptionStats | undefined;
   protected lastSr: { ntp: { sec: number; frac: number }; receivedAtMs: number } | undefined;
   protected isClosed = false;
   private readonly pair: UdpPair;
@@ -202,7 +200,19 @@ export abstract class RtpSessionBase {
     nowMs: number,
   ): { rtpTimestamp: number; packets: number; octets: number } | undefined;
   /** receptionBlock is the report block about the remote's stream, if any. */
-  protected abstract receptionBlock(nowMs: number): ReportBlock | undefined;
+  protected receptionBlock(nowMs: number): ReportBlock | undefined {
+    return this.reception?.reportBlock(nowMs, this.lastSrInfo());
+  }
+
+  /**
+   * startReception starts the reception statistics afresh for a new remote SSRC (the caller
+   * checks, per packet, that `reception` is missing or counts another SSRC).
+   */
+  protected startReception(ssrc: number, clockRate: number): ReceptionStats {
+    this.reception = new ReceptionStats({ ssrc, clockRate, minSequential: 1 });
+    this.remoteSsrc = ssrc;
+    return this.reception;
+  }
   protected onClose(): void {}
 
   /** sendRtpDatagram sends one RTP datagram to the remote (dropped when none is known yet). */

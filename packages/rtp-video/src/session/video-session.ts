@@ -4,8 +4,7 @@ import { RtpVideoError } from "../errors.js";
 import { H264Depacketizer } from "../h264/h264-depacketizer.js";
 import { type H264PacketizationMode, H264Packetizer } from "../h264/h264-packetizer.js";
 import { checkH264ParameterSets } from "../h264/parameter-sets.js";
-import { ReceptionStats } from "../rtcp/reception-stats.js";
-import type { ReportBlock, RtcpPacket } from "../rtcp/types.js";
+import type { RtcpPacket } from "../rtcp/types.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
 import type { VideoCodec, VideoFrame } from "../video-frame.js";
 import { Vp8Depacketizer } from "../vp8/vp8-depacketizer.js";
@@ -123,7 +122,6 @@ export class VideoRtpSession extends RtpSessionBase {
   private readonly sender: VideoSender;
   private readonly framesSubject = new Subject<VideoFrame>();
   private readonly keyframeSubject = new Subject<KeyframeRequest>();
-  private reception: ReceptionStats | undefined;
   private readonly inMeter = new RateMeter();
   private readonly outMeter = new RateMeter();
   private firSeq = 0;
@@ -303,15 +301,11 @@ export class VideoRtpSession extends RtpSessionBase {
 
   protected override onRtp(packet: RtpPacket): void {
     const now = this.scheduler.now();
-    if (this.reception === undefined || this.reception.ssrc !== packet.ssrc) {
-      this.reception = new ReceptionStats({
-        ssrc: packet.ssrc,
-        clockRate: this.clockRate,
-        minSequential: 1,
-      });
-      this.remoteSsrc = packet.ssrc;
+    let reception = this.reception;
+    if (reception === undefined || reception.ssrc !== packet.ssrc) {
+      reception = this.startReception(packet.ssrc, this.clockRate);
     }
-    this.reception.receive(packet.sequenceNumber, packet.timestamp, now);
+    reception.receive(packet.sequenceNumber, packet.timestamp, now);
     this.receiver.receive(packet);
   }
 
@@ -342,10 +336,6 @@ export class VideoRtpSession extends RtpSessionBase {
       packets: this.sender.stats.packets,
       octets: this.sender.stats.octets,
     };
-  }
-
-  protected override receptionBlock(nowMs: number): ReportBlock | undefined {
-    return this.reception?.reportBlock(nowMs, this.lastSrInfo());
   }
 
   protected override clockRateForReports(): number {
