@@ -15,7 +15,8 @@ export { DEFAULT_MAX_FRAME_BYTES, FrameBuffer } from "./frame-buffer.js";
 export type { FrameSink } from "./frame-sink.js";
 export { type AccessUnit, splitAccessUnits } from "./h264/access-units.js";
 export { annexBStartCodeLength, joinAnnexB, splitAnnexB } from "./h264/annexb.js";
-export { H264Depacketizer, type H264DropReason } from "./h264/h264-depacketizer.js";
+export { H264Depacketizer } from "./h264/h264-depacketizer.js";
+export type { H264DropReason } from "./h264/h264-drop-reason.js";
 export {
   type H264PacketizationMode,
   H264Packetizer,

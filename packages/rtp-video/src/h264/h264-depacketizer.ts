@@ -1,54 +1,15 @@
 import type { Depacketizer } from "../codec.js";
 import type { FrameSink } from "../frame-sink.js";
-import { annexBUnitBounds } from "./annexb.js";
-import { findStartCodeEmulation } from "./emulation-scan.js";
+import { emptyDropCounts, type H264DropReason } from "./h264-drop-reason.js";
+import { completedHead } from "./h264-parameter-set-insertion.js";
 import { H264NalType } from "./nal.js";
+import { bodyOk, isSingleNalHeader, sameBytes, withoutTrailingZeros } from "./nal-body.js";
 import {
   checkH264ParameterSets,
   type H264ParameterSets,
   NO_PARAMETER_SETS,
 } from "./parameter-sets.js";
 import { parseSps } from "./sps.js";
-
-/** H264DropReason names why the H.264 depacketizer discarded a payload or a NAL unit. */
-export type H264DropReason =
-  | "empty-payload"
-  | "reserved-nal-type"
-  | "stap-b"
-  | "mtap16"
-  | "mtap24"
-  | "fu-b"
-  | "stap-a-malformed"
-  | "fu-a-truncated"
-  | "fu-a-without-start"
-  | "fu-a-missing-fragment"
-  | "fu-a-missing-end"
-  | "fu-a-type-mismatch"
-  | "fu-a-bad-type"
-  | "nal-malformed"
-  | "bad-sps"
-  | "frame-too-large";
-
-function emptyDropCounts(): Record<H264DropReason, number> {
-  return {
-    "empty-payload": 0,
-    "reserved-nal-type": 0,
-    "stap-b": 0,
-    mtap16: 0,
-    mtap24: 0,
-    "fu-b": 0,
-    "stap-a-malformed": 0,
-    "fu-a-truncated": 0,
-    "fu-a-without-start": 0,
-    "fu-a-missing-fragment": 0,
-    "fu-a-missing-end": 0,
-    "fu-a-type-mismatch": 0,
-    "fu-a-bad-type": 0,
-    "nal-malformed": 0,
-    "bad-sps": 0,
-    "frame-too-large": 0,
-  };
-}
 
 /** H264DepacketizerOptions configure an H264Depacketizer. */
 export interface H264DepacketizerOptions {
@@ -249,31 +210,12 @@ export class H264Depacketizer implements Depacketizer {
     const addSps = !this.frameSps && sps.length > 0;
     const addPps = !this.framePps && pps.length > 0;
     if (!addSps && !addPps) return;
-    // the head so far, as NAL units (copies: they are written again into the same buffer)
-    const head = out.bytes.slice(0, out.length);
-    const bounds: number[] = [];
-    const count = annexBUnitBounds(head, bounds);
+    const ordered = completedHead(
+      out.bytes.subarray(0, out.length),
+      addSps ? sps : undefined,
+      addPps ? pps : undefined,
+    );
     const units = out.units;
-    const group = (type: number): Uint8Array[] => {
-      const found: Uint8Array[] = [];
-      for (let k = 0; k < count; k++) {
-        const unit = head.subarray(bounds[2 * k]!, bounds[2 * k + 1]!);
-        const t = unit[0]! & 0x1f;
-        if (
-          t === type ||
-          (type < 0 && t !== H264NalType.AUD && t !== H264NalType.SPS && t !== H264NalType.PPS)
-        ) {
-          found.push(unit);
-        }
-      }
-      return found;
-    };
-    const ordered = [
-      ...group(H264NalType.AUD),
-      ...(addSps ? sps : group(H264NalType.SPS)),
-      ...(addPps ? pps : group(H264NalType.PPS)),
-      ...group(-1),
-    ];
     out.truncate(0);
     for (const unit of ordered) {
       const mark = out.length;
@@ -457,55 +399,4 @@ export class H264Depacketizer implements Depacketizer {
       this.completed(type, this.fuStart, out);
     }
   }
-}
-
-/** isSingleNalHeader is true for a NAL header with F = 0 and a type of 1..23 (RFC 6184 §5.2). */
-function isSingleNalHeader(header: number): boolean {
-  const type = header & 0x1f;
-  return (header & 0x80) === 0 && type >= 1 && type <= 23;
-}
-
-/**
- * withoutTrailingZeros returns where src[from, to) ends once trailing 0x00 bytes are cut: the
- * trailing_zero_8bits of a byte stream (H.264 §7.4.1, B.1.1) that some senders leave on a unit
- * when they split Annex-B at 3-byte start codes (baresip 1.0 sends its SPS so). They belong to
- * no NAL unit: the unit itself is fine.
- */
-function withoutTrailingZeros(src: Uint8Array, from: number, to: number): number {
-  let end = to;
-  while (end > from && src[end - 1] === 0) end--;
-  return end;
-}
-
-/**
- * bodyOk checks NAL unit bytes src[from, to) as they are appended after `prev2`, `prev1` (the two
- * bytes already written before them; pass non-zero values at the start of a unit): no start code
- * emulation (00 00 00, 00 00 01, 00 00 02, H.264 §7.4.1) and, when `complete`, no trailing zero
- * byte. Such a unit would be split or merged wrongly by every Annex-B reader downstream. The
- * search is `findStartCodeEmulation` (WebAssembly SIMD, or the native byte search).
- */
-function bodyOk(
-  src: Uint8Array,
-  from: number,
-  to: number,
-  prev2: number,
-  prev1: number,
-  complete: boolean,
-): boolean {
-  if (to <= from) return !(complete && prev1 === 0);
-  const b0 = src[from]!;
-  if (
-    prev1 === 0 &&
-    ((prev2 === 0 && b0 <= 2) || (b0 === 0 && to - from > 1 && src[from + 1]! <= 2))
-  ) {
-    return false;
-  }
-  if (complete && src[to - 1] === 0) return false;
-  return findStartCodeEmulation(src, from, to) < 0;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
