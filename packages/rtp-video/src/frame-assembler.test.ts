@@ -1,11 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { rng, stream } from "../test/gen.js";
-import {
-  FrameAssembler,
-  type FrameAssemblerOptions,
-  type KeyframeNeeded,
-} from "./frame-assembler.js";
+import { FrameAssembler } from "./frame-assembler.js";
+import type { FrameAssemblerOptions, KeyframeNeeded } from "./frame-assembler-types.js";
 import { H264Packetizer } from "./h264/h264-packetizer.js";
 import type { RtpPacket } from "./rtp/rtp-packet.js";
 import { RtpPacketizer } from "./rtp/rtp-packetizer.js";

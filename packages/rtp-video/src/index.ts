@@ -16,14 +16,14 @@ export {
 } from "./backend/rtp-video-backend.js";
 export type { Depacketizer, Packetizer, PayloadSink, PayloadWriter } from "./codec.js";
 export { InvalidVideoFrameError, RtpVideoError, type RtpVideoErrorCode } from "./errors.js";
-export {
-  FrameAssembler,
-  type FrameAssemblerOptions,
-  type FrameAssemblerSink,
-  type FrameAssemblerStats,
-  type KeyframeNeeded,
-  type KeyframeNeededReason,
-} from "./frame-assembler.js";
+export { FrameAssembler } from "./frame-assembler.js";
+export type {
+  FrameAssemblerOptions,
+  FrameAssemblerSink,
+  FrameAssemblerStats,
+  KeyframeNeeded,
+  KeyframeNeededReason,
+} from "./frame-assembler-types.js";
 export { DEFAULT_MAX_FRAME_BYTES, FrameBuffer } from "./frame-buffer.js";
 export type { FrameSink } from "./frame-sink.js";
 export { type AccessUnit, splitAccessUnits } from "./h264/access-units.js";

@@ -1,11 +1,11 @@
 import { Observable, type OperatorFunction } from "rxjs";
 import type { Depacketizer } from "../codec.js";
-import {
-  FrameAssembler,
-  type FrameAssemblerOptions,
-  type FrameAssemblerStats,
-  type KeyframeNeeded,
-} from "../frame-assembler.js";
+import { FrameAssembler } from "../frame-assembler.js";
+import type {
+  FrameAssemblerOptions,
+  FrameAssemblerStats,
+  KeyframeNeeded,
+} from "../frame-assembler-types.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
 import type { VideoFrame } from "../video-frame.js";
 

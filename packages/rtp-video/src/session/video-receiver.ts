@@ -1,11 +1,8 @@
 import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
 import type { Depacketizer } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
-import {
-  FrameAssembler,
-  type FrameAssemblerStats,
-  type KeyframeNeededReason,
-} from "../frame-assembler.js";
+import { FrameAssembler } from "../frame-assembler.js";
+import type { FrameAssemblerStats, KeyframeNeededReason } from "../frame-assembler-types.js";
 import { H264Depacketizer } from "../h264/h264-depacketizer.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
 import type { VideoFrame } from "../video-frame.js";
