@@ -1,6 +1,6 @@
-import type { Packetizer, PayloadSink, PayloadWriter } from "../codec.js";
+import type { PayloadWriter } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
-import { PayloadJoiner } from "../payload-joiner.js";
+import { PictureIdPacketizer } from "../picture-id-packetizer.js";
 
 /** Vp8PictureIdMode chooses the PictureID the packetizer sends: none, 7 bits or 15 bits. */
 export type Vp8PictureIdMode = "none" | "7bit" | "15bit";
@@ -41,19 +41,12 @@ function descriptorSizeOf(mode: Vp8PictureIdMode): number {
  * M=1) that goes up by one per frame, wrapping at 2^15 (2^7 in "7bit" mode). The frame is split
  * into fragments of even size (they differ by one byte at most), so no payload is a runt.
  */
-export class Vp8Packetizer implements Packetizer {
+export class Vp8Packetizer extends PictureIdPacketizer {
   /** codec is always "vp8". */
   readonly codec = "vp8" as const;
-  /** mtu is the largest payload emitted. */
-  readonly mtu: number;
-  /** pictureIdMode is the PictureID the descriptors carry. */
+  /** pictureIdMode is the PictureID the descriptors carry (`nextPictureId` means nothing in "none"). */
   readonly pictureIdMode: Vp8PictureIdMode;
   private readonly descriptorSize: number;
-  private readonly pictureIdMask: number;
-  private pictureId: number;
-  /** scratch holds the payload descriptor being written. */
-  private readonly scratch: Uint8Array;
-  private readonly joiner: PayloadJoiner;
 
   constructor(options: Vp8PacketizerOptions = {}) {
     const mode = options.pictureId ?? "15bit";
@@ -69,39 +62,13 @@ export class Vp8Packetizer implements Packetizer {
       );
     }
     const mask = mode === "7bit" ? 0x7f : 0x7fff;
-    let pictureId: number;
-    if (options.initialPictureId !== undefined) {
-      pictureId = options.initialPictureId;
-      if (!Number.isInteger(pictureId) || pictureId < 0 || pictureId > mask) {
-        throw new RtpVideoError("BAD_OPTION", `initialPictureId must be an integer in 0..${mask}`);
-      }
-    } else {
-      pictureId = Math.floor((options.random ?? Math.random)() * (mask + 1)) & mask;
-    }
-    this.mtu = mtu;
+    super(mtu, mask, options.initialPictureId, options.random, "");
     this.pictureIdMode = mode;
     this.descriptorSize = descriptorSize;
-    this.pictureIdMask = mask;
-    this.pictureId = pictureId;
-    this.scratch = new Uint8Array(mtu);
-    this.joiner = new PayloadJoiner(mtu);
-  }
-
-  /** nextPictureId is the PictureID the next frame will carry (meaningless in "none" mode). */
-  get nextPictureId(): number {
-    return this.pictureId;
-  }
-
-  /**
-   * packetize emits the payloads of one encoded VP8 frame; returns how many it emitted. An empty
-   * frame is refused with `VP8_BAD_FRAME`.
-   */
-  packetize(frame: Uint8Array, emit: PayloadSink): number {
-    return this.joiner.run(emit, (w) => this.packetizeTo(frame, w));
   }
 
   /** packetizeTo writes the same payloads in parts: the descriptor, then a range of the frame. */
-  packetizeTo(frame: Uint8Array, out: PayloadWriter): number {
+  override packetizeTo(frame: Uint8Array, out: PayloadWriter): number {
     const n = frame.length;
     if (n === 0) {
       throw new RtpVideoError(
@@ -111,8 +78,7 @@ export class Vp8Packetizer implements Packetizer {
     }
     const d = this.descriptorSize;
     const mode = this.pictureIdMode;
-    const pid = this.pictureId;
-    this.pictureId = (pid + 1) & this.pictureIdMask;
+    const pid = this.takePictureId();
     const x = mode === "none" ? 0 : 0x80;
     const descriptor = this.scratch;
     const fragments = Math.ceil(n / (this.mtu - d));

@@ -1,6 +1,6 @@
-import type { Packetizer, PayloadSink, PayloadWriter } from "../codec.js";
+import type { PayloadWriter } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
-import { PayloadJoiner } from "../payload-joiner.js";
+import { PictureIdPacketizer } from "../picture-id-packetizer.js";
 import { parseVp9FrameHeader } from "./vp9-header.js";
 
 /** Vp9PacketizerOptions configure a Vp9Packetizer. */
@@ -38,46 +38,26 @@ const DESCRIPTOR_WITH_SS = 8;
  * the receiver gets back exactly the bytes the encoder produced. Its P bit and SS follow the
  * first frame in it. Bytes that are not a VP9 frame header are carried too, as an inter frame.
  */
-export class Vp9Packetizer implements Packetizer {
+export class Vp9Packetizer extends PictureIdPacketizer {
   /** codec is always "vp9". */
   readonly codec = "vp9" as const;
-  /** mtu is the largest payload emitted. */
-  readonly mtu: number;
-  private pictureId: number;
-  /** scratch holds the payload descriptor being written. */
-  private readonly scratch: Uint8Array;
-  private readonly joiner: PayloadJoiner;
 
   constructor(options: Vp9PacketizerOptions = {}) {
     const mtu = options.mtu ?? 1200;
     if (!Number.isInteger(mtu) || mtu < VP9_MIN_MTU || mtu > 65000) {
       throw new RtpVideoError("BAD_OPTION", `mtu must be an integer in ${VP9_MIN_MTU}..65000`);
     }
-    const initial = options.initialPictureId;
-    if (initial !== undefined && (!Number.isInteger(initial) || initial < 0 || initial > 0x7fff)) {
-      throw new RtpVideoError(
-        "BAD_OPTION",
-        "initialPictureId must be an integer in 0..32767 (15-bit PICTURE ID, RFC 9628 §4.2)",
-      );
-    }
-    this.mtu = mtu;
-    this.pictureId = initial ?? Math.floor((options.random ?? Math.random)() * 0x8000) & 0x7fff;
-    this.scratch = new Uint8Array(mtu);
-    this.joiner = new PayloadJoiner(mtu);
-  }
-
-  /** nextPictureId is the PICTURE ID the next frame will carry. */
-  get nextPictureId(): number {
-    return this.pictureId;
-  }
-
-  /** packetize emits the payloads of one VP9 frame (or superframe); returns how many. */
-  packetize(frame: Uint8Array, emit: PayloadSink): number {
-    return this.joiner.run(emit, (w) => this.packetizeTo(frame, w));
+    super(
+      mtu,
+      0x7fff,
+      options.initialPictureId,
+      options.random,
+      " (15-bit PICTURE ID, RFC 9628 §4.2)",
+    );
   }
 
   /** packetizeTo writes the same payloads in parts: the descriptor, then a range of the frame. */
-  packetizeTo(frame: Uint8Array, writer: PayloadWriter): number {
+  override packetizeTo(frame: Uint8Array, writer: PayloadWriter): number {
     const n = frame.length;
     if (n === 0) {
       throw new RtpVideoError("VP9_EMPTY_FRAME", "empty VP9 frame: there is nothing to packetize");
@@ -92,8 +72,7 @@ export class Vp9Packetizer implements Packetizer {
       height = header.height;
     }
     const withSs = width > 0;
-    const pictureId = this.pictureId;
-    this.pictureId = (pictureId + 1) & 0x7fff;
+    const pictureId = this.takePictureId();
 
     const mtu = this.mtu;
     const firstDescriptor = withSs ? DESCRIPTOR_WITH_SS : DESCRIPTOR;
