@@ -48,9 +48,44 @@ export class RtpPacketizer {
   private t2 = 0;
   private t3 = 0;
   private frameOut: Uint8Array[] = NO_FRAME;
+  /** writer appends one datagram (header, prefix, source range) to the frame's list. */
   private readonly writer: PayloadWriter = {
-    payload: (prefix, prefixLength, source, start, end, last) =>
-      this.writeDatagram(prefix, prefixLength, source, start, end, last),
+    payload: (prefix, prefixLength, source, start, end, last) => {
+      const size = rtpPacketSize(prefixLength + end - start);
+      if (this.slabUsed + size > this.slab.length) {
+        this.slab = new Uint8Array(Math.max(SLAB_BYTES, size));
+        this.slabUsed = 0;
+      }
+      const at = this.slabUsed;
+      const slab = this.slab;
+      this.slabUsed = at + size;
+      const seq = this.sequence.next();
+      slab[at] = 0x80;
+      slab[at + 1] = last ? this.ptByte | 0x80 : this.ptByte;
+      slab[at + 2] = seq >>> 8;
+      slab[at + 3] = seq & 0xff;
+      slab[at + 4] = this.t0;
+      slab[at + 5] = this.t1;
+      slab[at + 6] = this.t2;
+      slab[at + 7] = this.t3;
+      slab[at + 8] = this.ssrc0;
+      slab[at + 9] = this.ssrc1;
+      slab[at + 10] = this.ssrc2;
+      slab[at + 11] = this.ssrc3;
+      const body = at + 12;
+      if (prefixLength > 16) {
+        slab.set(prefix.subarray(0, prefixLength), body);
+      } else {
+        for (let i = 0; i < prefixLength; i++) slab[body + i] = prefix[i]!;
+      }
+      if (end > start) {
+        slab.set(
+          start === 0 && end === source.length ? source : source.subarray(start, end),
+          body + prefixLength,
+        );
+      }
+      this.frameOut.push(slab.subarray(at, at + size));
+    },
   };
 
   constructor(options: RtpPacketizerOptions) {
@@ -92,58 +127,13 @@ export class RtpPacketizer {
         this.packetizer.packetizeTo(accessUnit, this.writer);
       } else {
         this.packetizer.packetize(accessUnit, (payload, last) =>
-          this.writeDatagram(EMPTY, 0, payload, 0, payload.length, last),
+          this.writer.payload(EMPTY, 0, payload, 0, payload.length, last),
         );
       }
     } finally {
       this.frameOut = NO_FRAME;
     }
     return out;
-  }
-
-  /** writeDatagram appends one datagram (header, prefix, source range) to the frame's list. */
-  private writeDatagram(
-    prefix: Uint8Array,
-    prefixLength: number,
-    source: Uint8Array,
-    start: number,
-    end: number,
-    last: boolean,
-  ): void {
-    const size = rtpPacketSize(prefixLength + end - start);
-    if (this.slabUsed + size > this.slab.length) {
-      this.slab = new Uint8Array(Math.max(SLAB_BYTES, size));
-      this.slabUsed = 0;
-    }
-    const at = this.slabUsed;
-    const slab = this.slab;
-    this.slabUsed = at + size;
-    const seq = this.sequence.next();
-    slab[at] = 0x80;
-    slab[at + 1] = last ? this.ptByte | 0x80 : this.ptByte;
-    slab[at + 2] = seq >>> 8;
-    slab[at + 3] = seq & 0xff;
-    slab[at + 4] = this.t0;
-    slab[at + 5] = this.t1;
-    slab[at + 6] = this.t2;
-    slab[at + 7] = this.t3;
-    slab[at + 8] = this.ssrc0;
-    slab[at + 9] = this.ssrc1;
-    slab[at + 10] = this.ssrc2;
-    slab[at + 11] = this.ssrc3;
-    const body = at + 12;
-    if (prefixLength > 16) {
-      slab.set(prefix.subarray(0, prefixLength), body);
-    } else {
-      for (let i = 0; i < prefixLength; i++) slab[body + i] = prefix[i]!;
-    }
-    if (end > start) {
-      slab.set(
-        start === 0 && end === source.length ? source : source.subarray(start, end),
-        body + prefixLength,
-      );
-    }
-    this.frameOut.push(slab.subarray(at, at + size));
   }
 
   /** packetizePackets returns the packets of one access unit as objects (payloads copied). */
