@@ -4,7 +4,7 @@ import { SipSignalingError } from "./errors.js";
 import type { AudioCodecName, VideoCodecName } from "./sdp/sdp-types.js";
 import type { DigestAuthOptions } from "./sip/digest-auth.js";
 import type { DigestClientCredentials } from "./sip/digest-client.js";
-import type { SipUserAgentOptions } from "./sip/sip-user-agent.js";
+import type { SipUserAgentOptions } from "./sip/sip-user-agent-types.js";
 
 /** InviteInfo is what the invite filter sees of an incoming call. */
 export interface InviteInfo {

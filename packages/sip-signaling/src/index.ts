@@ -76,17 +76,16 @@ export {
   type DigestAlgorithm,
   type DigestResponseInput,
 } from "./sip/digest-response.js";
+export { SUPPORTED_METHODS } from "./sip/request-screen.js";
 export type { RetransmissionStats } from "./sip/retransmission-stats.js";
-export {
-  type CallOptions,
-  type SipListenAddress,
-  type SipLogFunction,
-  type SipLogLevel,
-  SipUserAgent,
-  type SipUserAgentOptions,
-  type SipUserAgentStats,
-  SUPPORTED_METHODS,
-} from "./sip/sip-user-agent.js";
+export type { SipLogFunction, SipLogLevel } from "./sip/sip-log.js";
+export { SipUserAgent } from "./sip/sip-user-agent.js";
+export type {
+  CallOptions,
+  SipListenAddress,
+  SipUserAgentOptions,
+  SipUserAgentStats,
+} from "./sip/sip-user-agent-types.js";
 export {
   T1,
   T2,

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CallState, IncomingCall } from "../src/sip/call-types.js";
 import { computeDigestResponse } from "../src/sip/digest-response.js";
-import { SipUserAgent, type SipUserAgentOptions } from "../src/sip/sip-user-agent.js";
+import { SipUserAgent } from "../src/sip/sip-user-agent.js";
+import type { SipUserAgentOptions } from "../src/sip/sip-user-agent-types.js";
 import { T1 } from "../src/sip/timers.js";
 import {
   DialogScript,

@@ -20,7 +20,8 @@ import {
 } from "@framewire/test-support/peers";
 import { afterEach, describe, expect } from "vitest";
 import type { CallState, IncomingCall } from "../src/sip/call-types.js";
-import { SipUserAgent, type SipUserAgentOptions } from "../src/sip/sip-user-agent.js";
+import { SipUserAgent } from "../src/sip/sip-user-agent.js";
+import type { SipUserAgentOptions } from "../src/sip/sip-user-agent-types.js";
 import { testSdp } from "./fake-sip-network.js";
 import { runSipp, type SippRun } from "./sipp.js";
 

@@ -1,0 +1,101 @@
+/**
+ * What the user agent answers itself, statelessly, before a request reaches sip.js's core:
+ * methods it does not handle (405/501), OPTIONS (200 or 481), a branch that belongs to someone
+ * else's transaction, too many server transactions (503), an unwanted Request-URI user (404).
+ */
+import { Core } from "sip.js";
+
+/** SUPPORTED_METHODS are the methods this user agent handles (the Allow header, RFC 3261 §20.5). */
+export const SUPPORTED_METHODS = ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS"] as const;
+
+/** ALLOW_HEADER is our Allow header line, listing {@link SUPPORTED_METHODS}. */
+export const ALLOW_HEADER = `Allow: ${SUPPORTED_METHODS.join(", ")}`;
+
+/** Methods we recognise but do not support: 405 (RFC 3261 §8.2.1); anything else gets 501. */
+const KNOWN_METHODS = new Set([
+  "INFO",
+  "MESSAGE",
+  "NOTIFY",
+  "PRACK",
+  "PUBLISH",
+  "REFER",
+  "REGISTER",
+  "SUBSCRIBE",
+  "UPDATE",
+]);
+const SUPPORTED = new Set<string>(SUPPORTED_METHODS);
+
+/** RequestScreenOptions are the limits a request is screened against. */
+export interface RequestScreenOptions {
+  /** maxServerTransactions: a new INVITE beyond this many live server transactions gets 503. */
+  readonly maxServerTransactions: number;
+  /** acceptUser decides which Request-URI users an initial INVITE may call (others get 404). */
+  readonly acceptUser: ((user: string | undefined, requestUri: string) => boolean) | undefined;
+}
+
+/** Whether two requests' top Via sent-by (host, port) are equal. */
+function sameSentBy(a: Core.IncomingRequestMessage, b: Core.IncomingRequestMessage): boolean {
+  return a.via.host.toLowerCase() === b.via.host.toLowerCase() && a.via.port === b.via.port;
+}
+
+/**
+ * screenRequest answers `message` statelessly when it must not reach the core, with `reject`
+ * for a refusal (counted by the caller) and directly for OPTIONS' 200; true when the core takes it.
+ */
+export function screenRequest(
+  core: Core.UserAgentCore,
+  message: Core.IncomingRequestMessage,
+  options: RequestScreenOptions,
+  reject: (response: Core.ResponseOptions) => void,
+): boolean {
+  const method = message.method;
+  if (!SUPPORTED.has(method)) {
+    // RFC 3261 §8.2.1: 405 with Allow for a known method, 501 for an unknown one.
+    const statusCode = KNOWN_METHODS.has(method) ? 405 : 501;
+    reject({ statusCode, extraHeaders: [ALLOW_HEADER] });
+    return false;
+  }
+  if (method === Core.C.OPTIONS) {
+    // RFC 3261 §11.2; in a dialog that does not exist, 481 (§12.2.2).
+    const inDialog = message.toTag !== undefined && message.toTag !== "";
+    const known = core.dialogs.has(message.callId + message.toTag + message.fromTag);
+    if (inDialog && !known) {
+      reject({ statusCode: 481 });
+      return false;
+    }
+    core.replyStateless(message, {
+      statusCode: 200,
+      extraHeaders: [ALLOW_HEADER, "Accept: application/sdp"],
+    });
+    return false;
+  }
+  // RFC 3261 §17.2.3 matches a server transaction on branch AND sent-by; sip.js uses the
+  // branch only (user-agent-core.js receiveRequestFromTransport "FIXME: Currently only
+  // using rule 1"), so a request reusing someone else's branch (e.g. a forged CANCEL) would
+  // reach their transaction. Such a request matches no transaction.
+  const existing = core.userAgentServers.get(message.viaBranch);
+  if (existing !== undefined && !sameSentBy(existing.transaction.request, message)) {
+    if (method === Core.C.CANCEL) reject({ statusCode: 481 });
+    else if (method !== Core.C.ACK) reject({ statusCode: 500, extraHeaders: ["Retry-After: 1"] });
+    return false;
+  }
+  const ruri = message.ruri;
+  const initialInvite = method === Core.C.INVITE && (message.toTag ?? "") === "";
+  const isNew = existing === undefined;
+  if (
+    method === Core.C.INVITE &&
+    isNew &&
+    core.userAgentServers.size >= options.maxServerTransactions
+  ) {
+    reject({ statusCode: 503, extraHeaders: ["Retry-After: 5"] });
+    return false;
+  }
+  if (initialInvite && ruri !== undefined) {
+    const accept = options.acceptUser;
+    if (accept !== undefined && !accept(ruri.user, ruri.toString())) {
+      reject({ statusCode: 404 });
+      return false;
+    }
+  }
+  return true;
+}

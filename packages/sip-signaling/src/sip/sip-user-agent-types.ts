@@ -1,0 +1,88 @@
+/** The public shapes of {@link SipUserAgent}: its options, listen address, call options, stats. */
+import type { SchedulerLike } from "rxjs";
+import type { DatagramSocketFactory } from "./datagram-socket.js";
+import type { DigestAuthOptions } from "./digest-auth.js";
+import type { DigestClientCredentials } from "./digest-client.js";
+import type { RetransmissionStats } from "./retransmission-stats.js";
+import type { SipLogFunction, SipLogLevel } from "./sip-log.js";
+import type { SipTransportStats } from "./transport-stats.js";
+
+/** SipUserAgentOptions configures a {@link SipUserAgent}. */
+export interface SipUserAgentOptions {
+  /** advertisedHost goes in Via and Contact (needed when binding 0.0.0.0 or ::). */
+  readonly advertisedHost?: string;
+  /** contactUser is the user part of our Contact and From URIs (default "framewire"). */
+  readonly contactUser?: string;
+  /** displayName is the From display name of our requests. */
+  readonly displayName?: string;
+  /** userAgent is the User-Agent / Server header value (default "Framewire"). */
+  readonly userAgent?: string;
+  /** auth enables Digest authentication of incoming INVITEs (RFC 7616). */
+  readonly auth?: DigestAuthOptions;
+  /**
+   * credentials answer a 401/407 Digest challenge to our own requests (INVITE, BYE, …):
+   * SHA-256 or MD5, qop=auth (RFC 3261 §22.2, RFC 7616). The request is sent again once.
+   */
+  readonly credentials?: DigestClientCredentials;
+  /**
+   * acceptUser decides which Request-URI users an INVITE may call (others get 404).
+   * Default: every user (the user names the room).
+   */
+  readonly acceptUser?: (user: string | undefined, requestUri: string) => boolean;
+  /** maxCalls bounds concurrent calls; beyond it INVITEs get 503 (default 256). */
+  readonly maxCalls?: number;
+  /**
+   * maxServerTransactions bounds live server transactions (each lives up to 64·T1 waiting
+   * for an ACK); a new INVITE beyond it gets a stateless 503 (default 1024).
+   */
+  readonly maxServerTransactions?: number;
+  /** answerTimeoutMs: an incoming call unanswered this long gets 480 (default 60 000). */
+  readonly answerTimeoutMs?: number;
+  /** reinviteTimeoutMs: a re-INVITE unanswered this long gets 500 (default 10 000). */
+  readonly reinviteTimeoutMs?: number;
+  /** maxDatagramBytes caps received and sent datagrams (default 65 507). */
+  readonly maxDatagramBytes?: number;
+  /**
+   * scheduler gives time and timers to this layer's own timers (retransmission Timers A, E, G;
+   * answer and re-INVITE timeouts; digest nonce expiry); default rxjs `asyncScheduler` (tests
+   * pass a virtual one). sip.js's internal timers use the global `setTimeout`.
+   */
+  readonly scheduler?: SchedulerLike;
+  /** socketFactory binds the UDP socket (default node:dgram; tests pass a fake). */
+  readonly socketFactory?: DatagramSocketFactory;
+  /** log receives log lines (default: none). */
+  readonly log?: SipLogFunction;
+  /** logLevel is the most verbose level logged (default "warn"). */
+  readonly logLevel?: SipLogLevel;
+}
+
+/** SipListenAddress is where {@link SipUserAgent.start} binds. */
+export interface SipListenAddress {
+  /** host is the local address (e.g. "127.0.0.1"). */
+  readonly host: string;
+  /** port is the local port (0: any free port; default 5060). */
+  readonly port?: number;
+}
+
+/** CallOptions tunes one outgoing call. */
+export interface CallOptions {
+  /** fromUser is the From user part (default the contact user). */
+  readonly fromUser?: string;
+  /** extraHeaders are added to the INVITE (full header lines). */
+  readonly extraHeaders?: readonly string[];
+}
+
+/** SipUserAgentStats counts what the user agent did. */
+export interface SipUserAgentStats {
+  readonly transport: SipTransportStats;
+  readonly retransmissions: RetransmissionStats;
+  /** activeCalls is the number of calls not yet terminated. */
+  readonly activeCalls: number;
+  /** rejectedRequests counts requests answered 404/405/501/503 before reaching a call. */
+  readonly rejectedRequests: number;
+  /** authChallenges counts 401s sent; authFailures counts 403s sent. */
+  readonly authChallenges: number;
+  readonly authFailures: number;
+  /** coreErrors counts exceptions sip.js's core threw on a received message (message dropped). */
+  readonly coreErrors: number;
+}
