@@ -1,0 +1,23 @@
+export { MediaError, type MediaErrorCode } from "./media-error.js";
+export { type NativeCounts, nativeCounts } from "./native-counts.js";
+export {
+  isPixelFormat,
+  LIVEKIT_BUFFER_TYPES,
+  type LiveKitBufferType,
+  PIXEL_FORMATS,
+  type PixelFormat,
+  pixelFormatOfLiveKit,
+  pixelFormatOfVonage,
+  VONAGE_FORMATS,
+  type VonageFormat,
+} from "./pixel-format.js";
+export {
+  bytesPerPixel,
+  type FrameLayout,
+  frameLayout,
+  type PlaneLayout,
+  tightStrides,
+} from "./plane-layout.js";
+export { createRawVideoFrame, planeBytes, type RawVideoFrame } from "./raw-video-frame.js";
+export { type ConvertTarget, VideoConverter } from "./video-converter.js";
+export { type DecoderCodec, VideoDecoder, type VideoDecoderOptions } from "./video-decoder.js";

@@ -1,0 +1,18 @@
+import { FramewireError, type FramewireErrorOptions } from "@framewire/errors";
+
+/** MediaErrorCode names the failures `@framewire/media` reports. */
+export type MediaErrorCode =
+  | "BAD_OPTION"
+  | "CODEC_UNSUPPORTED"
+  | "CODEC_OPEN_FAILED"
+  | "DECODE_FAILED"
+  | "CONVERT_FAILED"
+  | "CLOSED";
+
+/** MediaError is the typed error of `@framewire/media`; switch on `code`, not on the message. */
+export class MediaError extends FramewireError<MediaErrorCode> {
+  constructor(code: MediaErrorCode, message: string, options?: FramewireErrorOptions) {
+    super(code, message, options);
+    this.name = "MediaError";
+  }
+}

@@ -1,0 +1,120 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
+import { joinAnnexB, splitAnnexB } from "@framewire/rtp-video";
+import { h264AccessUnits } from "@framewire/test-support";
+import { fixture } from "@framewire/test-support/fixtures";
+import { itWithPeers } from "@framewire/test-support/peers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nativeCounts } from "./native-counts.js";
+import type { PixelFormat } from "./pixel-format.js";
+import { frameLayout } from "./plane-layout.js";
+import type { RawVideoFrame } from "./raw-video-frame.js";
+import { VideoConverter } from "./video-converter.js";
+import { VideoDecoder } from "./video-decoder.js";
+
+const run = promisify(execFile);
+const W = 640;
+const H = 360;
+const units = h264AccessUnits(new Uint8Array(readFileSync(fixture("test.h264"))), {
+  splitAnnexB,
+  joinAnnexB,
+}).units;
+
+/** psnr of two equally long byte arrays, in dB (Infinity when equal). */
+function psnr(a: Uint8Array, b: Uint8Array): number {
+  let se = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    se += d * d;
+  }
+  return se === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((255 * 255 * a.length) / se);
+}
+
+let decoded: RawVideoFrame[] = [];
+
+beforeAll(async () => {
+  const decoder = new VideoDecoder({ codec: "h264" });
+  for (const unit of units) decoded.push(...(await decoder.decode(unit)));
+  decoded.push(...(await decoder.flush()));
+  await decoder.close();
+  await decoder.close(); // idempotent
+});
+
+afterAll(() => {
+  decoded = [];
+});
+
+describe("VideoDecoder (fixtures/test.h264)", () => {
+  it("decodes the 300 access units of the fixture into 300 i420 640x360 frames, frees its context", () => {
+    expect(units).toHaveLength(300);
+    expect(decoded).toHaveLength(300);
+    for (const f of decoded) {
+      expect([f.format, f.width, f.height]).toEqual(["i420", W, H]);
+      expect(f.data.byteLength).toBe(frameLayout("i420", W, H).byteLength);
+    }
+    expect(nativeCounts().decoders).toBe(0);
+  });
+
+  it("rejects empty input with BAD_OPTION and calls after close with CLOSED", async () => {
+    const d = new VideoDecoder({ codec: "vp8" });
+    await expect(d.decode(new Uint8Array())).rejects.toMatchObject({ code: "BAD_OPTION" });
+    await d.close();
+    await expect(d.decode(new Uint8Array([1]))).rejects.toMatchObject({ code: "CLOSED" });
+    expect(() => new VideoDecoder({ codec: "av1" as never })).toThrow(
+      expect.objectContaining({ code: "BAD_OPTION" }),
+    );
+  });
+
+  it("a converter keeps one context per pair, reused for every frame", () => {
+    const c = new VideoConverter();
+    for (const f of decoded.slice(0, 30)) {
+      c.convert(f, { format: "rgb24" });
+      c.convert(f, { format: "bgra", width: 320, height: 180 });
+    }
+    expect(c.contexts).toBe(2);
+    expect(nativeCounts().scalers).toBe(2);
+    c.close();
+    c.close();
+    expect(nativeCounts().scalers).toBe(0);
+    expect(() => c.convert(decoded[0]!, { format: "rgb24" })).toThrow(
+      expect.objectContaining({ code: "CLOSED" }),
+    );
+  });
+
+  const withFfmpeg = itWithPeers(["ffmpeg"]);
+  const checked = [0, 1, 29, 30, 31, 150, 299];
+  for (const [format, ffFormat] of [
+    ["rgb24", "rgb24"],
+    ["i420", "yuv420p"],
+    ["bgra", "bgra"],
+  ] as const satisfies readonly (readonly [PixelFormat, string])[]) {
+    withFfmpeg(
+      `${format}: PSNR ≥ 40 dB against ffmpeg's own decode, frames ${checked.join(",")}`,
+      async () => {
+        // ffmpeg's own decode of the same frames (single thread), only the checked ones kept
+        const select = checked.map((i) => `eq(n\\,${i})`).join("+");
+        const { stdout } = await run(
+          "ffmpeg",
+          ["-hide_banner", "-nostdin", "-v", "error", "-threads", "1", "-i", fixture("test.h264")]
+            .concat(["-vf", `select=${select}`, "-vsync", "0"])
+            .concat(["-f", "rawvideo", "-pix_fmt", ffFormat, "-"]),
+          { encoding: "buffer", maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
+        );
+        const ref = new Uint8Array(stdout);
+        const size = frameLayout(format, W, H).byteLength;
+        expect(ref.byteLength).toBe(size * checked.length);
+        const c = new VideoConverter();
+        try {
+          for (const [k, i] of checked.entries()) {
+            const ours = c.convert(decoded[i]!, { format });
+            const p = psnr(ours.data, ref.subarray(k * size, (k + 1) * size));
+            expect(p, `frame ${i}`).toBeGreaterThanOrEqual(40);
+          }
+        } finally {
+          c.close();
+        }
+      },
+    );
+  }
+});

@@ -1,0 +1,173 @@
+import {
+  AV_CODEC_ID_H264,
+  AV_CODEC_ID_VP8,
+  AV_CODEC_ID_VP9,
+  AV_LOG_QUIET,
+  type AVCodecID,
+  AVERROR_EAGAIN,
+  AVERROR_EOF,
+} from "node-av/constants";
+import { Codec, CodecContext, Frame, Log, Packet } from "node-av/lib";
+import { pixelFormatOfAv } from "./av-pixel-format.js";
+import { MediaError } from "./media-error.js";
+import { countNative } from "./native-counts.js";
+import { createRawVideoFrame, type RawVideoFrame } from "./raw-video-frame.js";
+import { VideoConverter } from "./video-converter.js";
+
+/** DecoderCodec is a video codec the decoder takes (rtp-video's `VideoCodec` names). */
+export type DecoderCodec = "h264" | "vp8" | "vp9";
+
+const CODEC_IDS: Readonly<Record<DecoderCodec, AVCodecID>> = {
+  h264: AV_CODEC_ID_H264,
+  vp8: AV_CODEC_ID_VP8,
+  vp9: AV_CODEC_ID_VP9,
+};
+
+/** VideoDecoderOptions: the codec; `threads` (default 1: one core per decoder). */
+export interface VideoDecoderOptions {
+  readonly codec: DecoderCodec;
+  readonly threads?: number;
+}
+
+/**
+ * VideoDecoder turns access units (H.264 Annex-B, VP8 or VP9 frames, as rtp-video's
+ * `FrameAssembler` yields them) into {@link RawVideoFrame}s in `i420`.
+ *
+ * node-av is used by the package's safety rules: async calls only, one call at a time (calls
+ * are queued), the input bytes referenced until the call settles, every native object freed in
+ * `close()`.
+ */
+export class VideoDecoder {
+  readonly codec: DecoderCodec;
+  #ctx: CodecContext | null;
+  #packet: Packet;
+  #frame: Frame;
+  #converter: VideoConverter | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: VideoDecoderOptions) {
+    const id = CODEC_IDS[options.codec];
+    if (id === undefined) {
+      throw new MediaError(
+        "BAD_OPTION",
+        `codec must be h264, vp8 or vp9, got ${String(options.codec)}`,
+      );
+    }
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 16) {
+      throw new MediaError("BAD_OPTION", `threads must be an integer 1..16, got ${threads}`);
+    }
+    Log.setLevel(AV_LOG_QUIET);
+    const decoder = Codec.findDecoder(id);
+    if (decoder === null) throw new MediaError("CODEC_UNSUPPORTED", `no ${options.codec} decoder`);
+    const ctx = new CodecContext();
+    ctx.allocContext3(decoder);
+    ctx.threadCount = threads;
+    const ret = ctx.open2Sync(decoder, null);
+    if (ret < 0) {
+      ctx.freeContext();
+      throw new MediaError(
+        "CODEC_OPEN_FAILED",
+        `cannot open the ${options.codec} decoder (${ret})`,
+      );
+    }
+    this.codec = options.codec;
+    this.#ctx = ctx;
+    this.#packet = new Packet();
+    this.#packet.alloc();
+    this.#frame = new Frame();
+    this.#frame.alloc();
+    countNative("decoders", 1);
+  }
+
+  /** closed is true after {@link VideoDecoder.close}. */
+  get closed(): boolean {
+    return this.#ctx === null;
+  }
+
+  /**
+   * decode sends one access unit and resolves the pictures it completes (none, one, or more after
+   * a gap). Rejects with `DECODE_FAILED` when the decoder refuses it (the decoder stays usable).
+   */
+  decode(data: Uint8Array): Promise<RawVideoFrame[]> {
+    if (!(data instanceof Uint8Array) || data.byteLength === 0) {
+      return Promise.reject(new MediaError("BAD_OPTION", "data must be a non-empty Uint8Array"));
+    }
+    // one copy that this call owns for its whole lifetime (never a temporary view)
+    const owned = Buffer.from(data);
+    return this.#serial(async (ctx) => {
+      this.#packet.data = owned;
+      const ret = await ctx.sendPacket(this.#packet);
+      this.#packet.unref();
+      const frames = await this.#drain(ctx);
+      if (ret < 0 && ret !== AVERROR_EAGAIN) {
+        throw new MediaError(
+          "DECODE_FAILED",
+          `${this.codec} decoder refused an access unit (${ret})`,
+        );
+      }
+      void owned.byteLength; // keeps the bytes referenced until the native call has settled
+      return frames;
+    });
+  }
+
+  /** flush ends the stream and resolves the pictures the decoder still held. */
+  flush(): Promise<RawVideoFrame[]> {
+    return this.#serial(async (ctx) => {
+      await ctx.sendPacket(null);
+      const frames = await this.#drain(ctx);
+      ctx.flushBuffers();
+      return frames;
+    });
+  }
+
+  /** close frees the native decoder after pending calls; calling it again does nothing. */
+  async close(): Promise<void> {
+    const ctx = this.#ctx;
+    if (ctx === null) return;
+    this.#ctx = null;
+    await this.#queue.catch(() => undefined);
+    ctx.freeContext();
+    this.#packet.free();
+    this.#frame.free();
+    this.#converter?.close();
+    this.#converter = null;
+    countNative("decoders", -1);
+  }
+
+  #serial<T>(fn: (ctx: CodecContext) => Promise<T>): Promise<T> {
+    const ctx = this.#ctx;
+    if (ctx === null) return Promise.reject(new MediaError("CLOSED", "the decoder is closed"));
+    const run = this.#queue.then(() => fn(ctx));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #drain(ctx: CodecContext): Promise<RawVideoFrame[]> {
+    const out: RawVideoFrame[] = [];
+    for (;;) {
+      const ret = await ctx.receiveFrame(this.#frame);
+      if (ret === AVERROR_EAGAIN || ret === AVERROR_EOF) return out;
+      if (ret < 0) throw new MediaError("DECODE_FAILED", `${this.codec} decode failed (${ret})`);
+      try {
+        out.push(this.#toRaw(this.#frame));
+      } finally {
+        this.#frame.unref();
+      }
+    }
+  }
+
+  #toRaw(frame: Frame): RawVideoFrame {
+    const format = pixelFormatOfAv(frame.format as number);
+    if (format === "i420") {
+      return createRawVideoFrame(
+        "i420",
+        frame.width,
+        frame.height,
+        new Uint8Array(frame.toBuffer()),
+      );
+    }
+    this.#converter ??= new VideoConverter();
+    return this.#converter.convertAvFrame(frame, "i420");
+  }
+}
