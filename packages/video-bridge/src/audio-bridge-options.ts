@@ -1,9 +1,5 @@
-import type {
-  AudioBridgeHooks,
-  AudioBridgeOptions,
-  AudioBridgeSession,
-  AudioForwardingStrategy,
-} from "./audio-bridge-types.js";
+import type { MediaSession } from "@framewire/rtp-video";
+import type { AudioBridgeHooks, AudioBridgeSession } from "./audio-bridge-types.js";
 import type { AudioCodecPlug } from "./audio-codec.js";
 import type { AudioLevelOptions } from "./audio-levels.js";
 import {
@@ -11,8 +7,53 @@ import {
   type ResolvedBridgeOptions,
   resolveBridgeOptions,
 } from "./bridge-options.js";
+import type { BridgeConfig, BridgeWiring } from "./bridge-types.js";
 import { VideoBridgeError } from "./errors.js";
-import type { AudioMixerOptions } from "./mixer.js";
+import type { AudioMixerOptions, MixSaturation } from "./mixer.js";
+
+/**
+ * AudioForwardingStrategy is how the audio bridge forwards: "forward" relays each packet
+ * (transcoding where formats differ), "mix" mixes N parties (mix-minus).
+ */
+export type AudioForwardingStrategy = "forward" | "mix";
+
+/** AudioBridgeMixOptions tune the "mix" strategy. */
+export interface AudioBridgeMixOptions {
+  /** jitterMs each participant buffers before it is heard; default 40. */
+  readonly jitterMs?: number;
+  /** maxBufferMs bounds each participant's buffer (oldest dropped); default 200. */
+  readonly maxBufferMs?: number;
+  /** saturation of the mix; default "clip". */
+  readonly saturation?: MixSaturation;
+  /** sendSilence: keep sending (encoded silence) when nobody else speaks; default true. */
+  readonly sendSilence?: boolean;
+}
+
+/**
+ * AudioBridgeConfig configures an AudioBridge (roomkit's AudioBridgeConfig, with Framewire's
+ * knobs); `enabled`, `maxParticipants` and `maxQueuedFrames` are those of `BridgeConfig`, the
+ * same for both bridges. Every field is optional.
+ */
+export interface AudioBridgeConfig extends BridgeConfig {
+  /** forwardingStrategy: "forward" (default) or "mix", else UNSUPPORTED. */
+  readonly forwardingStrategy?: AudioForwardingStrategy;
+  /** levels: measure levels and pick active speakers (options), or not (false); default on. */
+  readonly levels?: boolean | AudioLevelOptions;
+  /** mix tunes the "mix" strategy. */
+  readonly mix?: AudioBridgeMixOptions;
+  /** codecs adds codecs the bridge cannot decode by itself (Opus). */
+  readonly codecs?: { readonly opus?: AudioCodecPlug };
+  /** maxPayloadBytes: larger PCM payloads (L16 at 48 kHz) are sent as several packets: an integer >= 1; default 1200. */
+  readonly maxPayloadBytes?: number;
+}
+
+/** AudioBridgeOptions are the config plus the bridge's clock, hooks and randomness; all optional. */
+export interface AudioBridgeOptions<S extends AudioBridgeSession = MediaSession>
+  extends AudioBridgeConfig,
+    BridgeWiring<AudioBridgeHooks<S>> {
+  /** random for initial RTP timestamps; default Math.random. */
+  readonly random?: () => number;
+}
 
 /** AUDIO_FRAME_MS is the audio bridge's frame: the room clock's tick and the level monitor's step. */
 export const AUDIO_FRAME_MS = 20;

@@ -1,23 +1,8 @@
 import type { BridgeAudioEvent, BridgeHooks, HookTrigger } from "@framewire/hooks";
 import type { AudioFrame, MediaSession, OutgoingAudio } from "@framewire/rtp-video";
-import type { AudioCodecPlug } from "./audio-codec.js";
-import type { AudioLevelOptions } from "./audio-levels.js";
-import type {
-  BridgeConfig,
-  BridgeDropReason,
-  BridgeEvent,
-  BridgeStats,
-  BridgeWiring,
-} from "./bridge-types.js";
+import type { BridgeDropReason, BridgeEvent, BridgeStats } from "./bridge-types.js";
 import type { FrameFilter } from "./frame-filter.js";
-import type { MixSaturation } from "./mixer.js";
 import type { AudioSampleRate } from "./resample.js";
-
-/**
- * AudioForwardingStrategy is how the audio bridge forwards: "forward" relays each packet
- * (transcoding where formats differ), "mix" mixes N parties (mix-minus).
- */
-export type AudioForwardingStrategy = "forward" | "mix";
 
 /** AudioBridgeCodec is a codec a bridged session sends and receives; "opus" needs a plug to be decoded. */
 export type AudioBridgeCodec = "pcmu" | "pcma" | "l16" | "opus";
@@ -55,44 +40,6 @@ export type AudioBridgeHooks<S> = BridgeHooks<
 
 /** AudioFrameFilter sees each frame of a source before anything else; null drops it (fail-closed). */
 export type AudioFrameFilter<S> = FrameFilter<S, AudioFrame>;
-
-/** AudioBridgeMixOptions tune the "mix" strategy. */
-export interface AudioBridgeMixOptions {
-  /** jitterMs each participant buffers before it is heard; default 40. */
-  readonly jitterMs?: number;
-  /** maxBufferMs bounds each participant's buffer (oldest dropped); default 200. */
-  readonly maxBufferMs?: number;
-  /** saturation of the mix; default "clip". */
-  readonly saturation?: MixSaturation;
-  /** sendSilence: keep sending (encoded silence) when nobody else speaks; default true. */
-  readonly sendSilence?: boolean;
-}
-
-/**
- * AudioBridgeConfig configures an AudioBridge (roomkit's AudioBridgeConfig, with Framewire's
- * knobs); `enabled`, `maxParticipants` and `maxQueuedFrames` are those of `BridgeConfig`, the
- * same for both bridges. Every field is optional.
- */
-export interface AudioBridgeConfig extends BridgeConfig {
-  /** forwardingStrategy: "forward" (default) or "mix", else UNSUPPORTED. */
-  readonly forwardingStrategy?: AudioForwardingStrategy;
-  /** levels: measure levels and pick active speakers (options), or not (false); default on. */
-  readonly levels?: boolean | AudioLevelOptions;
-  /** mix tunes the "mix" strategy. */
-  readonly mix?: AudioBridgeMixOptions;
-  /** codecs adds codecs the bridge cannot decode by itself (Opus). */
-  readonly codecs?: { readonly opus?: AudioCodecPlug };
-  /** maxPayloadBytes: larger PCM payloads (L16 at 48 kHz) are sent as several packets: an integer >= 1; default 1200. */
-  readonly maxPayloadBytes?: number;
-}
-
-/** AudioBridgeOptions are the config plus the bridge's clock, hooks and randomness; all optional. */
-export interface AudioBridgeOptions<S extends AudioBridgeSession = MediaSession>
-  extends AudioBridgeConfig,
-    BridgeWiring<AudioBridgeHooks<S>> {
-  /** random for initial RTP timestamps; default Math.random. */
-  readonly random?: () => number;
-}
 
 /** AudioBridgeSessionStats are one bridged session's counters. */
 export interface AudioBridgeSessionStats {

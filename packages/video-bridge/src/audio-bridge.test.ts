@@ -21,11 +21,11 @@ import {
 } from "../test/audio-fakes.js";
 import { concat, goertzelPower, sine } from "../test/audio-signals.js";
 import { AudioBridge } from "./audio-bridge.js";
+import type { AudioBridgeOptions } from "./audio-bridge-options.js";
 import type {
   AudioBridgeBackend,
   AudioBridgeFormat,
   AudioBridgeHooks,
-  AudioBridgeOptions,
 } from "./audio-bridge-types.js";
 import type { AudioCodecPlug } from "./audio-codec.js";
 import { RoomFullError, VideoBridgeError } from "./errors.js";

@@ -1,6 +1,7 @@
 import { HookTrigger } from "@framewire/hooks";
 import type { AudioFrame, MediaSession } from "@framewire/rtp-video";
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
+import type { AudioBridgeOptions, AudioForwardingStrategy } from "./audio-bridge-options.js";
 import {
   AUDIO_FRAME_MS,
   type ResolvedAudioBridgeOptions,
@@ -10,12 +11,10 @@ import type {
   AudioBridgeBackend,
   AudioBridgeEvent,
   AudioBridgeFormat,
-  AudioBridgeOptions,
   AudioBridgeSession,
   AudioBridgeSessionStats,
   AudioBridgeStats,
   AudioDropReason,
-  AudioForwardingStrategy,
   AudioFrameFilter,
 } from "./audio-bridge-types.js";
 import { checkAudioFrame } from "./audio-frame-check.js";

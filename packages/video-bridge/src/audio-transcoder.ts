@@ -1,5 +1,6 @@
 import type { AudioFrame } from "@framewire/rtp-video";
-import type { AudioBridgeFormat, AudioForwardingStrategy } from "./audio-bridge-types.js";
+import type { AudioForwardingStrategy } from "./audio-bridge-options.js";
+import type { AudioBridgeFormat } from "./audio-bridge-types.js";
 import type { AudioCodecPlug, AudioDecoder, AudioEncoder } from "./audio-codec.js";
 import { VideoBridgeError } from "./errors.js";
 import { PCMA_CODEC, PCMU_CODEC } from "./g711.js";

@@ -14,18 +14,12 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { frame as audioFrame, FakeAudioBackend, flushPromises } from "../test/audio-fakes.js";
 import { FakeBackend, FakeSession, FrameSource } from "../test/video-fakes.js";
 import { AudioBridge } from "./audio-bridge.js";
-import type {
-  AudioBridgeEvent,
-  AudioBridgeOptions,
-  AudioBridgeStats,
-} from "./audio-bridge-types.js";
+import type { AudioBridgeOptions } from "./audio-bridge-options.js";
+import type { AudioBridgeEvent, AudioBridgeStats } from "./audio-bridge-types.js";
 import type { BridgeEvent, BridgeStats } from "./bridge-types.js";
 import { VideoBridge } from "./video-bridge.js";
-import type {
-  VideoBridgeEvent,
-  VideoBridgeOptions,
-  VideoBridgeStats,
-} from "./video-bridge-types.js";
+import type { VideoBridgeOptions } from "./video-bridge-options.js";
+import type { VideoBridgeEvent, VideoBridgeStats } from "./video-bridge-types.js";
 
 type Registry = HookRegistry<HookEventMap<FakeSession, VideoFrame, AudioFrame>>;
 

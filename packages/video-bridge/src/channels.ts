@@ -1,6 +1,7 @@
 import type { AudioFrame, MediaSession, VideoFrame } from "@framewire/rtp-video";
-import type { AudioBridgeConfig } from "./audio-bridge-types.js";
-import type { VideoBridgeConfig, VideoFrameFilter } from "./video-bridge-types.js";
+import type { AudioBridgeConfig } from "./audio-bridge-options.js";
+import type { VideoBridgeConfig } from "./video-bridge-options.js";
+import type { VideoFrameFilter } from "./video-bridge-types.js";
 
 /**
  * ChannelBackend is what a channel needs of a media backend: RtpVideoBackend and SipVideoBackend

@@ -2,19 +2,21 @@
 
 export { AudioBridge } from "./audio-bridge.js";
 export type {
+  AudioBridgeConfig,
+  AudioBridgeMixOptions,
+  AudioBridgeOptions,
+  AudioForwardingStrategy,
+} from "./audio-bridge-options.js";
+export type {
   AudioBridgeBackend,
   AudioBridgeCodec,
-  AudioBridgeConfig,
   AudioBridgeEvent,
   AudioBridgeFormat,
   AudioBridgeHooks,
-  AudioBridgeMixOptions,
-  AudioBridgeOptions,
   AudioBridgeSession,
   AudioBridgeSessionStats,
   AudioBridgeStats,
   AudioDropReason,
-  AudioForwardingStrategy,
   AudioFrameFilter,
 } from "./audio-bridge-types.js";
 export type { AudioCodecPlug, AudioDecoder, AudioEncoder } from "./audio-codec.js";
@@ -85,17 +87,19 @@ export {
 } from "./room-kit.js";
 export { VideoBridge } from "./video-bridge.js";
 export type {
+  VideoBridgeConfig,
+  VideoBridgeOptions,
+  VideoForwardingStrategy,
+} from "./video-bridge-options.js";
+export type {
   BridgeSession,
   ForwardedVideoFrame,
   KeyframeRequestReason,
   VideoBridgeBackend,
-  VideoBridgeConfig,
   VideoBridgeEvent,
   VideoBridgeHooks,
-  VideoBridgeOptions,
   VideoBridgeStats,
   VideoDropReason,
-  VideoForwardingStrategy,
   VideoFrameFilter,
   VideoFrameProcessor,
 } from "./video-bridge-types.js";

@@ -9,7 +9,7 @@ import {
   nalTypes,
   speakerRoom,
 } from "../test/video-fakes.js";
-import type { VideoBridgeOptions } from "./video-bridge-types.js";
+import type { VideoBridgeOptions } from "./video-bridge-options.js";
 
 function setup(opts: VideoBridgeOptions<FakeSession> = {}) {
   const { scheduler, bridge, events, join } = bridgeHarness(opts);

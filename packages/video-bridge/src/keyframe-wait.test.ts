@@ -2,7 +2,7 @@ import type { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, it } from "vitest";
 import { bridgeHarness, type FakeSession, FrameSource, speakerRoom } from "../test/video-fakes.js";
 import { VideoBridge } from "./video-bridge.js";
-import type { VideoBridgeOptions } from "./video-bridge-types.js";
+import type { VideoBridgeOptions } from "./video-bridge-options.js";
 
 // keyframeWaitMs (roomkit's keyframe_wait_s): how long a target holds back the deltas of a source
 // it has no keyframe of. Virtual time throughout: the wait is measured on the injected scheduler.

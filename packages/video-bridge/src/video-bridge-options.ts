@@ -1,16 +1,46 @@
+import type { VideoSession } from "@framewire/rtp-video";
 import {
   finiteNonNegative,
   positiveNumber,
   type ResolvedBridgeOptions,
   resolveBridgeOptions,
 } from "./bridge-options.js";
+import type { BridgeConfig, BridgeWiring } from "./bridge-types.js";
 import { VideoBridgeError } from "./errors.js";
-import type {
-  BridgeSession,
-  VideoBridgeHooks,
-  VideoBridgeOptions,
-  VideoForwardingStrategy,
-} from "./video-bridge-types.js";
+import type { BridgeSession, VideoBridgeHooks } from "./video-bridge-types.js";
+
+/** VideoForwardingStrategy is how the video bridge forwards; only "forward" (no decoding) exists. */
+export type VideoForwardingStrategy = "forward";
+
+/**
+ * VideoBridgeConfig is roomkit's VideoBridgeConfig in TypeScript names, with Framewire's knobs
+ * (all optional); `enabled`, `maxParticipants` and `maxQueuedFrames` are those of `BridgeConfig`,
+ * the same for both bridges.
+ */
+export interface VideoBridgeConfig extends BridgeConfig {
+  /** forwardingStrategy (`forwarding_strategy`); only "forward", else UNSUPPORTED. */
+  readonly forwardingStrategy?: VideoForwardingStrategy;
+  /**
+   * keyframeWaitMs bounds how long a target holds back the deltas of a source it has no keyframe
+   * of (`keyframe_wait_s`, in ms): after that long, counted from the first delta held, deltas
+   * pass (counted in `deltasPassedAfterWait`). `0` turns the gate off. A finite number >= 0.
+   * Default: no bound, the target waits for a keyframe (which is requested) indefinitely.
+   */
+  readonly keyframeWaitMs?: number;
+  /** keyframeRequestIntervalMs is the least time between two keyframe requests to one source. Default 500. */
+  readonly keyframeRequestIntervalMs?: number;
+  /** keyframeRetryMs is how often keyframes are asked for while a target waits for one. Default 1000. */
+  readonly keyframeRetryMs?: number;
+  /** frameIntervalMs is the output clock's step on a switch when no time elapsed. Default 33. */
+  readonly frameIntervalMs?: number;
+  /** activeSourceTimeoutMs: a source that sent nothing for this long is not selected. Default 2000. */
+  readonly activeSourceTimeoutMs?: number;
+}
+
+/** VideoBridgeOptions are the config plus the bridge's clock and hooks; every field is optional. */
+export interface VideoBridgeOptions<S extends BridgeSession = VideoSession>
+  extends VideoBridgeConfig,
+    BridgeWiring<VideoBridgeHooks<S>> {}
 
 /** ResolvedVideoBridgeOptions are a VideoBridge's options, checked, with every default applied. */
 export interface ResolvedVideoBridgeOptions<S> extends ResolvedBridgeOptions<VideoBridgeHooks<S>> {

@@ -11,11 +11,11 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { FakeBackend, FakeSession, FrameSource, flush, labelOf } from "../test/video-fakes.js";
 import { RoomFullError, VideoBridgeError } from "./errors.js";
 import { VideoBridge } from "./video-bridge.js";
+import type { VideoBridgeOptions } from "./video-bridge-options.js";
 import type {
   VideoBridgeBackend,
   VideoBridgeEvent,
   VideoBridgeHooks,
-  VideoBridgeOptions,
 } from "./video-bridge-types.js";
 
 const V = HookTrigger.BEFORE_BRIDGE_VIDEO;

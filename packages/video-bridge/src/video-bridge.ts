@@ -4,30 +4,30 @@ import type { Observable, SchedulerLike } from "rxjs";
 import { BridgeReporter, newBridgeCounters } from "./bridge-reporter.js";
 import { OutputClock } from "./continuity.js";
 import { RoomFullError, VideoBridgeError } from "./errors.js";
-import { FilterFailure, runFilter } from "./frame-filter.js";
 import { FrameHooks } from "./frame-hooks.js";
 import { KeyframeGate } from "./keyframe-gate.js";
 import { KeyframeRequester } from "./keyframe-requester.js";
-import { SourceQueue, type SourceQueueSink } from "./source-queue.js";
-import { SpeakerHistory, selectSource } from "./speaker-selector.js";
+import { SourceQueue } from "./source-queue.js";
+import { SpeakerHistory } from "./speaker-selector.js";
 import {
   type ResolvedVideoBridgeOptions,
   resolveVideoBridgeOptions,
+  type VideoBridgeOptions,
 } from "./video-bridge-options.js";
 import type {
   BridgeSession,
   ForwardedVideoFrame,
-  KeyframeRequestReason,
   VideoBridgeBackend,
   VideoBridgeEvent,
-  VideoBridgeOptions,
   VideoBridgeOwnEvent,
   VideoBridgeStats,
   VideoDropReason,
   VideoFrameFilter,
   VideoFrameProcessor,
 } from "./video-bridge-types.js";
+import { VideoIngress } from "./video-ingress.js";
 import { VideoParticipant, type VideoRoom } from "./video-participant.js";
+import { VideoRouter } from "./video-router.js";
 import { VideoTargetSender } from "./video-target-sender.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -98,7 +98,8 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     this.counters,
   );
   private readonly sender: VideoTargetSender<S>;
-  private filter: VideoFrameFilter<S> | null = null;
+  private readonly router: VideoRouter<S>;
+  private readonly ingress: VideoIngress<S>;
   private isEnabled: boolean;
   private isClosed = false;
 
@@ -123,17 +124,35 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
         isLive: (p) => this.isLive(p),
         send: (p) => p.backend.requestKeyframe(p.session),
         sent: (p, reason) =>
-          this.emit(() => ({
+          this.reporter.emit(() => ({
             type: "keyframe-requested",
             source: p.session,
             roomId: p.roomId,
             reason,
           })),
-        retry: () => this.retry(),
+        retry: () => !this.isClosed && this.router.retry(this.rooms.values()),
       },
       this.counters,
     );
     this.sender = new VideoTargetSender(o.scheduler, this.counters, this.reporter);
+    this.router = new VideoRouter({
+      scheduler: o.scheduler,
+      activeSourceTimeoutMs: o.activeSourceTimeoutMs,
+      sender: this.sender,
+      requester: this.requester,
+      counters: this.counters,
+      room: (id) => this.rooms.get(id),
+      isLive: (p) => this.isLive(p),
+    });
+    this.ingress = new VideoIngress({
+      hooks: this.hooks,
+      requester: this.requester,
+      router: this.router,
+      reporter: this.reporter,
+      counters: this.counters,
+      isLive: (p) => this.isLive(p),
+      enabled: () => this.isEnabled,
+    });
     this.forwarded$ = this.sender.forwarded$;
     this.events$ = this.reporter.events$;
   }
@@ -158,7 +177,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     if (!enabled) return;
     for (const room of [...this.rooms.values()]) {
       for (const t of room.members) t.gate.close();
-      this.reevaluate(room, "resume");
+      this.router.reevaluate(room, "resume");
     }
   }
 
@@ -190,13 +209,13 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     r.members = [...r.members, p];
     this.participants.set(p.id, p);
     if (session.keyframeRequests$ !== undefined) {
-      p.plis = session.keyframeRequests$.subscribe(() => this.onKeyframeRequest(p));
+      p.plis = session.keyframeRequests$.subscribe(() => this.router.keyframeRequested(p));
       if (!this.isLive(p)) p.plis.unsubscribe();
     }
     this.reporter.sessionAdded(session, roomId);
     if (!this.isLive(p)) return;
-    const want = this.select(p);
-    if (want !== undefined) this.prime(p, want, "join");
+    const want = this.router.select(p);
+    if (want !== undefined) this.router.prime(p, want, "join");
     else for (const o of r.members) if (o !== p) this.requester.request(o, "join");
   }
 
@@ -224,7 +243,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
       if (room.members.length === 0) this.rooms.delete(room.id);
     }
     this.reporter.sessionRemoved(p.session, p.roomId);
-    if (room !== undefined && room.members.length > 0) this.reevaluate(room, "switch");
+    if (room !== undefined && room.members.length > 0) this.router.reevaluate(room, "switch");
     return true;
   }
 
@@ -244,28 +263,10 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     }
     this.counters.framesIn++;
     if (!this.isEnabled) {
-      this.drop(p, "disabled");
+      this.ingress.drop(p, "disabled");
       return;
     }
-    let f = frame;
-    if (this.filter !== null) {
-      const out = runFilter(this.filter, p.session, frame, checkFilterResult, this.counters);
-      if (!this.isLive(p)) return;
-      if (out === null || out instanceof FilterFailure) {
-        p.inputBroken = true;
-        this.drop(p, out === null ? "filtered" : "filter-error", out?.error);
-        return;
-      }
-      f = out;
-    }
-    // a keyframe mends the decode chain; a delta after a frame dropped before the queue is dropped
-    if (f.keyframe) p.inputBroken = false;
-    else if (p.inputBroken) {
-      this.dropBrokenChain(p);
-      return;
-    }
-    this.enqueue(p, f);
-    p.queue.pump(p, this.sink);
+    this.ingress.take(p, frame);
   }
 
   /**
@@ -273,7 +274,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
    * fails closed: a filter that throws or returns no VideoFrame drops the frame (`filter-error`).
    */
   setFrameFilter(filter: VideoFrameFilter<S> | null): void {
-    this.filter = filter;
+    this.ingress.filter = filter;
   }
 
   /** setFrameProcessor sets (or removes) the per-target transform applied just before sending. */
@@ -292,7 +293,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     if (room === undefined) return;
     if (sessionId !== null && !room.members.some((m) => m.id === sessionId)) return;
     room.speakers.setActive(sessionId);
-    this.reevaluate(room, "switch");
+    this.router.reevaluate(room, "switch");
   }
 
   /** getActiveSpeaker is the room's current speaker, or null. */
@@ -323,7 +324,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     }
     t.pinnedId = source?.id ?? null;
     const room = this.rooms.get(t.roomId);
-    if (room !== undefined) this.reevaluate(room, "switch", t);
+    if (room !== undefined) this.router.reevaluate(room, "switch", t);
   }
 
   /** getPinned is what `target` pinned, or null. */
@@ -378,8 +379,6 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     this.sender.close();
   }
 
-  // ---- queue and hooks ----
-
   private newParticipant(session: S, roomId: string, backend: VideoBridgeBackend<S>) {
     let clock = this.clocks.get(session);
     if (clock === undefined) {
@@ -394,190 +393,9 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     });
   }
 
-  private enqueue(p: Participant<S>, frame: VideoFrame): void {
-    const overflow = p.queue.push(frame);
-    if (overflow.dropped === 0) return;
-    for (let i = 0; i < overflow.dropped; i++) this.drop(p, "queue-overflow");
-    if (overflow.broken) {
-      p.inputBroken = true;
-      this.requester.request(p, "recover");
-    }
-  }
-
-  /** sink is where each source's queue hands its frames (see SourceQueue.pump). */
-  private readonly sink: SourceQueueSink<Participant<S>, VideoFrame> = {
-    live: (p) => this.isLive(p),
-    decides: (p) => this.hooks.decides(p.roomId),
-    deliver: (p, frame) => {
-      this.deliver(p, frame);
-      this.hooks.observe(p.session, frame, p.roomId);
-    },
-    runHooks: async (p, frame) => {
-      const verdict = await this.hooks.run(p.session, frame, p.roomId);
-      if (!this.isLive(p)) return;
-      if (verdict.kind !== "blocked") {
-        this.deliver(p, verdict.kind === "forward" ? verdict.frame : frame);
-        return;
-      }
-      p.outputBroken = true;
-      this.drop(p, "hook-blocked");
-    },
-  };
-
-  // ---- routing ----
-
-  private deliver(p: Participant<S>, frame: VideoFrame): void {
-    if (!this.isEnabled) {
-      this.drop(p, "disabled");
-      return;
-    }
-    // the same for a frame a hook blocked
-    if (frame.keyframe) p.outputBroken = false;
-    else if (p.outputBroken) {
-      this.dropBrokenChain(p);
-      return;
-    }
-    const now = this.scheduler.now();
-    const f = p.cache.ingest(frame);
-    p.lastFrameAt = now;
-    if (f.keyframe) p.keyframes.lastKeyframeAt = now;
-    p.codec = f.codec;
-    this.counters.framesRouted++;
-    const room = this.rooms.get(p.roomId);
-    if (room === undefined) return;
-    for (const t of room.members) {
-      if (!this.isLive(p)) return;
-      if (t === p || !this.isLive(t)) continue;
-      this.route(p, t, f);
-    }
-  }
-
-  private route(src: Participant<S>, t: Participant<S>, frame: VideoFrame): void {
-    // a re-entrant prime may already have sent this very frame (as the cached keyframe)
-    if (t.lastSent === frame) return;
-    if (t.session.videoCodec !== frame.codec) {
-      this.counters.codecMismatch++;
-      return;
-    }
-    const current = t.current === src;
-    if (!current && this.select(t) !== src) return;
-    if (frame.keyframe || (current && t.gate.open)) {
-      this.sender.send(t, src, frame, false);
-      return;
-    }
-    if (t.gate.waitRanOut(src)) {
-      this.sender.passAfterWait(t, src, frame);
-      return;
-    }
-    this.counters.droppedGated++;
-    if (current) {
-      // held back until a keyframe of its source, unless a switch away from it is under way
-      const want = this.select(t);
-      if (want !== undefined && want !== src) return;
-      this.requester.request(src, "gate");
-    } else this.requester.request(src, "switch");
-    this.requester.armRetry();
-  }
-
-  /**
-   * prime gives a target with no source its first picture at once: the cached keyframe of `want`
-   * (gate open only if no delta followed it), then asks `want` for a live keyframe if needed.
-   */
-  private prime(t: Participant<S>, want: Participant<S>, reason: KeyframeRequestReason): void {
-    const cached = want.cache.keyframe;
-    if (cached !== undefined && cached.codec === t.session.videoCodec) {
-      const fresh = want.cache.deltasSinceKeyframe === 0;
-      if (this.sender.send(t, want, cached, true) && fresh) return;
-    }
-    if (!this.isLive(t) || !this.isLive(want)) return;
-    this.requester.request(want, reason);
-    this.requester.armRetry();
-  }
-
-  /** reevaluate applies a change of speakers, pins, members or pause to the targets of a room. */
-  private reevaluate(room: Room<S>, reason: KeyframeRequestReason, only?: Participant<S>): void {
-    for (const t of room.members) {
-      if (only !== undefined && t !== only) continue;
-      if (!this.isLive(t)) continue;
-      const want = this.select(t);
-      if (want === undefined) continue;
-      if (t.current === undefined) this.prime(t, want, reason);
-      else if (want !== t.current || !t.gate.open) {
-        this.requester.request(want, reason);
-        this.requester.armRetry();
-      }
-    }
-  }
-
-  private select(t: Participant<S>): Participant<S> | undefined {
-    const room = this.rooms.get(t.roomId);
-    if (room === undefined) return undefined;
-    const now = this.scheduler.now();
-    const timeoutMs = this.options.activeSourceTimeoutMs;
-    return selectSource({
-      target: t,
-      members: room.members,
-      speakers: room.speakers.speakers,
-      pinnedId: t.pinnedId,
-      current: t.current,
-      eligible: (s) =>
-        this.isLive(s) &&
-        s.roomId === t.roomId &&
-        s.codec !== undefined &&
-        s.codec === t.session.videoCodec &&
-        now - s.lastFrameAt <= timeoutMs,
-    });
-  }
-
-  // ---- keyframe requests ----
-
-  private onKeyframeRequest(t: Participant<S>): void {
-    if (!this.isLive(t)) return;
-    this.counters.pliReceived++;
-    const src = t.current ?? this.select(t);
-    if (src !== undefined && this.requester.request(src, "pli")) this.counters.pliRelayed++;
-  }
-
-  /** retry asks again for every keyframe a target still waits for; true while any waits. */
-  private retry(): boolean {
-    if (this.isClosed) return false;
-    let waiting = false;
-    for (const room of [...this.rooms.values()]) {
-      for (const t of room.members) {
-        if (!this.isLive(t)) continue;
-        const want = this.select(t);
-        if (want === undefined || (want === t.current && t.gate.open)) continue;
-        waiting = true;
-        this.requester.request(want, "retry");
-      }
-    }
-    return waiting;
-  }
-
-  // ---- helpers ----
-
-  /** dropBrokenChain drops a delta whose decode chain a dropped frame broke, and asks for a keyframe. */
-  private dropBrokenChain(p: Participant<S>): void {
-    this.drop(p, "broken-chain");
-    this.requester.request(p, "recover");
-  }
-
   private isLive(p: Participant<S>): boolean {
     return !this.isClosed && this.participants.get(p.id) === p;
   }
-
-  private drop(p: Participant<S>, reason: VideoDropReason, error?: unknown): void {
-    if (reason === "broken-chain") this.counters.droppedBrokenChain++;
-    this.reporter.dropped(p.session, p.roomId, reason, error);
-  }
-
-  private emit(make: () => VideoBridgeOwnEvent<S>): void {
-    this.reporter.emit(make);
-  }
-}
-
-function checkFilterResult(frame: unknown): void {
-  checkVideoFrame(frame, "VideoBridge filter result");
 }
 
 function newCounters(): Counters {

@@ -3,11 +3,8 @@ import type { KeyframeRequest, VideoChunk, VideoCodec, VideoFrame } from "@frame
 import { ManualScheduler } from "@framewire/test-support";
 import { Subject } from "rxjs";
 import { VideoBridge } from "../src/video-bridge.js";
-import type {
-  VideoBridgeBackend,
-  VideoBridgeEvent,
-  VideoBridgeOptions,
-} from "../src/video-bridge-types.js";
+import type { VideoBridgeOptions } from "../src/video-bridge-options.js";
+import type { VideoBridgeBackend, VideoBridgeEvent } from "../src/video-bridge-types.js";
 
 /** FakeSession is a bridged session whose PLI/FIR the test emits with `pli()`. */
 export class FakeSession {
