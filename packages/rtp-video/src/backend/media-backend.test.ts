@@ -2,6 +2,7 @@
 // name, getVideoSession for audio-only sessions, sendVideo's errors, raw NAL units in sendVideo.
 import { afterEach, describe, expect, it } from "vitest";
 import { PPS, rng, SPS, slice } from "../../test/gen.js";
+import { until } from "../../test/until.js";
 import { joinAnnexB } from "../h264/annexb.js";
 import { AudioRtpSession } from "../session/audio-session.js";
 import type { VideoFrame } from "../video-frame.js";
@@ -36,14 +37,6 @@ afterEach(() => {
 });
 
 const local = { videoLocalAddr: ["127.0.0.1", 0], localAddr: ["127.0.0.1", 0] } as const;
-
-async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** pair connects a session of backend A to one of backend B over 127.0.0.1; B's frames are kept. */
 async function pair() {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { rng, stream } from "../../test/gen.js";
+import { until } from "../../test/until.js";
 import type { VideoFrame } from "../video-frame.js";
 import type { VideoChunk, VideoSession } from "./media-backend.js";
 import { RtpVideoBackend } from "./rtp-video-backend.js";
@@ -11,14 +12,6 @@ afterEach(() => {
 
 function udpHandles(): number {
   return process.getActiveResourcesInfo().filter((r) => r === "UDPWrap").length;
-}
-
-async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const local = { videoLocalAddr: ["127.0.0.1", 0], localAddr: ["127.0.0.1", 0] } as const;

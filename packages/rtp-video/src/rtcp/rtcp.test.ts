@@ -592,18 +592,18 @@ const appArb: fc.Arbitrary<RtcpApp> = fc.record({
   }),
   data: bytes4Arb,
 });
+// the common feedback header of NACK and PLI (RFC 4585 §6.1): packet sender, media source
+const feedbackSsrcs = { senderSsrc: u32, mediaSsrc: u32 };
 const nackArb: fc.Arbitrary<RtcpNack> = fc.record({
   type: fc.constant("nack" as const),
-  senderSsrc: u32,
-  mediaSsrc: u32,
+  ...feedbackSsrcs,
   lost: fc
     .array(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: 50 })
     .map(canonicalNackOrder),
 });
 const pliArb: fc.Arbitrary<RtcpPli> = fc.record({
   type: fc.constant("pli" as const),
-  senderSsrc: u32,
-  mediaSsrc: u32,
+  ...feedbackSsrcs,
 });
 const firArb: fc.Arbitrary<RtcpFir> = fc.record({
   type: fc.constant("fir" as const),

@@ -3,6 +3,7 @@
 // without them, so the frames the session emits decode on their own.
 import { afterEach, describe, expect, it } from "vitest";
 import { hex, PPS, rng, SPS, slice } from "../../test/gen.js";
+import { until } from "../../test/until.js";
 import { joinAnnexB, splitAnnexB } from "../h264/annexb.js";
 import { H264Depacketizer } from "../h264/h264-depacketizer.js";
 import type { VideoFrame } from "../video-frame.js";
@@ -13,14 +14,6 @@ const open: VideoRtpSession[] = [];
 afterEach(() => {
   for (const s of open.splice(0)) s.close();
 });
-
-async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const types = (data: Uint8Array): number[] => splitAnnexB(data).map((n) => n[0]! & 0x1f);
 

@@ -1,6 +1,7 @@
 import { createSocket } from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
 import { rng, stream } from "../../test/gen.js";
+import { until } from "../../test/until.js";
 import { H264Packetizer } from "../h264/h264-packetizer.js";
 import { RtpPacketizer } from "../rtp/rtp-packetizer.js";
 import type { VideoFrame } from "../video-frame.js";
@@ -13,14 +14,6 @@ const open: RtpSessionBase[] = [];
 afterEach(() => {
   for (const s of open.splice(0)) s.close();
 });
-
-async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function videoPair(options: Parameters<typeof VideoRtpSession.open>[0] = {}) {
   const b = await VideoRtpSession.open({ localAddr: ["127.0.0.1", 0], ...options });

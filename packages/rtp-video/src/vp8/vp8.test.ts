@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readIvf } from "@framewire/test-support";
 import { ffmpegDecodeFile, itWithPeers, startChild } from "@framewire/test-support/peers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -621,34 +622,7 @@ describe("VP8 through RtpPacketizer and FrameAssembler", () => {
 // ---------------------------------------------------------------------------
 // Real peer: libvpx through FFmpeg
 
-/** parseIvf reads an IVF file: 32-byte header, then (4-byte size, 8-byte pts, frame) records. */
-function parseIvf(file: Uint8Array): {
-  fourcc: string;
-  width: number;
-  height: number;
-  frames: Uint8Array[];
-} {
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const text = (o: number) => String.fromCharCode(...file.subarray(o, o + 4));
-  expect(text(0)).toBe("DKIF");
-  const headerSize = view.getUint16(6, true);
-  const frames: Uint8Array[] = [];
-  let o = headerSize;
-  while (o + 12 <= file.length) {
-    const size = view.getUint32(o, true);
-    frames.push(file.subarray(o + 12, o + 12 + size));
-    o += 12 + size;
-  }
-  expect(o).toBe(file.length);
-  return {
-    fourcc: text(8),
-    width: view.getUint16(12, true),
-    height: view.getUint16(14, true),
-    frames,
-  };
-}
-
-/** writeIvf writes VP8 frames in an IVF file (the inverse of parseIvf). */
+/** writeIvf writes VP8 frames in an IVF file (the inverse of readIvf). */
 function writeIvf(frames: Uint8Array[], width: number, height: number): Uint8Array {
   const out = new Uint8Array(32 + frames.reduce((n, f) => n + 12 + f.length, 0));
   const view = new DataView(out.buffer);
@@ -687,7 +661,9 @@ describe("VP8 from a real encoder (FFmpeg libvpx)", () => {
           { timeoutMs: 60_000 },
         ).done;
         expect(enc.code, enc.stderr).toBe(0);
-        const { fourcc, width, height, frames } = parseIvf(new Uint8Array(readFileSync(ivf)));
+        const file = readIvf(ivf);
+        const { fourcc, width, height } = file;
+        const frames = file.frames.map((f) => f.data);
         expect([fourcc, width, height]).toEqual(["VP80", 320, 240]);
         expect(frames.length).toBe(60);
 

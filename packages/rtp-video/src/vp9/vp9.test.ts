@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readIvf } from "@framewire/test-support";
 import { itWithPeers, startChild } from "@framewire/test-support/peers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -58,10 +59,15 @@ function profileBits(profile: number): Field[] {
   return f;
 }
 
+/** keyStart is the start of a shown key frame header in `profile`, up to its frame sync code. */
+function keyStart(profile: number): Field[] {
+  // show_existing, KEY_FRAME, show, !error_res, then frame_sync_code
+  return [...profileBits(profile), [0, 1], [0, 1], [1, 1], [0, 1], ...SYNC];
+}
+
 /** keyHeader is a key frame header: shown, 8/10-bit BT.601 (4:2:0, or 4:2:2 in profiles 1, 3). */
 function keyHeader(width: number, height: number, profile = 0): Uint8Array {
-  const f = profileBits(profile);
-  f.push([0, 1], [0, 1], [1, 1], [0, 1], ...SYNC); // show_existing, KEY_FRAME, show, !error_res
+  const f = keyStart(profile);
   if (profile >= 2) f.push([0, 1]); // 10-bit
   f.push([2, 3], [0, 1]); // color_space BT.601, studio range
   if (profile === 1 || profile === 3) f.push([1, 1], [0, 1], [0, 1]); // 4:2:2, reserved_zero
@@ -336,18 +342,7 @@ describe("parseVp9FrameHeader (VP9 spec §6.2)", () => {
       height: 144,
     });
     // profile 1, RGB (4:4:4): color_space 7 has no color_range or subsampling, only reserved_zero
-    const rgb = bits([
-      ...profileBits(1),
-      [0, 1],
-      [0, 1],
-      [1, 1],
-      [0, 1],
-      ...SYNC,
-      [7, 3],
-      [0, 1],
-      [99, 16],
-      [49, 16],
-    ]);
+    const rgb = bits([...keyStart(1), [7, 3], [0, 1], [99, 16], [49, 16]]);
     expect(parseVp9FrameHeader(rgb)).toMatchObject({ keyframe: true, width: 100, height: 50 });
   });
 
@@ -419,23 +414,10 @@ describe("parseVp9FrameHeader (VP9 spec §6.2)", () => {
       ),
     ).toBeUndefined();
     // RGB in profile 0
-    const rgb0 = bits([...profileBits(0), [0, 1], [0, 1], [1, 1], [0, 1], ...SYNC, [7, 3]]);
+    const rgb0 = bits([...keyStart(0), [7, 3]]);
     expect(parseVp9FrameHeader(rgb0)).toBeUndefined();
     // 4:2:0 in profile 1
-    const yuv420p1 = bits([
-      ...profileBits(1),
-      [0, 1],
-      [0, 1],
-      [1, 1],
-      [0, 1],
-      ...SYNC,
-      [2, 3],
-      [0, 1],
-      [1, 1],
-      [1, 1],
-      [0, 1],
-      [0, 32],
-    ]);
+    const yuv420p1 = bits([...keyStart(1), [2, 3], [0, 1], [1, 1], [1, 1], [0, 1], [0, 32]]);
     expect(parseVp9FrameHeader(yuv420p1)).toBeUndefined();
   });
 
@@ -807,34 +789,6 @@ interface RealStream {
   key: boolean[];
 }
 
-/** parseIvf splits an IVF file: 32-byte file header, then (4-byte LE size, 8-byte pts, data). */
-function parseIvf(file: Uint8Array): {
-  fourcc: string;
-  width: number;
-  height: number;
-  frames: Uint8Array[];
-} {
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const text = (o: number) => String.fromCharCode(...file.subarray(o, o + 4));
-  if (text(0) !== "DKIF") throw new Error("not an IVF file");
-  const headerSize = view.getUint16(6, true);
-  const frames: Uint8Array[] = [];
-  let o = headerSize;
-  while (o + 12 <= file.length) {
-    const size = view.getUint32(o, true);
-    o += 12;
-    if (o + size > file.length) throw new Error("IVF frame truncated");
-    frames.push(file.slice(o, o + size));
-    o += size;
-  }
-  return {
-    fourcc: text(8),
-    width: view.getUint16(12, true),
-    height: view.getUint16(14, true),
-    frames,
-  };
-}
-
 let realStream: Promise<RealStream> | undefined;
 
 /** encode makes 2 s of 320x240 VP9 (libvpx realtime, a key frame every 10) once per run. */
@@ -860,14 +814,14 @@ function encode(): Promise<RealStream> {
         { timeoutMs: 60_000 },
       ).done;
       if (probe.code !== 0) throw new Error(`ffprobe failed (${probe.code}): ${probe.stderr}`);
-      const ivfFile = parseIvf(new Uint8Array(readFileSync(ivf)));
+      const ivfFile = readIvf(ivf);
       expect(ivfFile).toMatchObject({ fourcc: "VP90", width: 320, height: 240 });
       const key = probe.stdout
         .split("\n")
         .filter((l) => l.trim() !== "")
         .map((l) => l.startsWith("K"));
       expect(key).toHaveLength(ivfFile.frames.length);
-      return { frames: ivfFile.frames, key };
+      return { frames: ivfFile.frames.map((f) => f.data), key };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
