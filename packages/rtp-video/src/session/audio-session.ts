@@ -9,13 +9,8 @@ import {
   DEFAULT_AUDIO_PAYLOAD_TYPES,
 } from "./audio-frame.js";
 import { RateMeter } from "./rate-meter.js";
-import {
-  openPair,
-  type RemoteReport,
-  RtpSessionBase,
-  type RtpSessionOptions,
-  randomSsrc,
-} from "./rtp-session.js";
+import type { RemoteReport, RtpSessionOptions } from "./rtp-session.js";
+import { openPair, RtpSessionBase, randomSsrc } from "./rtp-session.js";
 import type { UdpPair } from "./udp-pair.js";
 
 /** AudioSessionOptions configure an AudioRtpSession. */

@@ -12,13 +12,8 @@ import { Vp8Packetizer } from "../vp8/vp8-packetizer.js";
 import { Vp9Depacketizer } from "../vp9/vp9-depacketizer.js";
 import { Vp9Packetizer } from "../vp9/vp9-packetizer.js";
 import { RateMeter } from "./rate-meter.js";
-import {
-  openPair,
-  type RemoteReport,
-  RtpSessionBase,
-  type RtpSessionOptions,
-  randomSsrc,
-} from "./rtp-session.js";
+import type { RemoteReport, RtpSessionOptions } from "./rtp-session.js";
+import { openPair, RtpSessionBase, randomSsrc } from "./rtp-session.js";
 import type { UdpPair } from "./udp-pair.js";
 import { VideoReceiver, type VideoReceiverOptions } from "./video-receiver.js";
 import { VideoSender } from "./video-sender.js";
