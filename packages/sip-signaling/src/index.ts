@@ -76,13 +76,14 @@ export {
   type DigestAlgorithm,
   type DigestResponseInput,
 } from "./sip/digest-response.js";
-export { SUPPORTED_METHODS } from "./sip/request-screen.js";
+export { SUPPORTED_METHODS } from "./sip/methods.js";
 export type { RetransmissionStats } from "./sip/retransmission-stats.js";
-export type { SipLogFunction, SipLogLevel } from "./sip/sip-log.js";
 export { SipUserAgent } from "./sip/sip-user-agent.js";
 export type {
   CallOptions,
   SipListenAddress,
+  SipLogFunction,
+  SipLogLevel,
   SipUserAgentOptions,
   SipUserAgentStats,
 } from "./sip/sip-user-agent-types.js";

@@ -8,7 +8,7 @@
 import type { Core } from "sip.js";
 import type { DigestAuthenticator } from "./digest-auth.js";
 import { isSdpContentType } from "./sip-call.js";
-import type { SipLogLevel } from "./sip-log.js";
+import type { SipLogLevel } from "./sip-user-agent-types.js";
 
 /** AdmissionCounter names the user agent's counters an admission may raise. */
 export type AdmissionCounter = "rejectedRequests" | "authChallenges" | "authFailures";

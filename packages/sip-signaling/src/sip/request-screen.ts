@@ -4,25 +4,8 @@
  * else's transaction, too many server transactions (503), an unwanted Request-URI user (404).
  */
 import { Core } from "sip.js";
+import { ALLOW_HEADER, KNOWN_METHODS, SUPPORTED_METHODS } from "./methods.js";
 
-/** SUPPORTED_METHODS are the methods this user agent handles (the Allow header, RFC 3261 §20.5). */
-export const SUPPORTED_METHODS = ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS"] as const;
-
-/** ALLOW_HEADER is our Allow header line, listing {@link SUPPORTED_METHODS}. */
-export const ALLOW_HEADER = `Allow: ${SUPPORTED_METHODS.join(", ")}`;
-
-/** Methods we recognise but do not support: 405 (RFC 3261 §8.2.1); anything else gets 501. */
-const KNOWN_METHODS = new Set([
-  "INFO",
-  "MESSAGE",
-  "NOTIFY",
-  "PRACK",
-  "PUBLISH",
-  "REFER",
-  "REGISTER",
-  "SUBSCRIBE",
-  "UPDATE",
-]);
 const SUPPORTED = new Set<string>(SUPPORTED_METHODS);
 
 /** RequestScreenOptions are the limits a request is screened against. */

@@ -1,19 +1,9 @@
 /** Logging of the SIP layer: sip.js's logger factory and our own lines, one level filter. */
 import { Core } from "sip.js";
-
-/** SipLogLevel is the level of a log line (sip.js's levels). */
-export type SipLogLevel = "error" | "warn" | "log" | "debug";
-
-/** SipLogFunction receives log lines from sip.js and from this layer. */
-export type SipLogFunction = (level: SipLogLevel, category: string, message: string) => void;
+import type { SipLogLevel, SipUserAgentOptions } from "./sip-user-agent-types.js";
 
 /** SipLogOptions are the user agent's logging options. */
-export interface SipLogOptions {
-  /** log receives log lines (default: none). */
-  readonly log?: SipLogFunction | undefined;
-  /** logLevel is the most verbose level logged (default "warn"). */
-  readonly logLevel?: SipLogLevel | undefined;
-}
+type SipLogOptions = Pick<SipUserAgentOptions, "log" | "logLevel">;
 
 const LEVELS: Readonly<Record<SipLogLevel, Core.Levels>> = {
   error: Core.Levels.error,

@@ -4,8 +4,13 @@ import type { DatagramSocketFactory } from "./datagram-socket.js";
 import type { DigestAuthOptions } from "./digest-auth.js";
 import type { DigestClientCredentials } from "./digest-client.js";
 import type { RetransmissionStats } from "./retransmission-stats.js";
-import type { SipLogFunction, SipLogLevel } from "./sip-log.js";
 import type { SipTransportStats } from "./transport-stats.js";
+
+/** SipLogLevel is the level of a log line (sip.js's levels). */
+export type SipLogLevel = "error" | "warn" | "log" | "debug";
+
+/** SipLogFunction receives log lines from sip.js and from this layer. */
+export type SipLogFunction = (level: SipLogLevel, category: string, message: string) => void;
 
 /** SipUserAgentOptions configures a {@link SipUserAgent}. */
 export interface SipUserAgentOptions {

@@ -18,16 +18,18 @@ import {
   admitInvite,
   type InviteAdmissionHost,
 } from "./invite-admission.js";
+import { ALLOW_HEADER } from "./methods.js";
 import { uriDestination } from "./next-hop.js";
 import { OutgoingCallImpl } from "./outgoing-call.js";
-import { ALLOW_HEADER, screenRequest } from "./request-screen.js";
+import { screenRequest } from "./request-screen.js";
 import { noRetransmissions } from "./retransmission-stats.js";
 import { RetransmissionSupervisor } from "./retransmissions.js";
 import { type CallHost, type SipCallBase, sdpBody } from "./sip-call.js";
-import { layerLog, type SipLogLevel, sipLoggerFactory } from "./sip-log.js";
+import { layerLog, sipLoggerFactory } from "./sip-log.js";
 import type {
   CallOptions,
   SipListenAddress,
+  SipLogLevel,
   SipUserAgentOptions,
   SipUserAgentStats,
 } from "./sip-user-agent-types.js";
