@@ -15,7 +15,8 @@ const MAX_MARKED_UNITS = 1024;
  * FrameBuffer is the default `FrameSink`: it collects the bytes of one access unit as a
  * depacketizer writes them, in a growable byte buffer with a hard cap, plus the facts a
  * depacketizer learns on the way (keyframe, size). Writes past the cap set `overflowed` instead
- * of growing. Its state is in read-only properties; only the sink's methods change it.
+ * of growing. Its state is in properties read-only to TypeScript; only the sink's methods
+ * change it (at run time they are plain fields, for speed: see `FrameSink`).
  *
  * Frames are written one after another into a slab (256 KiB, zero-filled) and handed out as
  * views of it: no copy per frame, one allocation per several frames. A slab with less room left

@@ -8,13 +8,19 @@
  * `writeByte` the bytes, `truncate` back to a mark to forget a unit left incomplete or found
  * damaged, `countUnit` and `markUnit` a completed unit, and record what it learned on the way
  * (`markKeyframe`, `setResolution`, `setCleanStart`, `markCorrupt`).
+ *
+ * "Read-only" is a TypeScript contract, not a run-time guard: the properties are plain fields and
+ * `bytes` is the sink's own storage, not a copy or a frozen view (either would cost on every
+ * packet). A depacketizer that assigns a property or writes into `bytes` corrupts the frame
+ * without an error; a JavaScript caller, or a cast, is trusted to keep to the methods.
  */
 export interface FrameSink {
   /** length is the number of bytes written to this frame so far. */
   readonly length: number;
   /**
    * bytes is the storage of the frame: `[0, length)` is the frame so far. A depacketizer reads
-   * it (parameter sets, headers) and never writes it; the array changes when the sink grows.
+   * it (parameter sets, headers) and never writes it (nothing enforces that: it is the live
+   * buffer); the array changes when the sink grows.
    */
   readonly bytes: Uint8Array;
   /** units counts the codec units (NAL units for H.264) completed in this frame. */
