@@ -1,6 +1,6 @@
 import { HookTrigger } from "@framewire/hooks";
 import type { AudioFrame, MediaSession } from "@framewire/rtp-video";
-import type { Observable, SchedulerLike, Subscription } from "rxjs";
+import type { Observable, SchedulerLike } from "rxjs";
 import type { AudioBridgeOptions, AudioForwardingStrategy } from "./audio-bridge-options.js";
 import {
   AUDIO_FRAME_MS,
@@ -17,18 +17,19 @@ import type {
   AudioDropReason,
   AudioFrameFilter,
 } from "./audio-bridge-types.js";
+import { AudioFanOut } from "./audio-fan-out.js";
 import { checkAudioFrame } from "./audio-frame-check.js";
 import { AudioHookQueue } from "./audio-hook-queue.js";
 import { type ActiveSpeaker, AudioLevelMonitor, type RoomAudioLevels } from "./audio-levels.js";
+import type { AudioMember, AudioRoom } from "./audio-member.js";
 import { AudioOutputClock } from "./audio-output-clock.js";
 import { AudioTargetSender } from "./audio-target-sender.js";
 import { type AudioTick, audioTicks } from "./audio-ticker.js";
-import { AudioTranscoder, frameSamples } from "./audio-transcoder.js";
+import { AudioTranscoder } from "./audio-transcoder.js";
 import { BridgeReporter, newBridgeCounters } from "./bridge-reporter.js";
 import { RoomFullError, VideoBridgeError } from "./errors.js";
 import { FilterFailure, runFilter } from "./frame-filter.js";
 import { FrameHooks, type FrameHookVerdict } from "./frame-hooks.js";
-import type { AudioSampleRate } from "./resample.js";
 import { RoomMix } from "./room-mix.js";
 
 type Counters = {
@@ -38,38 +39,8 @@ type Counters = {
   >]: number;
 };
 
-interface EventMapping {
-  sourceTs: number;
-  targetTs: number;
-}
-
-interface Member<S extends AudioBridgeSession> {
-  readonly session: S;
-  readonly id: string;
-  readonly roomId: string;
-  readonly backend: AudioBridgeBackend<S>;
-  readonly format: AudioBridgeFormat;
-  /** codec decodes what the session sends, resamples it for the others, encodes what it gets. */
-  readonly codec: AudioTranscoder;
-  readonly clock: AudioOutputClock;
-  /** bytesPerSample of the session's codec, where its payloads may be split (0: never). */
-  readonly bytesPerSample: number;
-  readonly events: Map<string, EventMapping>;
-  talking: boolean;
-  readonly hooks: AudioHookQueue<FrameHookVerdict<AudioFrame>>;
-  removed: boolean;
-  framesIn: number;
-  packetsSent: number;
-  targetErrors: number;
-  notSent: number;
-}
-
-interface Room<S extends AudioBridgeSession> {
-  readonly id: string;
-  readonly members: Map<string, Member<S>>;
-  readonly mix: RoomMix;
-  clock: Subscription | undefined;
-}
+type Member<S extends AudioBridgeSession> = AudioMember<S>;
+type Room<S extends AudioBridgeSession> = AudioRoom<S>;
 
 const BEFORE_BRIDGE_AUDIO = HookTrigger.BEFORE_BRIDGE_AUDIO;
 
@@ -126,6 +97,7 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
   };
   private readonly reporter = new BridgeReporter<S, AudioDropReason, S | null>(this.counters);
   private readonly sender: AudioTargetSender<S>;
+  private readonly fanOut: AudioFanOut<S>;
   private readonly clockCounters = { ticks: 0, lateTicks: 0, skippedTicks: 0 };
   /** retiredMix sums the counters of the mixes of rooms and rates gone. */
   private readonly retiredMix = { droppedSamples: 0, underruns: 0, saturatedSamples: 0 };
@@ -155,6 +127,14 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
       this.counters,
       this.reporter,
     );
+    this.fanOut = new AudioFanOut({
+      scheduler: o.scheduler,
+      sender: this.sender,
+      counters: this.counters,
+      monitor: this.levelsOn ? this.monitor : undefined,
+      sendSilence: o.sendSilence,
+      closed: () => this.isClosed,
+    });
   }
 
   /** enabled is false while bridging is paused (frames are dropped and counted). */
@@ -399,78 +379,9 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
     }
     const room = this.rooms.get(member.roomId);
     if (room === undefined) return;
-    if (frame.codec === "telephone-event") this.relayEvent(room, member, frame);
+    if (frame.codec === "telephone-event") this.fanOut.relayEvent(room, member, frame);
     else if (this.forwardingStrategy === "mix") this.mixIn(room, member, frame);
-    else this.forwardAudio(room, member, frame);
-  }
-
-  private forwardAudio(room: Room<S>, source: Member<S>, frame: AudioFrame): void {
-    const rate = source.codec.rateOf(frame.codec);
-    const samples = frameSamples(frame.codec, frame.data);
-    let pcm: Int16Array | undefined;
-    let decoded = false;
-    const decodeOnce = (): Int16Array | undefined => {
-      if (!decoded) {
-        decoded = true;
-        pcm = source.codec.decode(frame);
-      }
-      return pcm;
-    };
-    if (this.levelsOn && room.members.size > 1) {
-      const p = decodeOnce();
-      if (p !== undefined) this.monitor.feed(room.id, source.id, p);
-    }
-    // Per-call caches, made on the first target that needs transcoding.
-    let resampled: Map<AudioSampleRate, Int16Array> | undefined;
-    let encoded: Map<string, Uint8Array> | undefined;
-    for (const target of [...room.members.values()]) {
-      if (source.removed || this.isClosed) return;
-      if (target === source || target.removed) continue;
-      const tf = target.format;
-      if (frame.codec === tf.codec && rate === tf.sampleRate) {
-        if (
-          this.sender.sendAudio(
-            target,
-            source.session,
-            frame.data,
-            samples,
-            frame.marker,
-            tf.payloadType,
-          )
-        ) {
-          this.counters.forwarded++;
-          this.counters.framesSent++;
-        }
-        continue;
-      }
-      const p = decodeOnce();
-      if (p === undefined || target.codec.plug === undefined) {
-        this.counters.unsupported++;
-        continue;
-      }
-      resampled ??= new Map();
-      encoded ??= new Map();
-      let out = resampled.get(tf.sampleRate);
-      if (out === undefined) {
-        out = rate === tf.sampleRate ? p : source.codec.resample(p, rate, tf.sampleRate);
-        resampled.set(tf.sampleRate, out);
-      }
-      const shared = target.codec.shared;
-      const key = `${tf.codec}/${tf.sampleRate}`;
-      let payload = shared ? encoded.get(key) : undefined;
-      if (payload === undefined) {
-        payload = target.codec.encode(out);
-        if (payload === undefined) {
-          this.counters.unsupported++;
-          continue;
-        }
-        if (shared) encoded.set(key, payload);
-      }
-      if (this.sender.sendPayload(target, source.session, payload, out.length, frame.marker)) {
-        this.counters.transcoded++;
-        this.counters.framesSent++;
-      }
-    }
+    else this.fanOut.forward(room, member, frame);
   }
 
   private mixIn(room: Room<S>, source: Member<S>, frame: AudioFrame): void {
@@ -482,40 +393,6 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
     room.mix.push(source.id, pcm, source.codec.rateOf(frame.codec), source.codec);
   }
 
-  private relayEvent(room: Room<S>, source: Member<S>, frame: AudioFrame): void {
-    const sourceRate = source.format.sampleRate;
-    const now = this.scheduler.now();
-    for (const target of [...room.members.values()]) {
-      if (source.removed || this.isClosed) return;
-      if (target === source || target.removed) continue;
-      let mapping = target.events.get(source.id);
-      if (mapping === undefined || mapping.sourceTs !== frame.rtpTimestamp) {
-        mapping = { sourceTs: frame.rtpTimestamp, targetTs: target.clock.stampEvent(now) };
-        target.events.set(source.id, mapping);
-      }
-      const targetRate = target.format.sampleRate;
-      let data = frame.data;
-      if (targetRate !== sourceRate && data.length >= 4) {
-        data = data.slice();
-        const duration = ((data[2] as number) << 8) | (data[3] as number);
-        const scaled = Math.min(0xffff, Math.round((duration * targetRate) / sourceRate));
-        data[2] = scaled >> 8;
-        data[3] = scaled & 0xff;
-      }
-      const ok = this.sender.send(target, source.session, {
-        data,
-        samples: 0,
-        payloadType: target.format.telephoneEventPayloadType ?? frame.payloadType,
-        marker: frame.marker,
-        rtpTimestamp: mapping.targetTs,
-      });
-      if (ok) {
-        this.counters.telephoneEvents++;
-        this.counters.framesSent++;
-      }
-    }
-  }
-
   // ---- the room clock (mix and levels) ----
 
   private tick(room: Room<S>, tick: AudioTick): void {
@@ -523,34 +400,7 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
     this.clockCounters.ticks++;
     if (tick.lateMs >= AUDIO_FRAME_MS) this.clockCounters.lateTicks++;
     this.clockCounters.skippedTicks += tick.skipped;
-    if (this.forwardingStrategy === "mix") {
-      for (const [rate, mixer] of room.mix.mixers()) {
-        if (this.isClosed) return;
-        const frames = mixer.mix();
-        const send = this.isEnabled && room.members.size > 1;
-        for (const f of frames) {
-          const member = room.members.get(f.id);
-          if (member === undefined || member.removed || member.format.sampleRate !== rate) continue;
-          if (this.levelsOn && f.active) this.monitor.feed(room.id, f.id, f.input);
-          if (!send) continue;
-          if (!f.othersActive && !this.options.sendSilence) {
-            member.talking = false;
-            continue;
-          }
-          const payload = member.codec.encode(f.output);
-          if (payload === undefined) {
-            this.counters.unsupported++;
-            continue;
-          }
-          const marker = !member.talking;
-          member.talking = true;
-          if (this.sender.sendPayload(member, null, payload, f.output.length, marker)) {
-            this.counters.mixed++;
-            this.counters.framesSent++;
-          }
-        }
-      }
-    }
+    if (this.forwardingStrategy === "mix") this.fanOut.mixOut(room, () => this.isEnabled);
     if (this.levelsOn && !this.isClosed) this.monitor.tick(room.id, tick.timeMs);
   }
 
