@@ -21,3 +21,9 @@ export {
 export { createRawVideoFrame, planeBytes, type RawVideoFrame } from "./raw-video-frame.js";
 export { type ConvertTarget, VideoConverter } from "./video-converter.js";
 export { type DecoderCodec, VideoDecoder, type VideoDecoderOptions } from "./video-decoder.js";
+export {
+  type EncodedVideo,
+  type EncoderCodec,
+  VideoEncoder,
+  type VideoEncoderOptions,
+} from "./video-encoder.js";

@@ -7,6 +7,7 @@ export type MediaErrorCode =
   | "CODEC_OPEN_FAILED"
   | "DECODE_FAILED"
   | "CONVERT_FAILED"
+  | "ENCODE_FAILED"
   | "CLOSED";
 
 /** MediaError is the typed error of `@framewire/media`; switch on `code`, not on the message. */

@@ -1,12 +1,13 @@
 /** NativeCounts are the node-av contexts this package holds open right now (for leak tests). */
 export interface NativeCounts {
   readonly decoders: number;
+  readonly encoders: number;
   readonly scalers: number;
 }
 
-const counts = { decoders: 0, scalers: 0 };
+const counts = { decoders: 0, encoders: 0, scalers: 0 };
 
-/** nativeCounts is a snapshot of the live native contexts (decoders, scale contexts). */
+/** nativeCounts is a snapshot of the live native contexts (decoders, encoders, scale contexts). */
 export function nativeCounts(): NativeCounts {
   return { ...counts };
 }
