@@ -1,0 +1,63 @@
+// The stress workload, run in its own node process with --expose-gc (see stress.test.ts):
+// decode, convert and encode calls with global.gc() forced between them, bounded in time. It
+// prints one JSON line of counts; a native crash shows as a signal or a non-zero exit.
+import { readFileSync } from "node:fs";
+import { joinAnnexB, splitAnnexB } from "@framewire/rtp-video";
+import { h264AccessUnits } from "@framewire/test-support";
+import { fixture } from "@framewire/test-support/fixtures";
+import {
+  createRawVideoFrame,
+  nativeCounts,
+  VideoConverter,
+  VideoDecoder,
+  VideoEncoder,
+} from "../src/index.js";
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error("run with --expose-gc");
+const budgetMs = Number(process.argv[2] ?? 20_000);
+const deadline = Date.now() + budgetMs;
+const units = h264AccessUnits(new Uint8Array(readFileSync(fixture("test.h264"))), {
+  splitAnnexB,
+  joinAnnexB,
+}).units;
+const counts = { decodes: 0, converts: 0, encodes: 0, opened: 0, gcs: 0 };
+
+while (Date.now() < deadline) {
+  // a fresh decoder, converter and encoders per round: open/close churn too
+  const decoder = new VideoDecoder({ codec: "h264" });
+  const converter = new VideoConverter();
+  const h264 = await VideoEncoder.create({ codec: "h264", width: 320, height: 180, fps: 30 });
+  const vp8 = await VideoEncoder.create({ codec: "vp8", width: 320, height: 180, fps: 30 });
+  counts.opened += 4;
+  for (const [i, unit] of units.entries()) {
+    if (Date.now() >= deadline) break;
+    // a temporary copy that nothing else references after the call starts
+    for (const frame of await decoder.decode(unit.slice())) {
+      counts.decodes++;
+      converter.convert(frame, { format: i % 2 === 0 ? "rgb24" : "bgra" });
+      const small = converter.convert(frame, { format: "i420", width: 320, height: 180 });
+      counts.converts += 2;
+      if (i % 3 === 0) {
+        if (i % 30 === 0) h264.requestKeyframe();
+        await h264.encode(small);
+        await vp8.encode(createRawVideoFrame("i420", 320, 180, small.data.slice()));
+        counts.encodes += 2;
+      }
+    }
+    if (i % 5 === 0) {
+      gc();
+      counts.gcs++;
+    }
+  }
+  await decoder.flush();
+  await decoder.close();
+  converter.close();
+  await h264.flush();
+  await h264.close();
+  await vp8.close();
+  gc();
+}
+const live = nativeCounts();
+console.log(JSON.stringify({ ...counts, live }));
+process.exitCode = live.decoders + live.encoders + live.scalers === 0 ? 0 : 3;
