@@ -107,6 +107,25 @@ function fixtureCrcs(): string[] {
 }
 
 /** expectCleanVideoSession: no loss, no drop, nothing foreign or malformed at the socket. */
+/**
+ * expectWholeStream checks a received stream end to end: frames numbered 0.. in order, all of
+ * `codec`, the first a keyframe; a clean session (expectCleanVideoSession); every frame decoded
+ * without error.
+ */
+function expectWholeStream(
+  session: RtpMediaSession,
+  frames: readonly VideoFrame[],
+  codec: VideoFrame["codec"],
+  decoded: Awaited<ReturnType<typeof ffmpegDecodeFile>>,
+): void {
+  expect(frames.map((f) => f.sequence)).toEqual([...frames.keys()]);
+  expect(frames.every((f) => f.codec === codec)).toBe(true);
+  expect(frames[0]!.keyframe).toBe(true);
+  expectCleanVideoSession(session);
+  expect(decoded.errors, decoded.log).toBe(0);
+  expect(decoded.frames).toBe(frames.length);
+}
+
 function expectCleanVideoSession(session: RtpMediaSession): void {
   const stats = session.video.stats();
   expect(stats).toMatchObject({ lost: 0, duplicates: 0, late: 0, framesDropped: 0, nacksSent: 0 });
@@ -207,17 +226,12 @@ describe("backend receives H.264 from real senders", () => {
         expect(keyframes.length).toBe(encoded!.i);
         // ffmpeg's SRs count what it had sent by then: never more than what arrived
         for (const sr of srs) expect(sr.packetCount).toBeLessThanOrEqual(stats.packets);
-        expect(frames.map((f) => f.sequence)).toEqual([...frames.keys()]);
-        expect(frames.every((f) => f.codec === "h264")).toBe(true);
         expect(frames.every((f) => f.width === 640 && f.height === 360)).toBe(true);
-        expect(frames[0]!.keyframe).toBe(true);
         // one keyframe a second (-g 30 / key-int-max=30)
         expect(keyframes.length).toBe(SEND_SECONDS);
         expect([...steps]).toEqual([TICKS_PER_FRAME]);
         expect(frames.at(-1)!.timestampMs).toBeCloseTo((sentFrames - 1) * FRAME_MS, 0);
-        expectCleanVideoSession(session);
-        expect(decoded.errors, decoded.log).toBe(0);
-        expect(decoded.frames).toBe(frames.length);
+        expectWholeStream(session, frames, "h264", decoded);
       },
       60_000,
     );
@@ -289,15 +303,10 @@ describe("backend receives VP8 from GStreamer", () => {
       expect(frames.length).toBe(sentFrames);
       // byte for byte: each frame is as long as libvpx made it
       expect(frames.map((f) => f.data.length)).toEqual(encodedSizes);
-      expect(frames.map((f) => f.sequence)).toEqual([...frames.keys()]);
-      expect(frames.every((f) => f.codec === "vp8")).toBe(true);
-      expect(frames[0]!.keyframe).toBe(true);
       expect(keyframes.length).toBe(SEND_SECONDS); // keyframe-max-dist=30
       expect(keyframes.every((f) => f.width === 640 && f.height === 360)).toBe(true);
       expect(headerKeyframes).toEqual(frames.map((f) => f.keyframe));
-      expectCleanVideoSession(session);
-      expect(decoded.errors, decoded.log).toBe(0);
-      expect(decoded.frames).toBe(frames.length);
+      expectWholeStream(session, frames, "vp8", decoded);
     },
     60_000,
   );

@@ -51,6 +51,16 @@ const FIXED_SSRC = 0x0badcafe;
 const RTP_TS_BASE = 1_234_567;
 const TICKS_PER_FRAME = 3000; // 90 kHz / 30 fps
 
+/**
+ * testStreamToSend is fixtures/test.h264 (all 300 access units) as RTP datagrams (packetizeAll),
+ * and a free even port pair to send them to.
+ */
+async function testStreamToSend(): Promise<{ datagrams: Uint8Array[][]; port: number }> {
+  const { units } = accessUnitsOf(fixture("test.h264"));
+  expect(units).toHaveLength(TEST_H264_FRAMES);
+  return { datagrams: packetizeAll(units), port: await freeUdpPorts(2) };
+}
+
 /** packetizeAll turns access units into RTP datagrams (mode 1, mtu 1200, PT 96, fixed SSRC). */
 function packetizeAll(units: readonly Uint8Array[]): Uint8Array[][] {
   const rtp = new RtpPacketizer({
@@ -319,10 +329,7 @@ describe("real peers: RtpPacketizer(test.h264) → receivers", () => {
     async () => {
       const dir = mkdtempSync(join(tmpdir(), "framewire-real-peers-"));
       try {
-        const { units } = accessUnitsOf(fixture("test.h264"));
-        expect(units).toHaveLength(TEST_H264_FRAMES);
-        const datagrams = packetizeAll(units);
-        const port = await freeUdpPorts(2);
+        const { datagrams, port } = await testStreamToSend();
         const out = join(dir, "gst-out.h264");
         const receiver = startScript("gst-recv-h264.sh", [String(port), "14", out], {
           timeoutMs: 40_000,
@@ -376,10 +383,7 @@ describe("real peers: RtpPacketizer(test.h264) → receivers", () => {
     async () => {
       const dir = mkdtempSync(join(tmpdir(), "framewire-real-peers-"));
       try {
-        const { units } = accessUnitsOf(fixture("test.h264"));
-        expect(units).toHaveLength(TEST_H264_FRAMES);
-        const datagrams = packetizeAll(units);
-        const port = await freeUdpPorts(2);
+        const { datagrams, port } = await testStreamToSend();
         const sdp = join(dir, "recv.sdp");
         writeFileSync(
           sdp,
