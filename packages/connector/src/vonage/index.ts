@@ -1,0 +1,28 @@
+export type {
+  AudioData,
+  LoggingSettings,
+  PublisherAudioSettings,
+  PublisherSettings,
+  SessionAudioSettings,
+  SessionAVSettings,
+  SessionSettings,
+  SessionVideoPublisherSettings,
+  SubscriberSettings,
+  SubscriberVideoSettings,
+  VideoFrame,
+  VideoResolution,
+  VonageVideoFormat,
+} from "./models.js";
+export {
+  checkAudioData,
+  checkAudioSettings,
+  checkPublisherSettings,
+  checkResolution,
+  checkSessionSettings,
+  checkSubscriberSettings,
+  checkVideoFrame,
+  checkVideoPublisherSettings,
+  MAX_VIDEO_PIXELS,
+  VONAGE_VIDEO_FORMATS,
+  videoFrameBytes,
+} from "./settings.js";
