@@ -1,11 +1,15 @@
 import type { BridgeAudioEvent, BridgeHooks, HookTrigger } from "@framewire/hooks";
-import type { AudioFrame, MediaSession, OutgoingAudio } from "@framewire/rtp-video";
+import type { AudioCodec, AudioFrame, MediaSession, OutgoingAudio } from "@framewire/rtp-video";
 import type { BridgeDropReason, BridgeEvent, BridgeStats } from "./bridge-types.js";
 import type { FrameFilter } from "./frame-filter.js";
 import type { AudioSampleRate } from "./resample.js";
 
-/** AudioBridgeCodec is a codec a bridged session sends and receives; "opus" needs a plug to be decoded. */
-export type AudioBridgeCodec = "pcmu" | "pcma" | "l16" | "opus";
+/**
+ * AudioBridgeCodec is a codec a bridged session sends and receives: rtp-video's `AudioCodec`
+ * without "telephone-event" (events are relayed, never a session's format); "opus" needs a plug
+ * to be decoded.
+ */
+export type AudioBridgeCodec = Exclude<AudioCodec, "telephone-event">;
 
 /** AudioBridgeFormat is what a session sends and wants to receive. */
 export interface AudioBridgeFormat {

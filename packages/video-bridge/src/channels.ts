@@ -1,16 +1,21 @@
 import type { AudioFrame, MediaSession, VideoFrame } from "@framewire/rtp-video";
+import { BehaviorSubject, type Observable } from "rxjs";
 import type { AudioBridgeConfig } from "./audio-bridge-options.js";
 import type { VideoBridgeConfig } from "./video-bridge-options.js";
 import type { VideoFrameFilter } from "./video-bridge-types.js";
 
 /**
  * ChannelBackend is what a channel needs of a media backend: RtpVideoBackend and SipVideoBackend
- * (both MediaBackends) fit. `connect` is used by `kit.join` with a participant id (pull model).
+ * (both MediaBackends) fit: its events are Observables, as `MediaBackend`'s. `connect` is used by
+ * `kit.join` with a participant id (pull model).
  */
 export interface ChannelBackend {
-  onVideoReceived(cb: (session: MediaSession, frame: VideoFrame) => void): () => void;
-  onAudioReceived(cb: (session: MediaSession, frame: AudioFrame) => void): () => void;
-  onClientDisconnected(cb: (session: MediaSession) => void): () => void;
+  /** videoReceived$ emits every inbound video frame with its session (`MediaBackend`'s). */
+  readonly videoReceived$: Observable<{ session: MediaSession; frame: VideoFrame }>;
+  /** audioReceived$ emits every inbound audio payload with its session. */
+  readonly audioReceived$: Observable<{ session: MediaSession; frame: AudioFrame }>;
+  /** disconnected$ emits each session once, when it ends. */
+  readonly disconnected$: Observable<MediaSession>;
   sendVideoSync(
     session: MediaSession,
     chunk: { data: Uint8Array; keyframe?: boolean; timestampMs?: number },
@@ -58,14 +63,16 @@ export class VideoChannel {
   readonly videoConfig: VideoBridgeConfig | undefined;
   /** audioConfig is the audio bridge configuration, or undefined when audio is not bridged. */
   readonly audioConfig: AudioBridgeConfig | undefined;
-  private filter: VideoFrameFilter<MediaSession> | null = null;
-  private filterListener: ((filter: VideoFrameFilter<MediaSession> | null) => void) | undefined;
+  /** bridgeFilter$ emits the filter installed with setBridgeFilter, the current one first. */
+  readonly bridgeFilter$: Observable<VideoFrameFilter<MediaSession> | null>;
+  private readonly filter = new BehaviorSubject<VideoFrameFilter<MediaSession> | null>(null);
 
   constructor(id: string, options: VideoChannelOptions) {
     this.id = id;
     this.backend = options.backend;
     this.videoConfig = configOf(options.bridge);
     this.audioConfig = undefined;
+    this.bridgeFilter$ = this.filter.asObservable();
   }
 
   /**
@@ -73,18 +80,12 @@ export class VideoChannel {
    * return the frame (or a modified one) to forward it, null to drop it; null removes the filter.
    */
   setBridgeFilter(filter: VideoFrameFilter<MediaSession> | null): void {
-    this.filter = filter;
-    this.filterListener?.(filter);
+    this.filter.next(filter);
   }
 
   /** bridgeFilter is the filter installed with setBridgeFilter. */
   get bridgeFilter(): VideoFrameFilter<MediaSession> | null {
-    return this.filter;
-  }
-
-  /** onFilterChange lets the RoomKit follow setBridgeFilter (internal wiring). */
-  onFilterChange(listener: (filter: VideoFrameFilter<MediaSession> | null) => void): void {
-    this.filterListener = listener;
+    return this.filter.value;
   }
 }
 

@@ -7,13 +7,7 @@ import {
   HookTrigger,
 } from "@framewire/hooks";
 import type { AudioFrame, MediaSession, VideoFrame } from "@framewire/rtp-video";
-import {
-  asyncScheduler,
-  type Observable,
-  type SchedulerLike,
-  Subject,
-  type Subscription,
-} from "rxjs";
+import { asyncScheduler, type Observable, type SchedulerLike, Subject, Subscription } from "rxjs";
 import { AudioBridge } from "./audio-bridge.js";
 import type { AudioBridgeFormat } from "./audio-bridge-types.js";
 import type { ChannelBackend, VideoChannel } from "./channels.js";
@@ -46,8 +40,8 @@ interface Wired {
   readonly channel: VideoChannel;
   readonly video: VideoBridge<MediaSession> | undefined;
   readonly audio: AudioBridge<MediaSession> | undefined;
-  readonly unsubscribe: (() => void)[];
-  readonly subs: Subscription[];
+  /** subscription holds what the channel's bridges listen to (backend, filter, speakers). */
+  readonly subscription: Subscription;
 }
 
 interface Bound {
@@ -113,32 +107,35 @@ export class RoomKit {
             hooks: bridgeHooks(this.hooks, HookTrigger.BEFORE_BRIDGE_AUDIO),
             scheduler: this.scheduler,
           });
-    const wired: Wired = { channel, video, audio, unsubscribe: [], subs: [] };
+    const wired: Wired = { channel, video, audio, subscription: new Subscription() };
     const backend = channel.backend;
+    const subs = wired.subscription;
     if (video !== undefined) {
-      const filter = channel.bridgeFilter;
-      if (filter !== null) video.setFrameFilter(filter);
-      channel.onFilterChange((f) => video.setFrameFilter(f));
-      wired.unsubscribe.push(
-        backend.onVideoReceived((session, frame) => {
-          if (this.bound.get(session.id)?.wired === wired) video.forward(session, frame);
-        }),
+      subs.add(channel.bridgeFilter$.subscribe((f) => video.setFrameFilter(f)));
+      subs.add(
+        backend.videoReceived$.subscribe(
+          guarded(({ session, frame }) => {
+            if (this.bound.get(session.id)?.wired === wired) video.forward(session, frame);
+          }),
+        ),
       );
     }
     if (audio !== undefined) {
-      wired.unsubscribe.push(
-        backend.onAudioReceived((session, frame) => {
-          if (this.bound.get(session.id)?.wired === wired) audio.forward(session, frame);
-        }),
+      subs.add(
+        backend.audioReceived$.subscribe(
+          guarded(({ session, frame }) => {
+            if (this.bound.get(session.id)?.wired === wired) audio.forward(session, frame);
+          }),
+        ),
       );
       if (video !== undefined) {
         // the current speaker (by audio level) is who the others see in rooms of three or more
-        wired.subs.push(
+        subs.add(
           audio.activeSpeaker$.subscribe((s) => video.setActiveSpeaker(s.roomId, s.sessionId)),
         );
       }
     }
-    wired.unsubscribe.push(backend.onClientDisconnected((session) => this.unbind(session.id)));
+    subs.add(backend.disconnected$.subscribe((session) => this.unbind(session.id)));
     this.channels.set(channel.id, wired);
   }
 
@@ -227,8 +224,7 @@ export class RoomKit {
       b.wired.channel.backend.disconnect(b.session);
     }
     for (const w of this.channels.values()) {
-      for (const u of w.unsubscribe) u();
-      for (const s of w.subs) s.unsubscribe();
+      w.subscription.unsubscribe();
       w.video?.close();
       w.audio?.close();
     }
@@ -267,6 +263,21 @@ export class RoomKit {
     if (!this.eventSubject.closed)
       this.eventSubject.next({ type, session, roomId, channelId: wired.channel.id });
   }
+}
+
+/**
+ * guarded runs `fn` for each event and keeps what it throws from the backend's stream (as the
+ * backends' `on*` subscriptions do): an RxJS subscriber that throws would be reported as an
+ * uncaught error.
+ */
+function guarded<T>(fn: (event: T) => void): (event: T) => void {
+  return (event) => {
+    try {
+      fn(event);
+    } catch {
+      // a malformed frame is the bridge's to refuse; the other sessions keep flowing
+    }
+  };
 }
 
 /** audioFormatOf maps a session's audio sending format to the audio bridge's (undefined: not bridgeable). */
