@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import ts from "typescript";
-import { exportNames } from "./exports.js";
+import { entryExportNames } from "./exports.js";
 import { documentedErrorCodes } from "./readme.js";
 
 /** ErrorCodeReport is what `errorCodeReport` found in one package; every list is sorted. */
@@ -85,7 +85,7 @@ export function errorCodeReport(packageDir: string): ErrorCodeReport {
     }
   }
 
-  const index = exportNames(readFileSync(join(packageDir, "src", "index.ts"), "utf8"));
+  const index = entryExportNames(join(packageDir, "src", "index.ts"));
   const exported = new Set([...index.values, ...index.types]);
   const where: Record<string, string> = {};
   for (const file of files) {

@@ -8,7 +8,7 @@ export {
   errorCodeReport,
   sourceFiles,
 } from "./error-codes.js";
-export { type ExportNames, exportNames } from "./exports.js";
+export { type ExportNames, entryExportNames, exportNames } from "./exports.js";
 export {
   documentedErrorCodes,
   type FencedBlock,

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import semver from "semver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportNames } from "./exports.js";
+import { entryExportNames } from "./exports.js";
 import { mainExample, markdownLinks } from "./readme.js";
 import { describeRun, pnpmCommand, type RunResult, run, userEnv } from "./run.js";
 import {
@@ -223,7 +223,7 @@ describe.each(packages)("$name as published", (p) => {
     const entries = entryPoints(p);
     expect(entries.map((e) => e.subpath)).toContain(".");
     for (const e of entries) {
-      const { values } = exportNames(readFileSync(join(p.dir, e.source), "utf8"), e.source);
+      const { values } = entryExportNames(join(p.dir, e.source));
       const file = join(dir, `${entryFile(p, e)}.mjs`);
       writeFileSync(
         file,
@@ -279,8 +279,7 @@ describe("a TypeScript consumer of the installed packages", () => {
       writeFileSync(join(dir, "example.ts"), mainExample(readme(p))?.code ?? "export {};\n");
       mkdirSync(join(project, "exports"), { recursive: true });
       for (const e of entryPoints(p)) {
-        const source = readFileSync(join(p.dir, e.source), "utf8");
-        const { values, types } = exportNames(source, e.source);
+        const { values, types } = entryExportNames(join(p.dir, e.source));
         const s = e.specifier;
         writeFileSync(
           join(project, "exports", `${entryFile(p, e)}.ts`),
