@@ -1,33 +1,27 @@
 import { asyncScheduler, type Observable, type SchedulerLike, Subject } from "rxjs";
 import { HookError } from "./hook-errors.js";
 import type { HookEventMap } from "./hook-events.js";
+import {
+  FAILED,
+  type HookEntry,
+  type HookRunParts,
+  invokeHook,
+  isThenable,
+} from "./hook-invoke.js";
 import type {
-  HookContext,
   HookEventMapLike,
   HookFailure,
   HookFn,
   HookOptions,
   HookRegistryOptions,
-  HookReturn,
   HookRunResult,
   HookStats,
 } from "./hook-registry-types.js";
-import { HookResult } from "./hook-result.js";
 import type { HookExecution, HookTrigger } from "./hook-trigger.js";
-
-interface Entry {
-  readonly seq: number;
-  readonly fn: HookFn<unknown>;
-  readonly priority: number;
-  readonly timeoutMs: number;
-  readonly execution: HookExecution;
-  readonly name: string;
-  active: boolean;
-}
 
 /** A copy-on-write list: a run iterates the array it read, registration replaces it. */
 interface EntryList {
-  entries: readonly Entry[];
+  entries: readonly HookEntry[];
   sync: number;
 }
 
@@ -43,9 +37,6 @@ interface MutableStats {
   errors: number;
   timeouts: number;
 }
-
-const FAILED = Symbol("failed");
-type Outcome = HookResult<unknown> | typeof FAILED;
 
 /**
  * HookRegistry holds hooks per trigger and runs them (roomkit's hook engine).
@@ -75,11 +66,17 @@ export class HookRegistry<M extends HookEventMapLike = HookEventMap> {
   private readonly perTrigger = new Map<HookTrigger, MutableStats>();
   private readonly inflight = new Set<PromiseLike<unknown>>();
   private seq = 0;
+  /** hookParts are what each hook run needs: the clock for timeouts, where failures go. */
+  private readonly hookParts: HookRunParts;
 
   constructor(options: HookRegistryOptions = {}) {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.defaultTimeoutMs = checkTimeout(options.defaultTimeoutMs ?? 1000, "defaultTimeoutMs");
     this.errors$ = this.errorSubject.asObservable();
+    this.hookParts = {
+      scheduler: this.scheduler,
+      fail: (entry, ctx, kind, error) => this.fail(entry, ctx.trigger, ctx.roomId, kind, error),
+    };
   }
 
   /**
@@ -96,7 +93,7 @@ export class HookRegistry<M extends HookEventMapLike = HookEventMap> {
       throw new HookError("BAD_OPTION", `priority must be a finite number, got ${priority}`);
     }
     const seq = this.seq++;
-    const entry: Entry = {
+    const entry: HookEntry = {
       seq,
       fn: fn as HookFn<unknown>,
       priority,
@@ -171,14 +168,7 @@ export class HookRegistry<M extends HookEventMapLike = HookEventMap> {
     let modified = false;
     for (const entry of entries) {
       if (!entry.active || entry.execution !== "sync") continue;
-      const ctx: HookContext<T> = {
-        trigger,
-        roomId,
-        execution: "sync",
-        name: entry.name,
-        decision: undefined,
-      };
-      const pending = this.invoke(entry, current, ctx);
+      const pending = invokeHook(entry, current, trigger, roomId, undefined, this.hookParts);
       const outcome = isThenable(pending) ? await pending : pending;
       if (outcome === FAILED || outcome.action === "allow") continue;
       if (outcome.action === "modify") {
@@ -220,7 +210,7 @@ export class HookRegistry<M extends HookEventMapLike = HookEventMap> {
     this.index.clear();
   }
 
-  private entriesFor(trigger: HookTrigger, roomId: string | undefined): readonly Entry[] {
+  private entriesFor(trigger: HookTrigger, roomId: string | undefined): readonly HookEntry[] {
     const idx = this.index.get(trigger);
     if (idx === undefined) return [];
     const room = roomId === undefined ? undefined : idx.rooms.get(roomId);
@@ -231,21 +221,14 @@ export class HookRegistry<M extends HookEventMapLike = HookEventMap> {
 
   private startAsync<T extends HookTrigger>(
     trigger: T,
-    entries: readonly Entry[],
+    entries: readonly HookEntry[],
     event: M[T],
     roomId: string | undefined,
     decision: "allow" | "block",
   ): void {
     for (const entry of entries) {
       if (!entry.active || entry.execution !== "async") continue;
-      const ctx: HookContext<T> = {
-        trigger,
-        roomId,
-        execution: "async",
-        name: entry.name,
-        decision,
-      };
-      const pending = this.invoke(entry, event, ctx);
+      const pending = invokeHook(entry, event, trigger, roomId, decision, this.hookParts);
       if (!isThenable(pending)) continue;
       const done = Promise.resolve(pending).then(() => {
         this.inflight.delete(done);
@@ -254,78 +237,14 @@ export class HookRegistry<M extends HookEventMapLike = HookEventMap> {
     }
   }
 
-  private invoke(
-    entry: Entry,
-    event: unknown,
-    ctx: HookContext<HookTrigger>,
-  ): Outcome | Promise<Outcome> {
-    let out: HookReturn<unknown> | PromiseLike<HookReturn<unknown>>;
-    try {
-      out = entry.fn(event, ctx);
-    } catch (error) {
-      this.fail(entry, ctx, "error", error);
-      return FAILED;
-    }
-    if (!isThenable(out)) return this.validate(entry, ctx, out);
-    const promise = out;
-    return new Promise<Outcome>((resolve) => {
-      let settled = false;
-      const timer = Number.isFinite(entry.timeoutMs)
-        ? this.scheduler.schedule(() => {
-            if (settled) return;
-            settled = true;
-            this.fail(
-              entry,
-              ctx,
-              "timeout",
-              new HookError(
-                "HOOK_TIMEOUT",
-                `hook ${entry.name} did not settle within ${entry.timeoutMs} ms`,
-              ),
-            );
-            resolve(FAILED);
-          }, entry.timeoutMs)
-        : undefined;
-      promise.then(
-        (value) => {
-          if (settled) return;
-          settled = true;
-          timer?.unsubscribe();
-          resolve(this.validate(entry, ctx, value));
-        },
-        (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          timer?.unsubscribe();
-          this.fail(entry, ctx, "error", error);
-          resolve(FAILED);
-        },
-      );
-    });
-  }
-
-  private validate(entry: Entry, ctx: HookContext<HookTrigger>, value: unknown): Outcome {
-    if (value === undefined || value === null) return HookResult.allow();
-    if (HookResult.isHookResult(value)) return value;
-    this.fail(
-      entry,
-      ctx,
-      "error",
-      new HookError(
-        "HOOK_INVALID_RESULT",
-        `hook ${entry.name} returned something that is no HookResult`,
-      ),
-    );
-    return FAILED;
-  }
-
   private fail(
-    entry: Entry,
-    ctx: HookContext<HookTrigger>,
+    entry: HookEntry,
+    trigger: HookTrigger,
+    roomId: string | undefined,
     kind: "error" | "timeout",
     error: unknown,
   ): void {
-    const stats = this.statsFor(ctx.trigger);
+    const stats = this.statsFor(trigger);
     if (kind === "error") {
       stats.errors++;
       this.total.errors++;
@@ -334,8 +253,8 @@ export class HookRegistry<M extends HookEventMapLike = HookEventMap> {
       this.total.timeouts++;
     }
     this.errorSubject.next({
-      trigger: ctx.trigger,
-      roomId: ctx.roomId,
+      trigger,
+      roomId,
       name: entry.name,
       execution: entry.execution,
       kind,
@@ -368,11 +287,11 @@ function count(list: EntryList, execution: HookExecution | undefined): number {
 }
 
 /** before orders entries: higher priority first, then registration order. */
-function before(a: Entry, b: Entry): boolean {
+function before(a: HookEntry, b: HookEntry): boolean {
   return a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
 }
 
-function insert(list: EntryList, entry: Entry): void {
+function insert(list: EntryList, entry: HookEntry): void {
   const next = [...list.entries];
   let i = next.length;
   while (i > 0 && before(entry, next[i - 1]!)) i--;
@@ -381,8 +300,8 @@ function insert(list: EntryList, entry: Entry): void {
   if (entry.execution === "sync") list.sync++;
 }
 
-function merge(a: readonly Entry[], b: readonly Entry[]): Entry[] {
-  const out: Entry[] = [];
+function merge(a: readonly HookEntry[], b: readonly HookEntry[]): HookEntry[] {
+  const out: HookEntry[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
@@ -392,12 +311,4 @@ function merge(a: readonly Entry[], b: readonly Entry[]): Entry[] {
   while (i < a.length) out.push(a[i++]!);
   while (j < b.length) out.push(b[j++]!);
   return out;
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
 }
