@@ -67,7 +67,9 @@ export class VideoConverter {
     const h = target.height ?? frame.height;
     frameLayout(target.format, w, h); // checks the size
     const entry = this.#entry(frame.format, frame.width, frame.height, target.format, w, h);
-    const ret = entry.src.fromBuffer(Buffer.from(tightCopy(frame)));
+    const bytes = tightCopy(frame);
+    // fromBuffer copies synchronously into FFmpeg-owned memory: a view is safe for this call
+    const ret = entry.src.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     if (ret < 0) throw new MediaError("CONVERT_FAILED", `cannot load the source frame (${ret})`);
     return this.#scale(entry, target.format, w, h);
   }
@@ -92,7 +94,7 @@ export class VideoConverter {
     );
     const ret = entry.sws.scaleFrameSync(entry.dst, src);
     if (ret < 0) throw new MediaError("CONVERT_FAILED", `swscale failed (${ret})`);
-    return createRawVideoFrame(format, width, height, new Uint8Array(entry.dst.toBuffer()));
+    return createRawVideoFrame(format, width, height, ownedBytes(entry.dst));
   }
 
   /** close frees every cached context; calling it again does nothing. */
@@ -106,7 +108,7 @@ export class VideoConverter {
   #scale(entry: Entry, format: PixelFormat, w: number, h: number): RawVideoFrame {
     const ret = entry.sws.scaleFrameSync(entry.dst, entry.src);
     if (ret < 0) throw new MediaError("CONVERT_FAILED", `swscale failed (${ret})`);
-    return createRawVideoFrame(format, w, h, new Uint8Array(entry.dst.toBuffer()));
+    return createRawVideoFrame(format, w, h, ownedBytes(entry.dst));
   }
 
   #entry(
@@ -181,4 +183,10 @@ function tightCopy(frame: RawVideoFrame): Uint8Array {
     }
   });
   return out;
+}
+
+/** ownedBytes is a frame's planes copied (tight) into fresh memory that nothing native points into. */
+export function ownedBytes(frame: Frame): Uint8Array {
+  const b = frame.toBuffer(); // a new Buffer of its own (av_image_copy_to_buffer)
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

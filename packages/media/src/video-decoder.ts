@@ -12,7 +12,7 @@ import { pixelFormatOfAv } from "./av-pixel-format.js";
 import { MediaError } from "./media-error.js";
 import { countNative } from "./native-counts.js";
 import { createRawVideoFrame, type RawVideoFrame } from "./raw-video-frame.js";
-import { VideoConverter } from "./video-converter.js";
+import { ownedBytes, VideoConverter } from "./video-converter.js";
 
 /** DecoderCodec is a video codec the decoder takes (rtp-video's `VideoCodec` names). */
 export type DecoderCodec = "h264" | "vp8" | "vp9";
@@ -160,12 +160,7 @@ export class VideoDecoder {
   #toRaw(frame: Frame): RawVideoFrame {
     const format = pixelFormatOfAv(frame.format as number);
     if (format === "i420") {
-      return createRawVideoFrame(
-        "i420",
-        frame.width,
-        frame.height,
-        new Uint8Array(frame.toBuffer()),
-      );
+      return createRawVideoFrame("i420", frame.width, frame.height, ownedBytes(frame));
     }
     this.#converter ??= new VideoConverter();
     return this.#converter.convertAvFrame(frame, "i420");
