@@ -7,13 +7,12 @@ import {
   type ResolvedAudioBridgeOptions,
   resolveAudioBridgeOptions,
 } from "./audio-bridge-options.js";
+import type { AudioBridgeSessionStats, AudioBridgeStats } from "./audio-bridge-stats.js";
 import type {
   AudioBridgeBackend,
   AudioBridgeEvent,
   AudioBridgeFormat,
   AudioBridgeSession,
-  AudioBridgeSessionStats,
-  AudioBridgeStats,
   AudioDropReason,
   AudioFrameFilter,
 } from "./audio-bridge-types.js";

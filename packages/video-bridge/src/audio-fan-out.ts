@@ -1,6 +1,7 @@
 import type { AudioFrame } from "@framewire/rtp-video";
 import type { SchedulerLike } from "rxjs";
-import type { AudioBridgeSession, AudioBridgeStats } from "./audio-bridge-types.js";
+import type { AudioBridgeStats } from "./audio-bridge-stats.js";
+import type { AudioBridgeSession } from "./audio-bridge-types.js";
 import type { AudioLevelMonitor } from "./audio-levels.js";
 import type { AudioMember, AudioRoom } from "./audio-member.js";
 import type { AudioTargetSender } from "./audio-target-sender.js";

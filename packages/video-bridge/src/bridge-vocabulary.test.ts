@@ -15,7 +15,8 @@ import { frame as audioFrame, FakeAudioBackend, flushPromises } from "../test/au
 import { FakeBackend, FakeSession, FrameSource } from "../test/video-fakes.js";
 import { AudioBridge } from "./audio-bridge.js";
 import type { AudioBridgeOptions } from "./audio-bridge-options.js";
-import type { AudioBridgeEvent, AudioBridgeStats } from "./audio-bridge-types.js";
+import type { AudioBridgeStats } from "./audio-bridge-stats.js";
+import type { AudioBridgeEvent } from "./audio-bridge-types.js";
 import type { BridgeEvent, BridgeStats } from "./bridge-types.js";
 import { VideoBridge } from "./video-bridge.js";
 import type { VideoBridgeOptions } from "./video-bridge-options.js";

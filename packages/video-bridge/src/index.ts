@@ -7,6 +7,7 @@ export type {
   AudioBridgeOptions,
   AudioForwardingStrategy,
 } from "./audio-bridge-options.js";
+export type { AudioBridgeSessionStats, AudioBridgeStats } from "./audio-bridge-stats.js";
 export type {
   AudioBridgeBackend,
   AudioBridgeCodec,
@@ -14,8 +15,6 @@ export type {
   AudioBridgeFormat,
   AudioBridgeHooks,
   AudioBridgeSession,
-  AudioBridgeSessionStats,
-  AudioBridgeStats,
   AudioDropReason,
   AudioFrameFilter,
 } from "./audio-bridge-types.js";
