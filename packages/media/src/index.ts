@@ -1,3 +1,9 @@
+export {
+  type AudioFormat,
+  AudioResampler,
+  checkAudioFormat,
+  SAMPLE_RATES,
+} from "./audio-resampler.js";
 export { MediaError, type MediaErrorCode } from "./media-error.js";
 export { type NativeCounts, nativeCounts } from "./native-counts.js";
 export {

@@ -3,11 +3,12 @@ export interface NativeCounts {
   readonly decoders: number;
   readonly encoders: number;
   readonly scalers: number;
+  readonly resamplers: number;
 }
 
-const counts = { decoders: 0, encoders: 0, scalers: 0 };
+const counts = { decoders: 0, encoders: 0, scalers: 0, resamplers: 0 };
 
-/** nativeCounts is a snapshot of the live native contexts (decoders, encoders, scale contexts). */
+/** nativeCounts is a snapshot of the live native contexts (decoders, encoders, scale and resample contexts). */
 export function nativeCounts(): NativeCounts {
   return { ...counts };
 }

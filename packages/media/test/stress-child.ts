@@ -6,6 +6,7 @@ import { joinAnnexB, splitAnnexB } from "@framewire/rtp-video";
 import { h264AccessUnits } from "@framewire/test-support";
 import { fixture } from "@framewire/test-support/fixtures";
 import {
+  AudioResampler,
   createRawVideoFrame,
   nativeCounts,
   VideoConverter,
@@ -21,7 +22,7 @@ const units = h264AccessUnits(new Uint8Array(readFileSync(fixture("test.h264")))
   splitAnnexB,
   joinAnnexB,
 }).units;
-const counts = { decodes: 0, converts: 0, encodes: 0, opened: 0, gcs: 0 };
+const counts = { decodes: 0, converts: 0, encodes: 0, resamples: 0, opened: 0, gcs: 0 };
 
 while (Date.now() < deadline) {
   // a fresh decoder, converter and encoders per round: open/close churn too
@@ -29,7 +30,11 @@ while (Date.now() < deadline) {
   const converter = new VideoConverter();
   const h264 = await VideoEncoder.create({ codec: "h264", width: 320, height: 180, fps: 30 });
   const vp8 = await VideoEncoder.create({ codec: "vp8", width: 320, height: 180, fps: 30 });
-  counts.opened += 4;
+  const resampler = new AudioResampler(
+    { sampleRate: 48000, channels: 2 },
+    { sampleRate: 8000, channels: 1 },
+  );
+  counts.opened += 5;
   for (const [i, unit] of units.entries()) {
     if (Date.now() >= deadline) break;
     // a temporary copy that nothing else references after the call starts
@@ -43,6 +48,8 @@ while (Date.now() < deadline) {
         await h264.encode(small);
         await vp8.encode(createRawVideoFrame("i420", 320, 180, small.data.slice()));
         counts.encodes += 2;
+        resampler.convert(new Int16Array(1920).fill(i));
+        counts.resamples++;
       }
     }
     if (i % 5 === 0) {
@@ -53,6 +60,7 @@ while (Date.now() < deadline) {
   await decoder.flush();
   await decoder.close();
   converter.close();
+  resampler.close();
   await h264.flush();
   await h264.close();
   await vp8.close();
@@ -60,4 +68,4 @@ while (Date.now() < deadline) {
 }
 const live = nativeCounts();
 console.log(JSON.stringify({ ...counts, live }));
-process.exitCode = live.decoders + live.encoders + live.scalers === 0 ? 0 : 3;
+process.exitCode = Object.values(live).every((n) => n === 0) ? 0 : 3;
