@@ -7,6 +7,13 @@ export {
 export { MediaError, type MediaErrorCode } from "./media-error.js";
 export { type NativeCounts, nativeCounts } from "./native-counts.js";
 export {
+  OPUS_FRAME_SAMPLES,
+  OPUS_RATE,
+  OpusDecoder,
+  OpusEncoder,
+  type OpusOptions,
+} from "./opus-codec.js";
+export {
   isPixelFormat,
   LIVEKIT_BUFFER_TYPES,
   type LiveKitBufferType,

@@ -9,6 +9,8 @@ import {
   AudioResampler,
   createRawVideoFrame,
   nativeCounts,
+  OpusDecoder,
+  OpusEncoder,
   VideoConverter,
   VideoDecoder,
   VideoEncoder,
@@ -22,7 +24,7 @@ const units = h264AccessUnits(new Uint8Array(readFileSync(fixture("test.h264")))
   splitAnnexB,
   joinAnnexB,
 }).units;
-const counts = { decodes: 0, converts: 0, encodes: 0, resamples: 0, opened: 0, gcs: 0 };
+const counts = { decodes: 0, converts: 0, encodes: 0, resamples: 0, opus: 0, opened: 0, gcs: 0 };
 
 while (Date.now() < deadline) {
   // a fresh decoder, converter and encoders per round: open/close churn too
@@ -34,7 +36,9 @@ while (Date.now() < deadline) {
     { sampleRate: 48000, channels: 2 },
     { sampleRate: 8000, channels: 1 },
   );
-  counts.opened += 5;
+  const opusEnc = await OpusEncoder.create({ channels: 2 });
+  const opusDec = await OpusDecoder.create({ channels: 2 });
+  counts.opened += 7;
   for (const [i, unit] of units.entries()) {
     if (Date.now() >= deadline) break;
     // a temporary copy that nothing else references after the call starts
@@ -50,6 +54,10 @@ while (Date.now() < deadline) {
         counts.encodes += 2;
         resampler.convert(new Int16Array(1920).fill(i));
         counts.resamples++;
+        for (const p of await opusEnc.encode(new Int16Array(1920).fill(i * 7))) {
+          await opusDec.decode(p.slice());
+          counts.opus += 2;
+        }
       }
     }
     if (i % 5 === 0) {
@@ -61,6 +69,8 @@ while (Date.now() < deadline) {
   await decoder.close();
   converter.close();
   resampler.close();
+  await opusEnc.close();
+  await opusDec.close();
   await h264.flush();
   await h264.close();
   await vp8.close();
