@@ -1,4 +1,4 @@
-import { FramewireError, type FramewireErrorOptions } from "@framewire/errors";
+import { FramewireError } from "@framewire/errors";
 
 /** ConnectorErrorCode names every failure `@framewire/connector` reports. */
 export type ConnectorErrorCode =
@@ -13,12 +13,7 @@ export type ConnectorErrorCode =
  * ConnectorError is the one error class of `@framewire/connector` (a `FramewireError`): `code`
  * is stable and machine-readable. {@link InvalidSettingError} adds the field that was wrong.
  */
-export class ConnectorError extends FramewireError<ConnectorErrorCode> {
-  constructor(code: ConnectorErrorCode, message: string, options?: FramewireErrorOptions) {
-    super(code, message, options);
-    this.name = "ConnectorError";
-  }
-}
+export class ConnectorError extends FramewireError<ConnectorErrorCode> {}
 
 /**
  * InvalidSettingError is the `BAD_OPTION` ConnectorError for a settings object (the Vonage-style
@@ -31,7 +26,6 @@ export class InvalidSettingError extends ConnectorError {
 
   constructor(field: string, message: string) {
     super("BAD_OPTION", `${field}: ${message}`);
-    this.name = "InvalidSettingError";
     this.field = field;
   }
 }

@@ -4,10 +4,10 @@ import { SHARED_ERROR_CODES, type SharedErrorCode } from "./shared-error-code.js
 
 type ExampleCode = "BAD_OPTION" | "EXAMPLE_BROKEN";
 
-class ExampleError extends FramewireError<ExampleCode> {
-  constructor(code: ExampleCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = "ExampleError";
+class ExampleError extends FramewireError<ExampleCode> {}
+class FieldError extends ExampleError {
+  constructor(readonly field: string) {
+    super("BAD_OPTION", `${field} is wrong`);
   }
 }
 
@@ -21,6 +21,14 @@ describe("FramewireError", () => {
     expect(e.name).toBe("ExampleError");
     expect(String(e)).toBe("ExampleError: EXAMPLE_BROKEN: the example broke");
     expect(e.stack).toContain("EXAMPLE_BROKEN: the example broke");
+    expect(new FramewireError("X", "y").name).toBe("FramewireError");
+    const f = new FieldError("mtu");
+    expect([f.name, f.code, f.field, f.message]).toEqual([
+      "FieldError",
+      "BAD_OPTION",
+      "mtu",
+      "BAD_OPTION: mtu is wrong",
+    ]);
   });
 
   it("keeps a cause when given one and has none otherwise", () => {

@@ -14,7 +14,8 @@ export interface FramewireErrorOptions {
  * stable and machine-readable, one of the package's documented codes (see docs/vocabulary.md for
  * the whole vocabulary); the message is `CODE: what happened`, and says which rule was broken.
  * Each package has one subclass (`RtpVideoError`, `SipSignalingError`, …) that fixes `Code` to its
- * own code union; a further subclass exists only where it adds typed fields.
+ * own code union, `class RtpVideoError extends FramewireError<RtpVideoErrorCode> {}`; a further
+ * subclass exists only where it adds typed fields. `name` is the concrete class's name.
  */
 export class FramewireError<Code extends string = string> extends Error {
   /** code identifies the failure; switch on it rather than on the message. */
@@ -25,7 +26,9 @@ export class FramewireError<Code extends string = string> extends Error {
       `${code}: ${message}`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
-    this.name = "FramewireError";
+    // the concrete class's name ("RtpVideoError", "InvalidVideoFrameError"), so a subclass
+    // that adds no field needs no constructor
+    this.name = new.target.name;
     this.code = code;
     Object.defineProperty(this, FRAMEWIRE_ERROR, { value: true });
   }

@@ -1,4 +1,4 @@
-import { FramewireError, type FramewireErrorOptions } from "@framewire/errors";
+import { FramewireError } from "@framewire/errors";
 
 /** RtpVideoErrorCode names every failure `@framewire/rtp-video` reports; each maps to an RFC rule. */
 export type RtpVideoErrorCode =
@@ -25,12 +25,7 @@ export type RtpVideoErrorCode =
  * RtpVideoError is the typed error of `@framewire/rtp-video`: `code` is stable and
  * machine-readable, the message cites the rule that was broken.
  */
-export class RtpVideoError extends FramewireError<RtpVideoErrorCode> {
-  constructor(code: RtpVideoErrorCode, message: string, options?: FramewireErrorOptions) {
-    super(code, message, options);
-    this.name = "RtpVideoError";
-  }
-}
+export class RtpVideoError extends FramewireError<RtpVideoErrorCode> {}
 
 /**
  * InvalidVideoFrameError is the `RtpVideoError` (code `INVALID_VIDEO_FRAME`) thrown where a
@@ -43,7 +38,6 @@ export class InvalidVideoFrameError extends RtpVideoError {
 
   constructor(field: string, message: string) {
     super("INVALID_VIDEO_FRAME", message);
-    this.name = "InvalidVideoFrameError";
     this.field = field;
   }
 }

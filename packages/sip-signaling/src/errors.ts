@@ -1,4 +1,4 @@
-import { FramewireError, type FramewireErrorOptions } from "@framewire/errors";
+import { FramewireError } from "@framewire/errors";
 
 /**
  * SipSignalingErrorCode names every failure `@framewire/sip-signaling` reports, from the SDP layer,
@@ -33,12 +33,7 @@ export type SipSignalingErrorCode =
  * SipSignalingError is the one typed error of `@framewire/sip-signaling`: `code` is stable and
  * machine-readable, the message cites the rule that was broken.
  */
-export class SipSignalingError extends FramewireError<SipSignalingErrorCode> {
-  constructor(code: SipSignalingErrorCode, message: string, options?: FramewireErrorOptions) {
-    super(code, message, options);
-    this.name = "SipSignalingError";
-  }
-}
+export class SipSignalingError extends FramewireError<SipSignalingErrorCode> {}
 
 /**
  * SipCallRejectedError is the `CALL_REJECTED` SipSignalingError: an outgoing INVITE got a final
@@ -50,7 +45,6 @@ export class SipCallRejectedError extends SipSignalingError {
 
   constructor(statusCode: number, message: string) {
     super("CALL_REJECTED", message);
-    this.name = "SipCallRejectedError";
     this.statusCode = statusCode;
   }
 }

@@ -1,4 +1,4 @@
-import { FramewireError, type FramewireErrorOptions } from "@framewire/errors";
+import { FramewireError } from "@framewire/errors";
 
 /**
  * VideoBridgeErrorCode names every failure `@framewire/video-bridge` reports (`VideoBridge`,
@@ -20,12 +20,7 @@ export type VideoBridgeErrorCode =
  * `RoomKit` and the channels: `code` is stable and machine-readable. It is thrown for programmer
  * mistakes and limits only; the media path never throws.
  */
-export class VideoBridgeError extends FramewireError<VideoBridgeErrorCode> {
-  constructor(code: VideoBridgeErrorCode, message: string, options?: FramewireErrorOptions) {
-    super(code, message, options);
-    this.name = "VideoBridgeError";
-  }
-}
+export class VideoBridgeError extends FramewireError<VideoBridgeErrorCode> {}
 
 /**
  * RoomFullError is the VideoBridgeError (code ROOM_FULL) either bridge's `addSession` throws when
@@ -39,7 +34,6 @@ export class RoomFullError extends VideoBridgeError {
 
   constructor(roomId: string, limit: number) {
     super("ROOM_FULL", `room ${roomId} is full: it already bridges ${limit} of ${limit} sessions`);
-    this.name = "RoomFullError";
     this.roomId = roomId;
     this.limit = limit;
   }
