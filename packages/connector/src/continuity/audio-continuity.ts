@@ -1,12 +1,6 @@
-import {
-  asyncScheduler,
-  type Observable,
-  type SchedulerLike,
-  Subject,
-  type Subscription,
-} from "rxjs";
+import type { Observable, SchedulerLike } from "rxjs";
 import { ConnectorError } from "../errors.js";
-import { startPeriodicClock } from "./periodic-clock.js";
+import { PacedOutput } from "./paced-output.js";
 
 /** AUDIO_SAMPLE_RATES are the rates the Vonage connector accepts (Hz). */
 export const AUDIO_SAMPLE_RATES: readonly number[] = Object.freeze([
@@ -75,9 +69,7 @@ interface Writer {
  * `captureFrame`: resolves once its samples are in a queue at or under `maxQueuedMs`, writers in
  * call order). `whenPlayedOut()` resolves when everything queued has been sent.
  */
-export class AudioContinuity {
-  private readonly scheduler: SchedulerLike;
-  private readonly periodMs: number;
+export class AudioContinuity extends PacedOutput<AudioPeriod> {
   private readonly periodSamples: number;
   private readonly maxQueued: number;
   private readonly toleranceMs: number;
@@ -87,13 +79,8 @@ export class AudioContinuity {
   private queued = 0;
   private writers: Writer[] = [];
   private playoutWaiters: Array<() => void> = [];
-  private readonly periods = new Subject<AudioPeriod>();
-  private readonly drained = new Subject<void>();
-  private clock: Subscription | undefined;
   private hadData = false;
-  private armed = false;
   private gapStartMs: number | undefined;
-  private closed = false;
   private counts = {
     addedSamples: 0,
     sentPeriods: 0,
@@ -104,9 +91,7 @@ export class AudioContinuity {
   };
 
   /** periods$ emits every period sent; completes on `close()`. */
-  readonly periods$: Observable<AudioPeriod> = this.periods.asObservable();
-  /** drained$ emits when the queue has run empty (with hysteresis, see the class). */
-  readonly drained$: Observable<void> = this.drained.asObservable();
+  readonly periods$: Observable<AudioPeriod> = this.output$;
 
   constructor(options: AudioContinuityOptions) {
     const { sampleRate, channels } = options;
@@ -117,9 +102,10 @@ export class AudioContinuity {
       );
     if (channels !== 1 && channels !== 2)
       throw new ConnectorError("BAD_OPTION", `channels must be 1 or 2, got ${channels}`);
-    this.periodMs = options.periodMs ?? 20;
-    if (this.periodMs !== 10 && this.periodMs !== 20)
-      throw new ConnectorError("BAD_OPTION", `periodMs must be 10 or 20, got ${this.periodMs}`);
+    const periodMs = options.periodMs ?? 20;
+    if (periodMs !== 10 && periodMs !== 20)
+      throw new ConnectorError("BAD_OPTION", `periodMs must be 10 or 20, got ${periodMs}`);
+    super(periodMs, options.scheduler);
     this.toleranceMs = options.silenceToleranceMs ?? DEFAULT_SILENCE_TOLERANCE_MS;
     if (!(this.toleranceMs >= 0))
       throw new ConnectorError(
@@ -133,17 +119,10 @@ export class AudioContinuity {
     this.periodSamples = (sampleRate * this.periodMs) / 1000;
     this.maxQueued = Math.floor((sampleRate * maxQueuedMs) / 1000);
     this.leadingSilence = options.leadingSilence ?? true;
-    this.scheduler = options.scheduler ?? asyncScheduler;
     this.sampleRate = sampleRate;
   }
 
   private readonly sampleRate: number;
-
-  /** start begins the periods; a second call does nothing. */
-  start(): void {
-    if (this.clock !== undefined || this.closed) return;
-    this.clock = startPeriodicClock(this.scheduler, this.periodMs, (at) => this.tick(at));
-  }
 
   /** add queues interleaved samples now, dropping the oldest past `maxQueuedMs` (Vonage `addAudio`). */
   add(samples: Int16Array): void {
@@ -192,16 +171,10 @@ export class AudioContinuity {
     };
   }
 
-  /** close stops the periods, releases waiters and completes both Observables; idempotent. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.clock?.unsubscribe();
+  protected release(): void {
     this.chunks = [];
     this.queued = 0;
     this.releaseAll();
-    this.periods.complete();
-    this.drained.complete();
   }
 
   private check(samples: Int16Array): void {
@@ -223,7 +196,7 @@ export class AudioContinuity {
     this.queued += samples.length;
     this.counts.addedSamples += samples.length / this.channels;
     this.hadData = true;
-    this.armed = true;
+    this.arm();
   }
 
   private dropOldest(values: number): void {
@@ -282,10 +255,10 @@ export class AudioContinuity {
     if (kind === "silence") this.counts.silencePeriods++;
     else if (kind === "padded") this.counts.paddedPeriods++;
     else this.counts.sentPeriods++;
-    this.periods.next({ kind, samples, atMs });
+    this.emit({ kind, samples, atMs });
   }
 
-  private tick(atMs: number): void {
+  protected tick(atMs: number): void {
     const need = this.periodSamples * this.channels;
     if (this.queued >= need) {
       this.gapStartMs = undefined;
@@ -294,10 +267,7 @@ export class AudioContinuity {
       if (this.leadingSilence) this.send("silence", new Int16Array(need), atMs);
     } else {
       // less than a period left: a gap (an underrun, maybe the app's chunks are just uneven)
-      if (this.queued === 0 && this.armed) {
-        this.armed = false;
-        this.drained.next();
-      }
+      if (this.queued === 0) this.underrun();
       this.gapStartMs ??= atMs;
       if (atMs - this.gapStartMs < this.toleranceMs) this.counts.gapPeriods++;
       else if (this.queued > 0) this.send("padded", this.take(this.queued), atMs);

@@ -1,12 +1,6 @@
-import {
-  asyncScheduler,
-  type Observable,
-  type SchedulerLike,
-  Subject,
-  type Subscription,
-} from "rxjs";
+import type { Observable, SchedulerLike } from "rxjs";
 import { ConnectorError } from "../errors.js";
-import { startPeriodicClock } from "./periodic-clock.js";
+import { PacedOutput } from "./paced-output.js";
 
 /** VIDEO_REPEAT_MS is how long the last frame is repeated after the app stops: 2 s (Vonage). */
 export const VIDEO_REPEAT_MS = 2000;
@@ -60,31 +54,22 @@ export interface VideoContinuityStats {
  * fires on the first tick that finds the queue empty (an underrun), once: not again until a frame
  * has been added and a tick has found the queue empty again.
  */
-export class VideoContinuity<F> {
-  private readonly periodMs: number;
+export class VideoContinuity<F> extends PacedOutput<VideoTick<F>> {
   private readonly repeatMs: number;
   private readonly maxQueued: number;
-  private readonly scheduler: SchedulerLike;
   private readonly queue: F[] = [];
-  private readonly ticks = new Subject<VideoTick<F>>();
-  private readonly drained = new Subject<void>();
-  private clock: Subscription | undefined;
   private last: { frame: F; sentAtMs: number } | undefined;
   private blackFrame: F | undefined;
-  private armed = false;
-  private closed = false;
   private counts = { added: 0, sent: 0, repeated: 0, black: 0, dropped: 0 };
 
   /** frames$ emits every output tick; completes on `close()`. */
-  readonly frames$: Observable<VideoTick<F>> = this.ticks.asObservable();
-  /** drained$ emits when the queue has run empty (with hysteresis, see the class). */
-  readonly drained$: Observable<void> = this.drained.asObservable();
+  readonly frames$: Observable<VideoTick<F>> = this.output$;
 
   constructor(private readonly options: VideoContinuityOptions<F>) {
     const { fps } = options;
     if (!Number.isInteger(fps) || fps < 1 || fps > 30)
       throw new ConnectorError("BAD_OPTION", `fps must be an integer in 1..30, got ${fps}`);
-    this.periodMs = 1000 / fps;
+    super(1000 / fps, options.scheduler);
     this.repeatMs = options.repeatMs ?? VIDEO_REPEAT_MS;
     if (!Number.isFinite(this.repeatMs) || this.repeatMs < 0)
       throw new ConnectorError("BAD_OPTION", `repeatMs must be ≥ 0, got ${this.repeatMs}`);
@@ -94,13 +79,6 @@ export class VideoContinuity<F> {
         "BAD_OPTION",
         `maxQueuedFrames must be an integer ≥ 1, got ${this.maxQueued}`,
       );
-    this.scheduler = options.scheduler ?? asyncScheduler;
-  }
-
-  /** start begins the output ticks (black until the first frame); a second call does nothing. */
-  start(): void {
-    if (this.clock !== undefined || this.closed) return;
-    this.clock = startPeriodicClock(this.scheduler, this.periodMs, (at) => this.tick(at));
   }
 
   /** add queues a frame for the next free tick (the Vonage `addVideo`); ignored after `close()`. */
@@ -112,7 +90,7 @@ export class VideoContinuity<F> {
       this.counts.dropped++;
     }
     this.queue.push(frame);
-    this.armed = true;
+    this.arm();
   }
 
   /** clear empties the queue (the Vonage `clearMediaBuffers`); cleared frames count as dropped. */
@@ -130,40 +108,28 @@ export class VideoContinuity<F> {
     };
   }
 
-  /** close stops the ticks and completes both Observables; idempotent. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.clock?.unsubscribe();
+  protected release(): void {
     this.queue.length = 0;
-    this.ticks.complete();
-    this.drained.complete();
   }
 
-  private tick(atMs: number): void {
+  protected tick(atMs: number): void {
     const next = this.queue.shift();
     if (next !== undefined) {
       this.last = { frame: next, sentAtMs: atMs };
       this.counts.sent++;
-      this.ticks.next({ kind: "frame", frame: next, atMs });
+      this.emit({ kind: "frame", frame: next, atMs });
       return;
     }
     // an underrun: nothing new to send on this tick
-    this.drain();
+    this.underrun();
     if (this.last !== undefined && atMs - this.last.sentAtMs < this.repeatMs - EPSILON_MS) {
       this.counts.repeated++;
-      this.ticks.next({ kind: "repeat", frame: this.last.frame, atMs });
+      this.emit({ kind: "repeat", frame: this.last.frame, atMs });
       return;
     }
     this.last = undefined;
     this.blackFrame ??= this.options.black();
     this.counts.black++;
-    this.ticks.next({ kind: "black", frame: this.blackFrame, atMs });
-  }
-
-  private drain(): void {
-    if (!this.armed) return;
-    this.armed = false;
-    this.drained.next();
+    this.emit({ kind: "black", frame: this.blackFrame, atMs });
   }
 }
