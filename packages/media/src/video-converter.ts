@@ -74,7 +74,11 @@ export class VideoConverter {
     return this.#scale(entry, target.format, w, h);
   }
 
-  /** convertAvFrame converts a decoded node-av frame (internal: the decoder's path). */
+  /**
+   * convertAvFrame converts a decoded node-av frame: the decoder's path for pictures that are not
+   * i420, without a copy into a RawVideoFrame first.
+   * @internal
+   */
   convertAvFrame(
     src: Frame,
     format: PixelFormat,
