@@ -44,7 +44,9 @@ describe("AudioResampler", () => {
     const o = r.convert(tone(8000, 440, 1));
     r.close();
     expect(Math.abs(o.length - 96000)).toBeLessThanOrEqual(2 * 64 * 6);
-    expect(() => r.convert(new Int16Array(2))).toThrow(expect.objectContaining({ code: "CLOSED" }));
+    expect(() => r.convert(new Int16Array(2))).toThrow(
+      expect.objectContaining({ code: "INVALID_STATE" }),
+    );
   });
 
   it("rejects an unknown rate, 3 channels and partial frames with BAD_OPTION", () => {

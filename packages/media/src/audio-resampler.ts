@@ -60,7 +60,7 @@ export class AudioResampler {
   /** convert resamples `samples` (interleaved, `from` format) and returns what is ready (`to` format). */
   convert(samples: Int16Array): Int16Array {
     const swr = this.#swr;
-    if (swr === null) throw new MediaError("CLOSED", "the resampler is closed");
+    if (swr === null) throw new MediaError("INVALID_STATE", "the resampler is closed");
     if (samples.length % this.from.channels !== 0) {
       throw new MediaError(
         "BAD_OPTION",

@@ -1,4 +1,4 @@
-import { FramewireError, type FramewireErrorOptions } from "@framewire/errors";
+import { FramewireError } from "@framewire/errors";
 
 /** MediaErrorCode names the failures `@framewire/media` reports. */
 export type MediaErrorCode =
@@ -8,12 +8,7 @@ export type MediaErrorCode =
   | "DECODE_FAILED"
   | "CONVERT_FAILED"
   | "ENCODE_FAILED"
-  | "CLOSED";
+  | "INVALID_STATE";
 
 /** MediaError is the typed error of `@framewire/media`; switch on `code`, not on the message. */
-export class MediaError extends FramewireError<MediaErrorCode> {
-  constructor(code: MediaErrorCode, message: string, options?: FramewireErrorOptions) {
-    super(code, message, options);
-    this.name = "MediaError";
-  }
-}
+export class MediaError extends FramewireError<MediaErrorCode> {}

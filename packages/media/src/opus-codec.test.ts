@@ -37,7 +37,7 @@ describe("Opus (48 kHz)", () => {
     const enc = await OpusEncoder.create({ channels: 2 });
     await expect(enc.encode(new Int16Array(960))).rejects.toMatchObject({ code: "BAD_OPTION" });
     await enc.close();
-    await expect(enc.encode(new Int16Array(1920))).rejects.toMatchObject({ code: "CLOSED" });
+    await expect(enc.encode(new Int16Array(1920))).rejects.toMatchObject({ code: "INVALID_STATE" });
     await expect(OpusDecoder.create({ channels: 3 as never })).rejects.toMatchObject({
       code: "BAD_OPTION",
     });

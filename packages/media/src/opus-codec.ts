@@ -129,7 +129,8 @@ export class OpusEncoder {
 
   #serial<T>(fn: (ctx: CodecContext) => Promise<T>): Promise<T> {
     const ctx = this.#ctx;
-    if (ctx === null) return Promise.reject(new MediaError("CLOSED", "the encoder is closed"));
+    if (ctx === null)
+      return Promise.reject(new MediaError("INVALID_STATE", "the encoder is closed"));
     const run = this.#queue.then(() => fn(ctx));
     this.#queue = run.catch(() => undefined);
     return run;
@@ -257,7 +258,8 @@ export class OpusDecoder {
 
   #serial<T>(fn: (ctx: CodecContext) => Promise<T>): Promise<T> {
     const ctx = this.#ctx;
-    if (ctx === null) return Promise.reject(new MediaError("CLOSED", "the decoder is closed"));
+    if (ctx === null)
+      return Promise.reject(new MediaError("INVALID_STATE", "the decoder is closed"));
     const run = this.#queue.then(() => fn(ctx));
     this.#queue = run.catch(() => undefined);
     return run;

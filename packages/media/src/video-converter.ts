@@ -124,7 +124,7 @@ export class VideoConverter {
     dh: number,
     avFrom?: number,
   ): Entry {
-    if (this.#closed) throw new MediaError("CLOSED", "the converter is closed");
+    if (this.#closed) throw new MediaError("INVALID_STATE", "the converter is closed");
     const key = `${from}:${sw}x${sh}>${to}:${dw}x${dh}`;
     const hit = this.#cache.get(key);
     if (hit !== undefined) {

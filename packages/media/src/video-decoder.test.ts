@@ -60,7 +60,7 @@ describe("VideoDecoder (fixtures/test.h264)", () => {
     const d = new VideoDecoder({ codec: "vp8" });
     await expect(d.decode(new Uint8Array())).rejects.toMatchObject({ code: "BAD_OPTION" });
     await d.close();
-    await expect(d.decode(new Uint8Array([1]))).rejects.toMatchObject({ code: "CLOSED" });
+    await expect(d.decode(new Uint8Array([1]))).rejects.toMatchObject({ code: "INVALID_STATE" });
     expect(() => new VideoDecoder({ codec: "av1" as never })).toThrow(
       expect.objectContaining({ code: "BAD_OPTION" }),
     );
@@ -78,7 +78,7 @@ describe("VideoDecoder (fixtures/test.h264)", () => {
     c.close();
     expect(nativeCounts().scalers).toBe(0);
     expect(() => c.convert(decoded[0]!, { format: "rgb24" })).toThrow(
-      expect.objectContaining({ code: "CLOSED" }),
+      expect.objectContaining({ code: "INVALID_STATE" }),
     );
   });
 

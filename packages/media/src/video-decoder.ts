@@ -137,7 +137,8 @@ export class VideoDecoder {
 
   #serial<T>(fn: (ctx: CodecContext) => Promise<T>): Promise<T> {
     const ctx = this.#ctx;
-    if (ctx === null) return Promise.reject(new MediaError("CLOSED", "the decoder is closed"));
+    if (ctx === null)
+      return Promise.reject(new MediaError("INVALID_STATE", "the decoder is closed"));
     const run = this.#queue.then(() => fn(ctx));
     this.#queue = run.catch(() => undefined);
     return run;

@@ -210,7 +210,8 @@ export class VideoEncoder {
 
   #serial<T>(fn: (ctx: CodecContext) => Promise<T>): Promise<T> {
     const ctx = this.#ctx;
-    if (ctx === null) return Promise.reject(new MediaError("CLOSED", "the encoder is closed"));
+    if (ctx === null)
+      return Promise.reject(new MediaError("INVALID_STATE", "the encoder is closed"));
     const run = this.#queue.then(() => fn(ctx));
     this.#queue = run.catch(() => undefined);
     return run;

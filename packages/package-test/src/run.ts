@@ -77,6 +77,9 @@ export function userEnv(): NodeJS.ProcessEnv {
       continue;
     env[key] = value;
   }
+  // node-av's postinstall fetches an ffmpeg CLI that @framewire/media never uses (it runs FFmpeg
+  // in-process); a user skips it the same way (see packages/media/README.md)
+  env.SKIP_FFMPEG = "true";
   return env;
 }
 
