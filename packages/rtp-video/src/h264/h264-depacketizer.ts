@@ -316,6 +316,42 @@ export class H264Depacketizer implements Depacketizer {
     out.markCorrupt();
   }
 
+  /**
+   * startFu handles an FU-A start fragment (kept out of pushFuA, so the per-packet path of
+   * middle and end fragments stays small for the optimizing compiler).
+   */
+  private startFu(p: Uint8Array, seq: number, type: number, end: boolean, out: FrameSink): void {
+    if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
+    const header = (p[0]! & 0xe0) | type;
+    const stop = end ? withoutTrailingZeros(p, 2, p.length) : p.length;
+    if (end && !bodyOk(p, 2, stop, 1, 1, true)) {
+      this.malformed(out, out.length);
+      return;
+    }
+    this.beforeUnit(header, p[2]!, out);
+    const mark = out.length;
+    if (!this.startCode(header, out)) {
+      this.overflow(out, mark);
+      return;
+    }
+    out.writeByte(header);
+    out.write(p, 2, stop);
+    if (out.overflowed) {
+      this.overflow(out, mark);
+      return;
+    }
+    if (end) {
+      this.completed(type, mark, out);
+      return;
+    }
+    this.fuOpen = true;
+    this.fuStart = mark;
+    this.fuBody = out.length - (p.length - 2);
+    this.fuType = type;
+    this.fuLastSeq = seq;
+    return;
+  }
+
   private pushFuA(p: Uint8Array, seq: number, out: FrameSink): void {
     // RFC 6184 §5.8: FU indicator (F, NRI, type 28), FU header (S, E, R, type), fragment
     if (p.length < 3) {
@@ -336,34 +372,7 @@ export class H264Depacketizer implements Depacketizer {
       return;
     }
     if (start) {
-      if (this.fuOpen) this.abortFu(out, "fu-a-missing-end");
-      const header = (p[0]! & 0xe0) | type;
-      const stop = end ? withoutTrailingZeros(p, 2, p.length) : p.length;
-      if (end && !bodyOk(p, 2, stop, 1, 1, true)) {
-        this.malformed(out, out.length);
-        return;
-      }
-      this.beforeUnit(header, p[2]!, out);
-      const mark = out.length;
-      if (!this.startCode(header, out)) {
-        this.overflow(out, mark);
-        return;
-      }
-      out.writeByte(header);
-      out.write(p, 2, stop);
-      if (out.overflowed) {
-        this.overflow(out, mark);
-        return;
-      }
-      if (end) {
-        this.completed(type, mark, out);
-        return;
-      }
-      this.fuOpen = true;
-      this.fuStart = mark;
-      this.fuBody = out.length - (p.length - 2);
-      this.fuType = type;
-      this.fuLastSeq = seq;
+      this.startFu(p, seq, type, end, out);
       return;
     }
     if (!this.fuOpen) {
