@@ -18,7 +18,7 @@ import {
   SoftwareResampleContext,
 } from "node-av/lib";
 import { MediaError } from "./media-error.js";
-import { countNative } from "./native-counts.js";
+import { OwnedCodecContext } from "./owned-codec-context.js";
 
 /** OPUS_RATE is the rate Opus runs at here: 48 kHz. */
 export const OPUS_RATE = 48000;
@@ -43,10 +43,9 @@ function checkChannels(channels: number): void {
  */
 export class OpusEncoder {
   readonly channels: 1 | 2;
-  #ctx: CodecContext | null;
+  #native: OwnedCodecContext;
   #frame: Frame;
   #packet: Packet;
-  #queue: Promise<unknown> = Promise.resolve();
   #pts = 0n;
 
   /** create opens a libopus encoder. */
@@ -76,12 +75,14 @@ export class OpusEncoder {
 
   private constructor(channels: 1 | 2, ctx: CodecContext) {
     this.channels = channels;
-    this.#ctx = ctx;
     this.#frame = new Frame();
     this.#frame.alloc();
     this.#packet = new Packet();
     this.#packet.alloc();
-    countNative("encoders", 1);
+    this.#native = new OwnedCodecContext(ctx, "the encoder", "encoders", [
+      this.#frame,
+      this.#packet,
+    ]);
   }
 
   /** encode takes 960 samples per channel (20 ms, interleaved) and resolves the packets made. */
@@ -97,7 +98,7 @@ export class OpusEncoder {
     const owned = Buffer.from(
       samples.buffer.slice(samples.byteOffset, samples.byteOffset + samples.byteLength),
     );
-    return this.#serial(async (ctx) => {
+    return this.#native.run(async (ctx) => {
       const f = this.#frame;
       f.unref();
       f.nbSamples = OPUS_FRAME_SAMPLES;
@@ -117,23 +118,7 @@ export class OpusEncoder {
 
   /** close frees the native encoder after pending calls; calling it again does nothing. */
   async close(): Promise<void> {
-    const ctx = this.#ctx;
-    if (ctx === null) return;
-    this.#ctx = null;
-    await this.#queue.catch(() => undefined);
-    ctx.freeContext();
-    this.#frame.free();
-    this.#packet.free();
-    countNative("encoders", -1);
-  }
-
-  #serial<T>(fn: (ctx: CodecContext) => Promise<T>): Promise<T> {
-    const ctx = this.#ctx;
-    if (ctx === null)
-      return Promise.reject(new MediaError("INVALID_STATE", "the encoder is closed"));
-    const run = this.#queue.then(() => fn(ctx));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    await this.#native.close();
   }
 }
 
@@ -154,12 +139,11 @@ async function drainPackets(ctx: CodecContext, packet: Packet): Promise<Uint8Arr
  */
 export class OpusDecoder {
   readonly channels: 1 | 2;
-  #ctx: CodecContext | null;
+  #native: OwnedCodecContext;
   #swr: SoftwareResampleContext;
   #packet: Packet;
   #frame: Frame;
   #pcm: Frame;
-  #queue: Promise<unknown> = Promise.resolve();
 
   /** create opens the Opus decoder for `channels` output channels. */
   static async create(options: { readonly channels: 1 | 2 }): Promise<OpusDecoder> {
@@ -181,7 +165,6 @@ export class OpusDecoder {
 
   private constructor(channels: 1 | 2, ctx: CodecContext) {
     this.channels = channels;
-    this.#ctx = ctx;
     const layout = avChannelLayoutDefault(channels);
     this.#swr = new SoftwareResampleContext();
     this.#swr.allocSetOpts2(
@@ -199,7 +182,12 @@ export class OpusDecoder {
     this.#frame.alloc();
     this.#pcm = new Frame();
     this.#pcm.alloc();
-    countNative("decoders", 1);
+    this.#native = new OwnedCodecContext(ctx, "the decoder", "decoders", [
+      this.#swr,
+      this.#packet,
+      this.#frame,
+      this.#pcm,
+    ]);
   }
 
   /** decode resolves the PCM (interleaved s16, 48 kHz) of one packet. */
@@ -208,7 +196,7 @@ export class OpusDecoder {
       return Promise.reject(new MediaError("BAD_OPTION", "packet must be a non-empty Uint8Array"));
     }
     const owned = Buffer.from(packet);
-    return this.#serial(async (ctx) => {
+    return this.#native.run(async (ctx) => {
       this.#packet.data = owned;
       const sent = await ctx.sendPacket(this.#packet);
       this.#packet.unref();
@@ -232,16 +220,7 @@ export class OpusDecoder {
 
   /** close frees the native decoder after pending calls; calling it again does nothing. */
   async close(): Promise<void> {
-    const ctx = this.#ctx;
-    if (ctx === null) return;
-    this.#ctx = null;
-    await this.#queue.catch(() => undefined);
-    ctx.freeContext();
-    this.#swr.free();
-    this.#packet.free();
-    this.#frame.free();
-    this.#pcm.free();
-    countNative("decoders", -1);
+    await this.#native.close();
   }
 
   #toS16(frame: Frame): Int16Array {
@@ -254,15 +233,6 @@ export class OpusDecoder {
     if (ret < 0) throw new MediaError("CONVERT_FAILED", `planar float to s16 failed (${ret})`);
     const b = pcm.toBuffer();
     return new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  }
-
-  #serial<T>(fn: (ctx: CodecContext) => Promise<T>): Promise<T> {
-    const ctx = this.#ctx;
-    if (ctx === null)
-      return Promise.reject(new MediaError("INVALID_STATE", "the decoder is closed"));
-    const run = this.#queue.then(() => fn(ctx));
-    this.#queue = run.catch(() => undefined);
-    return run;
   }
 }
 

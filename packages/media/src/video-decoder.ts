@@ -10,7 +10,7 @@ import {
 import { Codec, CodecContext, Frame, Log, Packet } from "node-av/lib";
 import { pixelFormatOfAv } from "./av-pixel-format.js";
 import { MediaError } from "./media-error.js";
-import { countNative } from "./native-counts.js";
+import { OwnedCodecContext } from "./owned-codec-context.js";
 import { createRawVideoFrame, type RawVideoFrame } from "./raw-video-frame.js";
 import { ownedBytes, VideoConverter } from "./video-converter.js";
 
@@ -39,11 +39,10 @@ export interface VideoDecoderOptions {
  */
 export class VideoDecoder {
   readonly codec: DecoderCodec;
-  #ctx: CodecContext | null;
+  #native: OwnedCodecContext;
   #packet: Packet;
   #frame: Frame;
   #converter: VideoConverter | null = null;
-  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: VideoDecoderOptions) {
     const id = CODEC_IDS[options.codec];
@@ -72,17 +71,19 @@ export class VideoDecoder {
       );
     }
     this.codec = options.codec;
-    this.#ctx = ctx;
     this.#packet = new Packet();
     this.#packet.alloc();
     this.#frame = new Frame();
     this.#frame.alloc();
-    countNative("decoders", 1);
+    this.#native = new OwnedCodecContext(ctx, "the decoder", "decoders", [
+      this.#packet,
+      this.#frame,
+    ]);
   }
 
   /** closed is true after {@link VideoDecoder.close}. */
   get closed(): boolean {
-    return this.#ctx === null;
+    return this.#native.closed;
   }
 
   /**
@@ -95,7 +96,7 @@ export class VideoDecoder {
     }
     // one copy that this call owns for its whole lifetime (never a temporary view)
     const owned = Buffer.from(data);
-    return this.#serial(async (ctx) => {
+    return this.#native.run(async (ctx) => {
       this.#packet.data = owned;
       const ret = await ctx.sendPacket(this.#packet);
       this.#packet.unref();
@@ -113,7 +114,7 @@ export class VideoDecoder {
 
   /** flush ends the stream and resolves the pictures the decoder still held. */
   flush(): Promise<RawVideoFrame[]> {
-    return this.#serial(async (ctx) => {
+    return this.#native.run(async (ctx) => {
       await ctx.sendPacket(null);
       const frames = await this.#drain(ctx);
       ctx.flushBuffers();
@@ -123,25 +124,9 @@ export class VideoDecoder {
 
   /** close frees the native decoder after pending calls; calling it again does nothing. */
   async close(): Promise<void> {
-    const ctx = this.#ctx;
-    if (ctx === null) return;
-    this.#ctx = null;
-    await this.#queue.catch(() => undefined);
-    ctx.freeContext();
-    this.#packet.free();
-    this.#frame.free();
+    if (!(await this.#native.close())) return;
     this.#converter?.close();
     this.#converter = null;
-    countNative("decoders", -1);
-  }
-
-  #serial<T>(fn: (ctx: CodecContext) => Promise<T>): Promise<T> {
-    const ctx = this.#ctx;
-    if (ctx === null)
-      return Promise.reject(new MediaError("INVALID_STATE", "the decoder is closed"));
-    const run = this.#queue.then(() => fn(ctx));
-    this.#queue = run.catch(() => undefined);
-    return run;
   }
 
   async #drain(ctx: CodecContext): Promise<RawVideoFrame[]> {

@@ -11,7 +11,7 @@ import {
 } from "node-av/constants";
 import { Codec, CodecContext, Dictionary, Frame, Log, Packet, Rational } from "node-av/lib";
 import { MediaError } from "./media-error.js";
-import { countNative } from "./native-counts.js";
+import { OwnedCodecContext } from "./owned-codec-context.js";
 import { tightStrides } from "./plane-layout.js";
 import type { RawVideoFrame } from "./raw-video-frame.js";
 import { VideoConverter } from "./video-converter.js";
@@ -59,11 +59,10 @@ export class VideoEncoder {
   readonly width: number;
   readonly height: number;
   readonly fps: number;
-  #ctx: CodecContext | null;
+  #native: OwnedCodecContext;
   #frame: Frame;
   #packet: Packet;
   #converter: VideoConverter | null = null;
-  #queue: Promise<unknown> = Promise.resolve();
   #pts = 0;
   #forceKey = false;
 
@@ -127,7 +126,6 @@ export class VideoEncoder {
     this.width = width;
     this.height = height;
     this.fps = fps;
-    this.#ctx = ctx;
     this.#frame = new Frame();
     this.#frame.alloc();
     this.#frame.width = width;
@@ -136,7 +134,10 @@ export class VideoEncoder {
     this.#frame.getBuffer(0);
     this.#packet = new Packet();
     this.#packet.alloc();
-    countNative("encoders", 1);
+    this.#native = new OwnedCodecContext(ctx, "the encoder", "encoders", [
+      this.#frame,
+      this.#packet,
+    ]);
   }
 
   /** requestKeyframe makes the next encoded frame a keyframe. */
@@ -163,7 +164,7 @@ export class VideoEncoder {
     const owned = Buffer.from(tight ? i420.data : this.#convert(i420).data); // owned for the call
     const key = options.keyframe === true || this.#forceKey;
     this.#forceKey = false;
-    return this.#serial(async (ctx) => {
+    return this.#native.run(async (ctx) => {
       const f = this.#frame;
       if (f.makeWritable() < 0) throw new MediaError("ENCODE_FAILED", "frame not writable");
       const loaded = f.fromBuffer(owned);
@@ -179,7 +180,7 @@ export class VideoEncoder {
 
   /** flush ends the stream and resolves the packets the encoder still held. */
   flush(): Promise<EncodedVideo[]> {
-    return this.#serial(async (ctx) => {
+    return this.#native.run(async (ctx) => {
       await ctx.sendFrame(null);
       return this.#drain(ctx);
     });
@@ -187,16 +188,9 @@ export class VideoEncoder {
 
   /** close frees the native encoder after pending calls; calling it again does nothing. */
   async close(): Promise<void> {
-    const ctx = this.#ctx;
-    if (ctx === null) return;
-    this.#ctx = null;
-    await this.#queue.catch(() => undefined);
-    ctx.freeContext();
-    this.#frame.free();
-    this.#packet.free();
+    if (!(await this.#native.close())) return;
     this.#converter?.close();
     this.#converter = null;
-    countNative("encoders", -1);
   }
 
   #convert(frame: RawVideoFrame): RawVideoFrame {
@@ -206,15 +200,6 @@ export class VideoEncoder {
       width: this.width,
       height: this.height,
     });
-  }
-
-  #serial<T>(fn: (ctx: CodecContext) => Promise<T>): Promise<T> {
-    const ctx = this.#ctx;
-    if (ctx === null)
-      return Promise.reject(new MediaError("INVALID_STATE", "the encoder is closed"));
-    const run = this.#queue.then(() => fn(ctx));
-    this.#queue = run.catch(() => undefined);
-    return run;
   }
 
   async #drain(ctx: CodecContext): Promise<EncodedVideo[]> {

@@ -95,10 +95,12 @@ beforeAll(async () => {
   }
 
   // a blank project outside the workspace; all tarballs at once, so that the @framewire/*
-  // dependencies among them resolve to the tarballs and not to the registry
+  // dependencies among them resolve to the tarballs and not to the registry. node-av's install
+  // scripts are denied (npm ≥ 11.16 asks for a decision and npm 12 blocks unreviewed ones):
+  // @framewire/media loads node-av's prebuilt binary without them, as its README tells users
   writeFileSync(
     join(project, "package.json"),
-    `${JSON.stringify({ type: "module", private: true }, null, 2)}\n`,
+    `${JSON.stringify({ type: "module", private: true, allowScripts: { "node-av": false } }, null, 2)}\n`,
   );
   install = await run(
     "npm",
