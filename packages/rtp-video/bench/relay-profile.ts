@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { VideoRtpSession } from "../src/index.js";
-import { relayPeerArgs } from "./stream.js";
+import { relayPeerArgs, relayPeerEnv } from "./stream.js";
 
 const sinkPort = 41000;
 const a = await VideoRtpSession.open({ localAddr: ["127.0.0.1", 0] });
@@ -19,7 +19,7 @@ const peer = spawn(
   [...relayPeerArgs(), String(a.localPort), String(sinkPort), "40000", "1500"],
   {
     stdio: ["pipe", "pipe", "inherit"],
-    env: { ...process.env, NODE_OPTIONS: "--conditions=@framewire/source" },
+    env: relayPeerEnv(),
   },
 );
 const it = createInterface({ input: peer.stdout! })[Symbol.asyncIterator]();

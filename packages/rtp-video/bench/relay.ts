@@ -19,7 +19,7 @@ import {
   writeResults,
 } from "@framewire/test-support/bench-results";
 import { VideoRtpSession } from "../src/index.js";
-import { relayPeerArgs } from "./stream.js";
+import { relayPeerArgs, relayPeerEnv } from "./stream.js";
 
 const quick = process.env.BENCH_QUICK === "1";
 const runs = Number(process.env.BENCH_RELAY_RUNS ?? (quick ? 2 : 5));
@@ -78,7 +78,7 @@ async function run(kind: "bare" | "session"): Promise<Result> {
     [...relayPeerArgs(), String(relay.inPort), String(sinkPort), String(rate), String(frames)],
     {
       stdio: ["pipe", "pipe", "inherit"],
-      env: { ...process.env, NODE_OPTIONS: "--conditions=@framewire/source" },
+      env: relayPeerEnv(),
     },
   );
   const lines = createInterface({ input: peer.stdout! });

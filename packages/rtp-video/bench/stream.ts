@@ -224,3 +224,13 @@ export function relayPeerArgs(): string[] {
   const script = fileURLToPath(new URL(`./relay-peer${ts ? ".ts" : ".js"}`, import.meta.url));
   return ts ? ["--import", "tsx", script] : [script];
 }
+
+/**
+ * relayPeerEnv is the peer's environment: under tsx, workspace packages resolve to their src/
+ * (the `@framewire/source` condition); the tsc build runs on plain node, which loads their dist/.
+ */
+export function relayPeerEnv(): NodeJS.ProcessEnv {
+  return import.meta.url.endsWith(".ts")
+    ? { ...process.env, NODE_OPTIONS: "--conditions=@framewire/source" }
+    : process.env;
+}
