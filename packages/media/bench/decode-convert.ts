@@ -1,10 +1,18 @@
 // Decode + convert of fixtures/test.h264 (640x360, 300 frames) to rgb24 and to bgra, ours beside
 // the ffmpeg CLI doing the same work on the same frames (rawvideo to /dev/null), single thread
-// on both sides; prints frames/s and our/ffmpeg ratio. Run: pnpm bench (once; the machine is shared).
+// on both sides, alternating BENCH_MEDIA_RUNS times (default 5); prints the medians of frames/s
+// and the ratio, and writes .bench-results/media-decode-convert.json for BENCHMARKS.md.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { joinAnnexB, splitAnnexB } from "@framewire/rtp-video";
 import { h264AccessUnits } from "@framewire/test-support";
+import {
+  envPrefix,
+  headRevision,
+  packageDir,
+  passFail,
+  writeResults,
+} from "@framewire/test-support/bench-results";
 import { fixture } from "@framewire/test-support/fixtures";
 import { type PixelFormat, VideoConverter, VideoDecoder } from "../src/index.js";
 
@@ -48,13 +56,51 @@ function ffmpeg(pixFmt: string): number {
   return units.length / s;
 }
 
+const runs = Number(process.env.BENCH_MEDIA_RUNS ?? 5);
+const median = (xs: readonly number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 === 1
+    ? v[(v.length - 1) / 2]!
+    : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+};
+const rows = [];
 for (const [format, pixFmt] of [
   ["rgb24", "rgb24"],
   ["bgra", "bgra"],
 ] as const) {
-  const a = await ours(format);
-  const b = ffmpeg(pixFmt);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(await ours(format));
+    b.push(ffmpeg(pixFmt));
+  }
+  const [oursFps, ffmpegFps] = [median(a), median(b)];
+  const ratio = oursFps / ffmpegFps;
   console.log(
-    `decode+convert 640x360 -> ${format}: ours ${a.toFixed(0)} fps, ffmpeg CLI ${b.toFixed(0)} fps, ratio ${(a / b).toFixed(2)}`,
+    `decode+convert 640x360 -> ${format}: ours ${oursFps.toFixed(0)} fps, ffmpeg CLI ${ffmpegFps.toFixed(0)} fps, ratio ${ratio.toFixed(2)} (medians of ${runs} alternating runs)`,
   );
+  rows.push({
+    what: `Decode + convert H.264 640x360 → ${format} (node-av, 1 thread)`,
+    ours: { value: oursFps, unit: "frames/s" },
+    anchor: {
+      name: `ffmpeg CLI -threads 1 -f rawvideo, medians of ${runs}`,
+      value: ffmpegFps,
+      unit: "frames/s",
+    },
+    ratio,
+    target: "≥ 0.9× (issue 14)",
+    verdict: passFail(ratio >= 0.9),
+    command: `cd packages/media && ${envPrefix()}pnpm bench`,
+  });
 }
+const dir = packageDir(import.meta.dirname);
+writeResults(dir, {
+  bench: "media-decode-convert",
+  order: 50,
+  packageName: "@framewire/media",
+  revision: headRevision(dir),
+  notes: [
+    "media: the ffmpeg CLI's time includes its process start and file read; the 720p30 and encode rows of issue 14 are not written yet.",
+  ],
+  rows,
+});
