@@ -3,6 +3,7 @@ import { FramewireError } from "@framewire/errors";
 /** ConnectorErrorCode names every failure `@framewire/connector` reports. */
 export type ConnectorErrorCode =
   | "BAD_OPTION"
+  | "INVALID_STATE"
   | "TOKEN_INVALID"
   | "TOKEN_EXPIRED"
   | "TOKEN_WRONG_ROOM"

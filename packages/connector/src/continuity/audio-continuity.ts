@@ -22,6 +22,8 @@ export interface AudioContinuityOptions {
   readonly silenceToleranceMs?: number;
   /** leadingSilence sends silence from `start()` until the first samples (default true, Vonage). */
   readonly leadingSilence?: boolean;
+  /** trailingSilence sends explicit silence once a gap outlasts the tolerance (default true, Vonage). */
+  readonly trailingSilence?: boolean;
   /** maxQueuedMs bounds the queue; `add` drops the oldest samples, `write` waits (default 1000). */
   readonly maxQueuedMs?: number;
   /** scheduler is the output clock (default `asyncScheduler`). */
@@ -74,6 +76,7 @@ export class AudioContinuity extends PacedOutput<AudioPeriod> {
   private readonly maxQueued: number;
   private readonly toleranceMs: number;
   private readonly leadingSilence: boolean;
+  private readonly trailingSilence: boolean;
   private readonly channels: number;
   private chunks: Int16Array[] = [];
   private queued = 0;
@@ -119,6 +122,7 @@ export class AudioContinuity extends PacedOutput<AudioPeriod> {
     this.periodSamples = (sampleRate * this.periodMs) / 1000;
     this.maxQueued = Math.floor((sampleRate * maxQueuedMs) / 1000);
     this.leadingSilence = options.leadingSilence ?? true;
+    this.trailingSilence = options.trailingSilence ?? true;
     this.sampleRate = sampleRate;
   }
 
@@ -271,7 +275,7 @@ export class AudioContinuity extends PacedOutput<AudioPeriod> {
       this.gapStartMs ??= atMs;
       if (atMs - this.gapStartMs < this.toleranceMs) this.counts.gapPeriods++;
       else if (this.queued > 0) this.send("padded", this.take(this.queued), atMs);
-      else this.send("silence", new Int16Array(need), atMs);
+      else if (this.trailingSilence) this.send("silence", new Int16Array(need), atMs);
     }
     this.admitWriters();
     if (this.queued === 0 && this.writers.length === 0 && this.playoutWaiters.length > 0) {
