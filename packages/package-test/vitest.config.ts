@@ -1,12 +1,7 @@
-import { defineConfig } from "vitest/config";
+import { packageVitestConfig } from "../../vitest.package.ts";
 
-export default defineConfig({
-  resolve: { conditions: ["@framewire/source"] },
-  ssr: { resolve: { conditions: ["@framewire/source"] } },
-  test: {
-    include: ["src/**/*.test.ts"],
-    testTimeout: 60_000,
-    // the package test's setup builds, packs and installs every public package
-    hookTimeout: 240_000,
-  },
+export default packageVitestConfig({
+  include: ["src/**/*.test.ts"],
+  // the package test's setup builds, packs and installs every public package
+  hookTimeout: 240_000,
 });

@@ -1,11 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { packageVitestConfig } from "../../vitest.package.ts";
 
-export default defineConfig({
-  resolve: { conditions: ["@framewire/source"] },
-  ssr: { resolve: { conditions: ["@framewire/source"] } },
-  test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-});
+export default packageVitestConfig();

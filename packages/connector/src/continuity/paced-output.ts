@@ -1,3 +1,4 @@
+import { audioTicks } from "@framewire/video-bridge";
 import {
   asyncScheduler,
   type Observable,
@@ -5,7 +6,6 @@ import {
   Subject,
   type Subscription,
 } from "rxjs";
-import { startPeriodicClock } from "./periodic-clock.js";
 
 /**
  * PacedOutput is what a published video and a published audio share: an output clock on an
@@ -38,7 +38,11 @@ export abstract class PacedOutput<T> {
   /** start begins the output ticks; a second call, or one after `close()`, does nothing. */
   start(): void {
     if (this.clock !== undefined || this.closed) return;
-    this.clock = startPeriodicClock(this.scheduler, this.periodMs, (at) => this.tick(at));
+    // the house's drift-free period clock (video-bridge's audioTicks): due times on a grid from
+    // start, a bounded catch-up after a stall
+    this.clock = audioTicks(this.scheduler, { periodMs: this.periodMs }).subscribe((t) =>
+      this.tick(t.timeMs),
+    );
   }
 
   /** close stops the ticks, lets the subclass release what it holds, completes; idempotent. */
