@@ -12,7 +12,7 @@ import { pixelFormatOfAv } from "./av-pixel-format.js";
 import { MediaError } from "./media-error.js";
 import { OwnedCodecContext } from "./owned-codec-context.js";
 import { createRawVideoFrame, type RawVideoFrame } from "./raw-video-frame.js";
-import { ownedBytes, VideoConverter } from "./video-converter.js";
+import { convertAvFrame, ownedBytes, ScaleContexts } from "./scale-contexts.js";
 
 /** DecoderCodec is a video codec the decoder takes (rtp-video's `VideoCodec` names). */
 export type DecoderCodec = "h264" | "vp8" | "vp9";
@@ -42,7 +42,7 @@ export class VideoDecoder {
   #native: OwnedCodecContext;
   #packet: Packet;
   #frame: Frame;
-  #converter: VideoConverter | null = null;
+  #scaler: ScaleContexts | null = null;
 
   constructor(options: VideoDecoderOptions) {
     const id = CODEC_IDS[options.codec];
@@ -125,8 +125,8 @@ export class VideoDecoder {
   /** close frees the native decoder after pending calls; calling it again does nothing. */
   async close(): Promise<void> {
     if (!(await this.#native.close())) return;
-    this.#converter?.close();
-    this.#converter = null;
+    this.#scaler?.close();
+    this.#scaler = null;
   }
 
   async #drain(ctx: CodecContext): Promise<RawVideoFrame[]> {
@@ -148,7 +148,7 @@ export class VideoDecoder {
     if (format === "i420") {
       return createRawVideoFrame("i420", frame.width, frame.height, ownedBytes(frame));
     }
-    this.#converter ??= new VideoConverter();
-    return this.#converter.convertAvFrame(frame, "i420");
+    this.#scaler ??= new ScaleContexts(8);
+    return convertAvFrame(this.#scaler, frame, "i420");
   }
 }
