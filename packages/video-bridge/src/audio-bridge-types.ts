@@ -53,3 +53,15 @@ export type AudioDropReason = BridgeDropReason;
  * (`BridgeEvent`); a target failure of the "mix" strategy names no source (null).
  */
 export type AudioBridgeEvent<S> = BridgeEvent<S, AudioDropReason, S | null>;
+
+/** SourceAudio is one frame a bridged session sent, with its PCM (`AudioBridge.sourceAudio$`). */
+export interface SourceAudio<S> {
+  readonly source: S;
+  readonly roomId: string;
+  /** frame as it passed the filter and hooks (an RFC 4733 event for telephone-event). */
+  readonly frame: AudioFrame;
+  /** pcm is the frame decoded, mono 16-bit at `sampleRate`; undefined for an RFC 4733 event. */
+  readonly pcm: Int16Array | undefined;
+  /** sampleRate of `pcm` (the codec's: 8000 for G.711, 48000 for Opus, the format's for L16). */
+  readonly sampleRate: number;
+}

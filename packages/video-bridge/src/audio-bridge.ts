@@ -1,6 +1,6 @@
 import { HookTrigger } from "@framewire/hooks";
 import type { AudioFrame, MediaSession } from "@framewire/rtp-video";
-import type { Observable, SchedulerLike } from "rxjs";
+import { type Observable, type SchedulerLike, Subject } from "rxjs";
 import type { AudioBridgeOptions, AudioForwardingStrategy } from "./audio-bridge-options.js";
 import {
   AUDIO_FRAME_MS,
@@ -15,6 +15,7 @@ import type {
   AudioBridgeSession,
   AudioDropReason,
   AudioFrameFilter,
+  SourceAudio,
 } from "./audio-bridge-types.js";
 import { AudioFanOut } from "./audio-fan-out.js";
 import { checkAudioFrame } from "./audio-frame-check.js";
@@ -71,6 +72,13 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
   readonly activeSpeaker$: Observable<ActiveSpeaker>;
   /** events$ emits sessions added/removed, drops, target failures, close. */
   readonly events$: Observable<AudioBridgeEvent<S>>;
+  /**
+   * sourceAudio$ emits each frame a session sends, past the filter and hooks, with its PCM
+   * (decoded once, shared with the bridge's own use; only while observed): what a listener of
+   * each participant on its own (a server-side participant) takes. RFC 4733 events come with
+   * `pcm` undefined. Completes on close.
+   */
+  readonly sourceAudio$: Observable<SourceAudio<S>>;
   /** forwardingStrategy the bridge runs. */
   readonly forwardingStrategy: AudioForwardingStrategy;
   /** maxParticipants per room. */
@@ -98,6 +106,7 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
   private readonly sender: AudioTargetSender<S>;
   private readonly fanOut: AudioFanOut<S>;
   private readonly clockCounters = { ticks: 0, lateTicks: 0, skippedTicks: 0 };
+  private readonly sourceAudio = new Subject<SourceAudio<S>>();
   /** retiredMix sums the counters of the mixes of rooms and rates gone. */
   private readonly retiredMix = { droppedSamples: 0, underruns: 0, saturatedSamples: 0 };
 
@@ -118,6 +127,7 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
     this.levelsOn = o.levels !== false;
     this.monitor = new AudioLevelMonitor(o.levels === false ? {} : o.levels);
     this.levels$ = this.monitor.levels$;
+    this.sourceAudio$ = this.sourceAudio.asObservable();
     this.activeSpeaker$ = this.monitor.activeSpeaker$;
     this.events$ = this.reporter.events$;
     this.sender = new AudioTargetSender(
@@ -356,6 +366,7 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
     this.rooms.clear();
     this.monitor.close();
     this.reporter.close();
+    this.sourceAudio.complete();
   }
 
   // ---- bridging ----
@@ -378,13 +389,34 @@ export class AudioBridge<S extends AudioBridgeSession = MediaSession> {
     }
     const room = this.rooms.get(member.roomId);
     if (room === undefined) return;
+    let predecoded: { readonly pcm: Int16Array | undefined } | undefined;
+    if (this.sourceAudio.observed) {
+      const speech = frame.codec !== "telephone-event";
+      const pcm = speech ? member.codec.decode(frame) : undefined;
+      if (speech) predecoded = { pcm };
+      if (!speech || pcm !== undefined) {
+        this.sourceAudio.next({
+          source: member.session,
+          roomId: member.roomId,
+          frame,
+          pcm,
+          sampleRate: member.codec.rateOf(frame.codec),
+        });
+      }
+      if (member.removed || this.isClosed) return;
+    }
     if (frame.codec === "telephone-event") this.fanOut.relayEvent(room, member, frame);
-    else if (this.forwardingStrategy === "mix") this.mixIn(room, member, frame);
-    else this.fanOut.forward(room, member, frame);
+    else if (this.forwardingStrategy === "mix") this.mixIn(room, member, frame, predecoded);
+    else this.fanOut.forward(room, member, frame, predecoded);
   }
 
-  private mixIn(room: Room<S>, source: Member<S>, frame: AudioFrame): void {
-    const pcm = source.codec.decode(frame);
+  private mixIn(
+    room: Room<S>,
+    source: Member<S>,
+    frame: AudioFrame,
+    predecoded: { readonly pcm: Int16Array | undefined } | undefined,
+  ): void {
+    const pcm = predecoded === undefined ? source.codec.decode(frame) : predecoded.pcm;
     if (pcm === undefined) {
       this.counters.unsupported++;
       return;

@@ -46,12 +46,20 @@ export class AudioFanOut<S extends AudioBridgeSession> {
     this.counters = parts.counters;
   }
 
-  /** forward sends one frame of `source` to the other members of `room` ("forward" strategy). */
-  forward(room: AudioRoom<S>, source: AudioMember<S>, frame: AudioFrame): void {
+  /**
+   * forward sends one frame of `source` to the other members of `room` ("forward" strategy);
+   * `predecoded` is the frame's PCM when the caller already decoded it (decoders keep state).
+   */
+  forward(
+    room: AudioRoom<S>,
+    source: AudioMember<S>,
+    frame: AudioFrame,
+    predecoded?: { readonly pcm: Int16Array | undefined },
+  ): void {
     const rate = source.codec.rateOf(frame.codec);
     const samples = frameSamples(frame.codec, frame.data);
-    let pcm: Int16Array | undefined;
-    let decoded = false;
+    let pcm: Int16Array | undefined = predecoded?.pcm;
+    let decoded = predecoded !== undefined;
     const decodeOnce = (): Int16Array | undefined => {
       if (!decoded) {
         decoded = true;

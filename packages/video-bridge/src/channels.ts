@@ -1,6 +1,7 @@
-import type { AudioFrame, MediaSession, VideoFrame } from "@framewire/rtp-video";
+import type { AudioFrame, VideoFrame } from "@framewire/rtp-video";
 import { BehaviorSubject, type Observable } from "rxjs";
 import type { AudioBridgeConfig } from "./audio-bridge-options.js";
+import type { RoomSession } from "./room-session.js";
 import type { VideoBridgeConfig } from "./video-bridge-options.js";
 import type { VideoFrameFilter } from "./video-bridge-types.js";
 
@@ -11,27 +12,27 @@ import type { VideoFrameFilter } from "./video-bridge-types.js";
  */
 export interface ChannelBackend {
   /** videoReceived$ emits every inbound video frame with its session (`MediaBackend`'s). */
-  readonly videoReceived$: Observable<{ session: MediaSession; frame: VideoFrame }>;
+  readonly videoReceived$: Observable<{ session: RoomSession; frame: VideoFrame }>;
   /** audioReceived$ emits every inbound audio payload with its session. */
-  readonly audioReceived$: Observable<{ session: MediaSession; frame: AudioFrame }>;
+  readonly audioReceived$: Observable<{ session: RoomSession; frame: AudioFrame }>;
   /** disconnected$ emits each session once, when it ends. */
-  readonly disconnected$: Observable<MediaSession>;
+  readonly disconnected$: Observable<RoomSession>;
   sendVideoSync(
-    session: MediaSession,
+    session: RoomSession,
     chunk: { data: Uint8Array; keyframe?: boolean; timestampMs?: number },
   ): number;
   sendAudio(
-    session: MediaSession,
+    session: RoomSession,
     audio: { data: Uint8Array; samples?: number; payloadType?: number; marker?: boolean },
   ): boolean;
-  requestKeyframe(session: MediaSession): void;
-  disconnect(session: MediaSession | string): void;
+  requestKeyframe(session: RoomSession): void;
+  disconnect(session: RoomSession | string): void;
   connect?(
     roomId: string,
     participantId: string,
     channelId?: string,
     metadata?: Record<string, unknown>,
-  ): Promise<MediaSession>;
+  ): Promise<RoomSession>;
 }
 
 /** VideoChannelOptions are roomkit's VideoChannel parameters. */
@@ -64,8 +65,8 @@ export class VideoChannel {
   /** audioConfig is the audio bridge configuration, or undefined when audio is not bridged. */
   readonly audioConfig: AudioBridgeConfig | undefined;
   /** bridgeFilter$ emits the filter installed with setBridgeFilter, the current one first. */
-  readonly bridgeFilter$: Observable<VideoFrameFilter<MediaSession> | null>;
-  private readonly filter = new BehaviorSubject<VideoFrameFilter<MediaSession> | null>(null);
+  readonly bridgeFilter$: Observable<VideoFrameFilter<RoomSession> | null>;
+  private readonly filter = new BehaviorSubject<VideoFrameFilter<RoomSession> | null>(null);
 
   constructor(id: string, options: VideoChannelOptions) {
     this.id = id;
@@ -79,12 +80,12 @@ export class VideoChannel {
    * setBridgeFilter installs a synchronous filter run on each frame before it is forwarded:
    * return the frame (or a modified one) to forward it, null to drop it; null removes the filter.
    */
-  setBridgeFilter(filter: VideoFrameFilter<MediaSession> | null): void {
+  setBridgeFilter(filter: VideoFrameFilter<RoomSession> | null): void {
     this.filter.next(filter);
   }
 
   /** bridgeFilter is the filter installed with setBridgeFilter. */
-  get bridgeFilter(): VideoFrameFilter<MediaSession> | null {
+  get bridgeFilter(): VideoFrameFilter<RoomSession> | null {
     return this.filter.value;
   }
 }

@@ -17,6 +17,7 @@ export type {
   AudioBridgeSession,
   AudioDropReason,
   AudioFrameFilter,
+  SourceAudio,
 } from "./audio-bridge-types.js";
 export type { AudioCodecPlug, AudioDecoder, AudioEncoder } from "./audio-codec.js";
 export {
@@ -84,6 +85,7 @@ export {
   RoomKit,
   type RoomKitOptions,
 } from "./room-kit.js";
+export type { RoomSession } from "./room-session.js";
 export { VideoBridge } from "./video-bridge.js";
 export type {
   VideoBridgeConfig,

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { X264_PPS as PPS, X264_SPS_640X360 as SPS } from "../test/video-fakes.js";
 import { AudioVideoChannel } from "./channels.js";
 import { RoomKit } from "./room-kit.js";
+import type { RoomSession } from "./room-session.js";
 
 // SPS/PPS of a 640x360 x264 stream, and slices whose bodies hold no zero byte
 const slice = (type: 1 | 5, size: number, fill: number) => {
@@ -165,7 +166,7 @@ describe("RoomKit + AudioVideoChannel over RTP on 127.0.0.1 (seed 000)", () => {
     ]) {
       kit.hook(
         t,
-        (e: { session: MediaSession }) => {
+        (e: { session: RoomSession }) => {
           seen.push(`${t}:${e.session.participantId}`);
         },
         { execution: "async" },

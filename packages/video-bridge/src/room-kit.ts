@@ -12,20 +12,29 @@ import { AudioBridge } from "./audio-bridge.js";
 import type { AudioBridgeFormat } from "./audio-bridge-types.js";
 import type { ChannelBackend, VideoChannel } from "./channels.js";
 import { VideoBridgeError } from "./errors.js";
+import type { RoomSession } from "./room-session.js";
 import { VideoBridge } from "./video-bridge.js";
 
-/** RoomHookMap is the event map of a RoomKit's hooks: sessions are MediaSessions. */
-export type RoomHookMap = HookEventMap<MediaSession, VideoFrame, AudioFrame>;
+/**
+ * RoomHookMap is the event map of a RoomKit's hooks: sessions are RoomSessions (an RTP/SIP
+ * endpoint's MediaSession, or a server-side participant's session).
+ */
+export type RoomHookMap = HookEventMap<RoomSession, VideoFrame, AudioFrame>;
 
-/** JoinOptions are `kit.join`'s options: a participant to connect, or an existing session to bind. */
+/**
+ * JoinOptions are `kit.join`'s options: a participant the channel's backend connects, or an
+ * existing session to bind. An existing session may come with its own `backend` (a server-side
+ * participant's, in-process): the kit then takes that session's media from that backend's
+ * streams and sends to it through it, in the channel's bridges, like any other member.
+ */
 export type JoinOptions =
   | { readonly participantId: string; readonly metadata?: Record<string, unknown> }
-  | { readonly session: MediaSession };
+  | { readonly session: RoomSession; readonly backend?: ChannelBackend };
 
 /** RoomEvent is a session lifecycle event of a RoomKit. */
 export interface RoomEvent {
   readonly type: "session-started" | "session-ended";
-  readonly session: MediaSession;
+  readonly session: RoomSession;
   readonly roomId: string;
   readonly channelId: string;
 }
@@ -38,16 +47,20 @@ export interface RoomKitOptions {
 
 interface Wired {
   readonly channel: VideoChannel;
-  readonly video: VideoBridge<MediaSession> | undefined;
-  readonly audio: AudioBridge<MediaSession> | undefined;
+  readonly video: VideoBridge<RoomSession> | undefined;
+  readonly audio: AudioBridge<RoomSession> | undefined;
   /** subscription holds what the channel's bridges listen to (backend, filter, speakers). */
   readonly subscription: Subscription;
 }
 
 interface Bound {
-  readonly session: MediaSession;
+  readonly session: RoomSession;
   readonly roomId: string;
   readonly wired: Wired;
+  /** backend sends to the session and ends it: the channel's, or the session's own. */
+  readonly backend: ChannelBackend;
+  /** own holds the subscriptions to a session's own backend (undefined: the channel's). */
+  readonly own: Subscription | undefined;
 }
 
 /**
@@ -94,7 +107,7 @@ export class RoomKit {
     const video =
       channel.videoConfig === undefined
         ? undefined
-        : new VideoBridge<MediaSession>({
+        : new VideoBridge<RoomSession>({
             ...channel.videoConfig,
             hooks: bridgeHooks(this.hooks, HookTrigger.BEFORE_BRIDGE_VIDEO),
             scheduler: this.scheduler,
@@ -102,7 +115,7 @@ export class RoomKit {
     const audio =
       channel.audioConfig === undefined
         ? undefined
-        : new AudioBridge<MediaSession>({
+        : new AudioBridge<RoomSession>({
             ...channel.audioConfig,
             hooks: bridgeHooks(this.hooks, HookTrigger.BEFORE_BRIDGE_AUDIO),
             scheduler: this.scheduler,
@@ -112,22 +125,9 @@ export class RoomKit {
     const subs = wired.subscription;
     if (video !== undefined) {
       subs.add(channel.bridgeFilter$.subscribe((f) => video.setFrameFilter(f)));
-      subs.add(
-        backend.videoReceived$.subscribe(
-          guarded(({ session, frame }) => {
-            if (this.bound.get(session.id)?.wired === wired) video.forward(session, frame);
-          }),
-        ),
-      );
     }
+    subs.add(this.listen(wired, backend, undefined));
     if (audio !== undefined) {
-      subs.add(
-        backend.audioReceived$.subscribe(
-          guarded(({ session, frame }) => {
-            if (this.bound.get(session.id)?.wired === wired) audio.forward(session, frame);
-          }),
-        ),
-      );
       if (video !== undefined) {
         // the current speaker (by audio level) is who the others see in rooms of three or more
         subs.add(
@@ -135,7 +135,6 @@ export class RoomKit {
         );
       }
     }
-    subs.add(backend.disconnected$.subscribe((session) => this.unbind(session.id)));
     this.channels.set(channel.id, wired);
   }
 
@@ -145,15 +144,31 @@ export class RoomKit {
    * Joining again with a bound session returns it unchanged. A full room throws (RoomFullError)
    * and a session the kit connected for it is disconnected again.
    */
-  async join(roomId: string, channelId: string, options: JoinOptions): Promise<MediaSession> {
+  join<T extends RoomSession>(
+    roomId: string,
+    channelId: string,
+    options: { readonly session: T; readonly backend?: ChannelBackend },
+  ): Promise<T>;
+  /**
+   * join with a participant id returns the session the channel's backend connected: `T` is that
+   * backend's session type (`MediaSession` for the RTP and SIP backends, the default).
+   */
+  join<T extends RoomSession = MediaSession>(
+    roomId: string,
+    channelId: string,
+    options: { readonly participantId: string; readonly metadata?: Record<string, unknown> },
+  ): Promise<T>;
+  join(roomId: string, channelId: string, options: JoinOptions): Promise<RoomSession>;
+  async join(roomId: string, channelId: string, options: JoinOptions): Promise<RoomSession> {
     if (this.closed) throw new VideoBridgeError("KIT_CLOSED", "join on a closed RoomKit");
     const wired = this.channels.get(channelId);
     if (wired === undefined) throw new VideoBridgeError("NO_CHANNEL", `no channel ${channelId}`);
-    const backend = wired.channel.backend;
+    let backend = wired.channel.backend;
     let created = false;
-    let session: MediaSession;
+    let session: RoomSession;
     if ("session" in options) {
       session = options.session;
+      if (options.backend !== undefined) backend = options.backend;
     } else {
       if (backend.connect === undefined) {
         throw new VideoBridgeError(
@@ -182,36 +197,38 @@ export class RoomKit {
       if (created) backend.disconnect(session);
       throw e;
     }
-    this.bound.set(session.id, { session, roomId, wired });
+    const own =
+      backend === wired.channel.backend ? undefined : this.listen(wired, backend, session);
+    this.bound.set(session.id, { session, roomId, wired, backend, own });
     this.lifecycle("session-started", session, roomId, wired);
     return session;
   }
 
   /** leave unbinds a session from its room and ends its media; a second call does nothing. */
-  async leave(session: MediaSession): Promise<void> {
+  async leave(session: RoomSession): Promise<void> {
     const b = this.bound.get(session.id);
     if (b === undefined) return;
     this.unbind(session.id);
-    b.wired.channel.backend.disconnect(session);
+    b.backend.disconnect(session);
   }
 
   /** getRoomId is the room a session is bound to, or undefined. */
-  getRoomId(session: MediaSession | string): string | undefined {
+  getRoomId(session: RoomSession | string): string | undefined {
     return this.bound.get(typeof session === "string" ? session : session.id)?.roomId;
   }
 
   /** getSessions lists the sessions bound to a room, in join order. */
-  getSessions(roomId: string): MediaSession[] {
+  getSessions(roomId: string): RoomSession[] {
     return [...this.bound.values()].filter((b) => b.roomId === roomId).map((b) => b.session);
   }
 
   /** videoBridge of a channel (for frame processors, pins, stats). */
-  videoBridge(channelId: string): VideoBridge<MediaSession> | undefined {
+  videoBridge(channelId: string): VideoBridge<RoomSession> | undefined {
     return this.channels.get(channelId)?.video;
   }
 
   /** audioBridge of a channel. */
-  audioBridge(channelId: string): AudioBridge<MediaSession> | undefined {
+  audioBridge(channelId: string): AudioBridge<RoomSession> | undefined {
     return this.channels.get(channelId)?.audio;
   }
 
@@ -221,7 +238,7 @@ export class RoomKit {
     this.closed = true;
     for (const b of [...this.bound.values()]) {
       this.unbind(b.session.id);
-      b.wired.channel.backend.disconnect(b.session);
+      b.backend.disconnect(b.session);
     }
     for (const w of this.channels.values()) {
       w.subscription.unsubscribe();
@@ -235,14 +252,59 @@ export class RoomKit {
     const b = this.bound.get(sessionId);
     if (b === undefined) return;
     this.bound.delete(sessionId);
+    b.own?.unsubscribe();
     b.wired.video?.removeSession(b.session);
     b.wired.audio?.removeSession(b.session);
     this.lifecycle("session-ended", b.session, b.roomId, b.wired);
   }
 
+  /**
+   * listen takes the media of `backend`'s sessions bound through `wired` into its bridges, and
+   * unbinds them when the backend ends them: for the channel's backend (`only` undefined), or
+   * for one session with a backend of its own.
+   */
+  private listen(
+    wired: Wired,
+    backend: ChannelBackend,
+    only: RoomSession | undefined,
+  ): Subscription {
+    const subs = new Subscription();
+    const mine = (session: RoomSession): boolean => {
+      if (only !== undefined && session.id !== only.id) return false;
+      const b = this.bound.get(session.id);
+      return b !== undefined && b.wired === wired && b.backend === backend;
+    };
+    const video = wired.video;
+    const audio = wired.audio;
+    if (video !== undefined) {
+      subs.add(
+        backend.videoReceived$.subscribe(
+          guarded(({ session, frame }) => {
+            if (mine(session)) video.forward(session, frame);
+          }),
+        ),
+      );
+    }
+    if (audio !== undefined) {
+      subs.add(
+        backend.audioReceived$.subscribe(
+          guarded(({ session, frame }) => {
+            if (mine(session)) audio.forward(session, frame);
+          }),
+        ),
+      );
+    }
+    subs.add(
+      backend.disconnected$.subscribe((session) => {
+        if (mine(session)) this.unbind(session.id);
+      }),
+    );
+    return subs;
+  }
+
   private lifecycle(
     type: RoomEvent["type"],
-    session: MediaSession,
+    session: RoomSession,
     roomId: string,
     wired: Wired,
   ): void {
@@ -253,7 +315,7 @@ export class RoomKit {
       event,
       roomId,
     );
-    if (session.video !== undefined) {
+    if (session.videoCodec !== undefined) {
       void this.hooks.run(
         started ? HookTrigger.ON_VIDEO_SESSION_STARTED : HookTrigger.ON_VIDEO_SESSION_ENDED,
         event,
@@ -281,7 +343,7 @@ function guarded<T>(fn: (event: T) => void): (event: T) => void {
 }
 
 /** audioFormatOf maps a session's audio sending format to the audio bridge's (undefined: not bridgeable). */
-function audioFormatOf(session: MediaSession): AudioBridgeFormat | undefined {
+function audioFormatOf(session: RoomSession): AudioBridgeFormat | undefined {
   const f = session.audio.sendFormat;
   if (f.codec !== "pcmu" && f.codec !== "pcma" && f.codec !== "l16") return undefined;
   if (f.clockRate !== 8000 && f.clockRate !== 16000 && f.clockRate !== 48000) return undefined;

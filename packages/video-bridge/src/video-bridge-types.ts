@@ -23,6 +23,12 @@ export interface BridgeSession {
   readonly videoCodec: VideoCodec | undefined;
   /** keyframeRequests$ emits each PLI/FIR the endpoint sends; relayed to its current source. */
   readonly keyframeRequests$?: Observable<KeyframeRequest>;
+  /**
+   * subscribesVideo: the session takes video only through `VideoBridge.subscribe`, one stream
+   * per source it subscribes to (a server-side participant), never the one selected source that
+   * an RTP endpoint receives. Default false.
+   */
+  readonly subscribesVideo?: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { HookTrigger } from "@framewire/hooks";
 import { checkVideoFrame, type VideoFrame, type VideoSession } from "@framewire/rtp-video";
-import type { Observable, SchedulerLike } from "rxjs";
+import { Observable, type SchedulerLike } from "rxjs";
 import { BridgeReporter, newBridgeCounters } from "./bridge-reporter.js";
 import { OutputClock } from "./continuity.js";
 import { RoomFullError, VideoBridgeError } from "./errors.js";
@@ -28,6 +28,7 @@ import type {
 import { VideoIngress } from "./video-ingress.js";
 import { VideoParticipant, type VideoRoom } from "./video-participant.js";
 import { VideoRouter } from "./video-router.js";
+import { VideoSubscription } from "./video-subscription.js";
 import { VideoTargetSender } from "./video-target-sender.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -228,6 +229,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     p.plis?.unsubscribe();
     this.requester.forget(p);
     p.queue.clear();
+    endSubscriptions(p);
     const room = this.rooms.get(p.roomId);
     if (room !== undefined) {
       room.members = room.members.filter((m) => m !== p);
@@ -327,6 +329,66 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     if (room !== undefined) this.router.reevaluate(room, "switch", t);
   }
 
+  /**
+   * subscribe gives `target` every frame of `source` (both bridged in one room), from a keyframe
+   * on: the source's cached keyframe at once when no delta followed it, else the next one, which
+   * is requested (and retried while the subscription waits). Independent of the source `target`
+   * is selected to receive: a target whose `subscribesVideo` is true receives only its
+   * subscriptions. Each subscription has its own keyframe gate; after a gap on the subscriber's
+   * side (a frame it dropped), `requestKeyframe(target, source)` closes the gate and asks for a
+   * keyframe. Frames are the source's own (no processor, no output clock: the source's timing).
+   * The Observable completes when either session leaves the bridge or the bridge closes; it
+   * errors with SESSION_NOT_FOUND when the sessions are not bridged in one room, BAD_OPTION for
+   * a session subscribing to itself. Unsubscribing ends the subscription.
+   */
+  subscribe(target: S, source: S): Observable<VideoFrame> {
+    return new Observable<VideoFrame>((subscriber) => {
+      const t = this.participants.get(target.id);
+      const s = this.participants.get(source.id);
+      if (t === undefined || s === undefined || s.roomId !== t.roomId) {
+        subscriber.error(
+          new VideoBridgeError(
+            "SESSION_NOT_FOUND",
+            `sessions ${target.id} and ${source.id} are not bridged in one room`,
+          ),
+        );
+        return undefined;
+      }
+      if (s === t) {
+        subscriber.error(
+          new VideoBridgeError("BAD_OPTION", "a session cannot subscribe to itself"),
+        );
+        return undefined;
+      }
+      const sub = new VideoSubscription(t, s, {
+        next: (frame) => subscriber.next(frame),
+        complete: () => subscriber.complete(),
+      });
+      t.subscriptions = [...t.subscriptions, sub];
+      s.subscribers = [...s.subscribers, sub];
+      this.router.primeSubscription(sub);
+      return () => {
+        sub.ended = true;
+        t.subscriptions = t.subscriptions.filter((x) => x !== sub);
+        s.subscribers = s.subscribers.filter((x) => x !== sub);
+      };
+    });
+  }
+
+  /**
+   * requestKeyframe closes the gate of `target`'s subscription to `source` and asks `source`
+   * for a keyframe (rate-limited per source): what a subscriber does after it dropped a frame.
+   * Does nothing when there is no such subscription.
+   */
+  requestKeyframe(target: S, source: S): void {
+    const t = this.participants.get(target.id);
+    const sub = t?.subscriptions.find((x) => x.source.id === source.id);
+    if (sub === undefined || this.isClosed) return;
+    this.counters.pliReceived++;
+    this.router.reopen(sub, "pli");
+    this.counters.pliRelayed++;
+  }
+
   /** getPinned is what `target` pinned, or null. */
   getPinned(target: S): S | null {
     const id = this.participants.get(target.id)?.pinnedId ?? null;
@@ -372,6 +434,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
       p.plis?.unsubscribe();
       this.requester.forget(p);
       p.queue.clear();
+      endSubscriptions(p);
     }
     this.participants.clear();
     this.rooms.clear();
@@ -395,6 +458,21 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
 
   private isLive(p: Participant<S>): boolean {
     return !this.isClosed && this.participants.get(p.id) === p;
+  }
+}
+
+/** endSubscriptions completes every subscription `p` holds or is the source of. */
+function endSubscriptions<S extends BridgeSession>(p: Participant<S>): void {
+  const subs = [...p.subscriptions, ...p.subscribers];
+  p.subscriptions = [];
+  p.subscribers = [];
+  for (const sub of subs) {
+    if (sub.ended) continue;
+    sub.ended = true;
+    const other = sub.target === p ? sub.source : sub.target;
+    other.subscriptions = other.subscriptions.filter((x) => x !== sub);
+    other.subscribers = other.subscribers.filter((x) => x !== sub);
+    sub.sink.complete();
   }
 }
 

@@ -7,6 +7,7 @@ import type { SourceKeyframes } from "./keyframe-requester.js";
 import type { SourceQueue } from "./source-queue.js";
 import type { SpeakerHistory } from "./speaker-selector.js";
 import type { BridgeSession, VideoBridgeBackend } from "./video-bridge-types.js";
+import type { VideoSubscription } from "./video-subscription.js";
 
 /** VideoParticipantParts are the per-session pieces the bridge makes for a participant. */
 export interface VideoParticipantParts<S extends BridgeSession> {
@@ -38,7 +39,11 @@ export class VideoParticipant<S extends BridgeSession> {
   readonly clock: OutputClock;
   /** plis is the subscription to the PLI/FIR the session sends. */
   plis: Subscription | undefined = undefined;
+  /** subscriptions this target holds (`VideoBridge.subscribe`); replaced, never mutated. */
+  subscriptions: readonly VideoSubscription<S>[] = [];
   // source side
+  /** subscribers are the subscriptions to this source; replaced, never mutated. */
+  subscribers: readonly VideoSubscription<S>[] = [];
   readonly cache = new KeyframeCache();
   readonly keyframes: SourceKeyframes;
   /** lastFrameAt is when the source's last frame was routed, on the bridge's clock. */

@@ -8,6 +8,7 @@ import type {
   VideoBridgeStats,
 } from "./video-bridge-types.js";
 import type { VideoParticipant, VideoRoom } from "./video-participant.js";
+import type { VideoSubscription } from "./video-subscription.js";
 import type { VideoTargetSender } from "./video-target-sender.js";
 
 type P<S extends BridgeSession> = VideoParticipant<S>;
@@ -16,7 +17,14 @@ type P<S extends BridgeSession> = VideoParticipant<S>;
 export type VideoRouterCounters = {
   -readonly [K in keyof Pick<
     VideoBridgeStats,
-    "framesRouted" | "codecMismatch" | "droppedGated" | "pliReceived" | "pliRelayed"
+    | "framesRouted"
+    | "codecMismatch"
+    | "droppedGated"
+    | "pliReceived"
+    | "pliRelayed"
+    | "framesSent"
+    | "keyframesSent"
+    | "cachedKeyframesSent"
   >]: number;
 };
 
@@ -74,6 +82,32 @@ export class VideoRouter<S extends BridgeSession> {
       if (t === p || !this.parts.isLive(t)) continue;
       this.route(p, t, f);
     }
+    for (const sub of p.subscribers) {
+      if (!this.parts.isLive(p)) return;
+      this.feed(sub, f);
+    }
+  }
+
+  /**
+   * primeSubscription starts a new subscription: the source's cached keyframe at once when no
+   * delta followed it (the gate opens), else a live keyframe is asked for.
+   */
+  primeSubscription(sub: VideoSubscription<S>): void {
+    const cached = sub.source.cache.keyframe;
+    if (cached !== undefined && sub.source.cache.deltasSinceKeyframe === 0) {
+      this.counters.cachedKeyframesSent++;
+      this.feed(sub, cached);
+      if (sub.open) return;
+    }
+    this.reopen(sub, "join");
+  }
+
+  /** reopen closes a subscription's gate and asks its source for a keyframe (`reason`). */
+  reopen(sub: VideoSubscription<S>, reason: KeyframeRequestReason): void {
+    if (sub.ended) return;
+    sub.open = false;
+    this.requester.request(sub.source, reason);
+    this.requester.armRetry();
   }
 
   /**
@@ -108,6 +142,7 @@ export class VideoRouter<S extends BridgeSession> {
 
   /** select is the source `t` should receive now, or undefined. */
   select(t: P<S>): P<S> | undefined {
+    if (t.session.subscribesVideo === true) return undefined;
     const room = this.parts.room(t.roomId);
     if (room === undefined) return undefined;
     const now = this.scheduler.now();
@@ -141,6 +176,10 @@ export class VideoRouter<S extends BridgeSession> {
     for (const room of [...rooms]) {
       for (const t of room.members) {
         if (!this.parts.isLive(t)) continue;
+        if (t.subscribers.some((sub) => !sub.open && this.parts.isLive(sub.target))) {
+          waiting = true;
+          this.requester.request(t, "retry");
+        }
         const want = this.select(t);
         if (want === undefined || (want === t.current && t.gate.open)) continue;
         waiting = true;
@@ -148,6 +187,21 @@ export class VideoRouter<S extends BridgeSession> {
       }
     }
     return waiting;
+  }
+
+  /** feed gives one frame of a subscription's source to its sink, past the subscription's gate. */
+  private feed(sub: VideoSubscription<S>, frame: VideoFrame): void {
+    if (sub.ended || !this.parts.isLive(sub.target)) return;
+    if (frame.keyframe) sub.open = true;
+    if (!sub.open) {
+      this.counters.droppedGated++;
+      this.requester.request(sub.source, "gate");
+      this.requester.armRetry();
+      return;
+    }
+    this.counters.framesSent++;
+    if (frame.keyframe) this.counters.keyframesSent++;
+    sub.sink.next(frame);
   }
 
   private route(src: P<S>, t: P<S>, frame: VideoFrame): void {

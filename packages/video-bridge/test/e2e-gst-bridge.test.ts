@@ -40,6 +40,7 @@ import {
 import { afterEach, describe, expect } from "vitest";
 import { VideoChannel } from "../src/channels.js";
 import { RoomKit } from "../src/room-kit.js";
+import type { RoomSession } from "../src/room-session.js";
 import type { ForwardedVideoFrame } from "../src/video-bridge-types.js";
 
 const FPS = 30;
@@ -53,7 +54,7 @@ afterEach(async () => {
 interface Stamped {
   /** at: performance.now() when the bridge emitted it. */
   readonly at: number;
-  readonly f: ForwardedVideoFrame<MediaSession>;
+  readonly f: ForwardedVideoFrame<RoomSession>;
 }
 
 /** room makes a RoomKit with one VideoChannel over an RtpVideoBackend bound on 127.0.0.1. */
@@ -82,8 +83,8 @@ function room() {
       participantId,
       metadata: { videoRemoteAddr: [HOST, videoRemotePort] },
     });
-  const framesOf = (s: MediaSession) => received.get(s.id) ?? [];
-  const sentTo = (s: MediaSession) => forwarded.filter((x) => x.f.target.id === s.id);
+  const framesOf = (s: RoomSession) => received.get(s.id) ?? [];
+  const sentTo = (s: RoomSession) => forwarded.filter((x) => x.f.target.id === s.id);
   return { backend, kit, bridge, forwarded, join, framesOf, sentTo };
 }
 

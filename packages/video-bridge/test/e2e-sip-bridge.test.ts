@@ -37,6 +37,7 @@ import {
 import { afterEach, describe, expect } from "vitest";
 import { AudioVideoChannel } from "../src/channels.js";
 import { RoomKit } from "../src/room-kit.js";
+import type { RoomSession } from "../src/room-session.js";
 import type { ForwardedVideoFrame } from "../src/video-bridge-types.js";
 
 const sipTest = itWithPeers(["sipp", "baresip", "tshark", "gst-launch-1.0", "timeout"]);
@@ -96,7 +97,7 @@ describe("SipVideoBackend + RoomKit + AudioVideoChannel: baresip ⇄ bridge ⇄ 
       });
       const bridge = kit.videoBridge("av")!;
       const audioBridge = kit.audioBridge("av")!;
-      const forwarded: ForwardedVideoFrame<MediaSession>[] = [];
+      const forwarded: ForwardedVideoFrame<RoomSession>[] = [];
       const fsub = bridge.forwarded$.subscribe((f) => forwarded.push(f));
       onCleanup(() => fsub.unsubscribe());
       const audioIn = new Map<string, number>();

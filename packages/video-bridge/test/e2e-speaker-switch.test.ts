@@ -56,6 +56,7 @@ import { afterEach, describe, expect } from "vitest";
 import { AudioVideoChannel, VideoChannel } from "../src/channels.js";
 import { encodeMulaw } from "../src/g711.js";
 import { RoomKit } from "../src/room-kit.js";
+import type { RoomSession } from "../src/room-session.js";
 import type { ForwardedVideoFrame, VideoBridgeEvent } from "../src/video-bridge-types.js";
 
 const switchTest = itWithPeers(["gst-launch-1.0", "ffmpeg", "tshark", "timeout"]);
@@ -123,10 +124,10 @@ async function threeCallers(driver: "api" | "audio") {
     backend.close();
   });
   const bridge = kit.videoBridge("v")!;
-  const forwarded: { at: number; f: ForwardedVideoFrame<MediaSession> }[] = [];
+  const forwarded: { at: number; f: ForwardedVideoFrame<RoomSession> }[] = [];
   const switches: {
     at: number;
-    e: Extract<VideoBridgeEvent<MediaSession>, { type: "source-switched" }>;
+    e: Extract<VideoBridgeEvent<RoomSession>, { type: "source-switched" }>;
   }[] = [];
   const subs = [
     bridge.forwarded$.subscribe((f) => forwarded.push({ at: performance.now(), f })),
