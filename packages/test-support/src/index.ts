@@ -1,8 +1,10 @@
 // @framewire/test-support: helpers shared by the packages' tests that need no peer and no I/O:
-// virtual time, promise flushing, a seeded PRNG, H.264 access units of a test stream, IVF files
-// (no third-party peer).
+// virtual time, promise flushing, a seeded PRNG, H.264 access units of a test stream, IVF files,
+// and the pure media checks: PSNR of 8-bit pictures, tones in audio samples, G.711 (no
+// third-party peer).
 
 export { flushPromises } from "./flush-promises.js";
+export { type G711Codec, g711Decode, g711Encode } from "./g711.js";
 export {
   type AccessUnits,
   type AnnexB,
@@ -11,4 +13,14 @@ export {
 } from "./h264-access-units.js";
 export { type IvfFile, ivfBytes, readIvf, vp8Size } from "./ivf.js";
 export { ManualScheduler } from "./manual-scheduler.js";
+export { MediaCheckError, type MediaCheckErrorCode } from "./media-check-error.js";
 export { prng } from "./prng.js";
+export { type PlanePsnr, psnr, psnrI420 } from "./psnr.js";
+export {
+  type AudioSamples,
+  dominantFrequency,
+  type FrequencyBand,
+  rmsDbfs,
+  sineTone,
+  toneLevels,
+} from "./tone.js";

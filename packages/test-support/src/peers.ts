@@ -14,6 +14,10 @@
  * - ports.ts, relay-phone.ts: free UDP ports, counting sinks, a symmetric-RTP relay phone.
  * - captures.ts: tshark on `lo` and what a pcap holds (RTP packets, continuity, rtp-stats.sh).
  * - decode.ts: FFmpeg's decode of a file and GStreamer's of a pcap's H.264 RTP.
+ * - raw-reference.ts: `referenceRawFrames`, the ffmpeg CLI's decode of a file to packed raw frames
+ *   (i420, nv12, rgb24, bgr24, rgba, bgra, argb, abgr), to compare with `psnr` (psnr.ts).
+ * - rtp-audio.ts: `decodeRtpAudioFromPcap`, a pcap's G.711 RTP (tshark) as 8 kHz samples, to look
+ *   for tones with `dominantFrequency` / `toneLevels` (tone.ts); both throw MediaCheckError.
  * - report-parsers.ts, report.ts: the peers' reports read, and a test's figures printed.
  *
  * Everything binds and talks to 127.0.0.1 only.
@@ -42,6 +46,7 @@ export {
   framecrcLines,
   type PcapDecode,
 } from "./decode.js";
+export { MediaCheckError, type MediaCheckErrorCode } from "./media-check-error.js";
 export { type Paced, paced } from "./pacing.js";
 export { itWithPeers, type PeerTest, peersDir } from "./peer-test.js";
 export { freeUdpPorts, HOST, type UdpCounter, udpCounter } from "./ports.js";
@@ -54,6 +59,14 @@ export {
   startChild,
   startScript,
 } from "./processes.js";
+export {
+  RAW_REFERENCE_FORMATS,
+  type RawReference,
+  type RawReferenceFormat,
+  type RawReferenceOptions,
+  rawFrameBytes,
+  referenceRawFrames,
+} from "./raw-reference.js";
 export { type RelayPhone, relayPhone } from "./relay-phone.js";
 export { report } from "./report.js";
 export {
@@ -70,6 +83,7 @@ export {
   summarizeGstLog,
   x264Frames,
 } from "./report-parsers.js";
+export { decodeRtpAudioFromPcap, type RtpAudio, type RtpAudioOptions } from "./rtp-audio.js";
 export {
   type CounterWatch,
   readText,
