@@ -2,6 +2,7 @@
 // not part of `pnpm bench`): node-av's decoder alone (sync and async calls, no copy out),
 // VideoDecoder.decode (plus the copy of each picture into memory of its own), swscale alone on
 // one frame, Frame.toBuffer (the copy out of a converted frame) and VideoConverter.convert.
+// node-av decode + swscale + one copy out in a row (the least a decode to rgb24 must do).
 // Milliseconds per frame, median of 3 passes over the 300 frames after one unmeasured pass.
 // Run: cd packages/media && node --import tsx --conditions=@framewire/source bench/breakdown.ts
 import {
@@ -29,7 +30,8 @@ async function msPerFrame(task: () => Promise<void> | void): Promise<string> {
   return `${median(xs).toFixed(3)} ms/frame`;
 }
 
-async function rawDecode(sync: boolean): Promise<void> {
+/** rawDecode decodes every unit; `each` sees every picture (sync or async node-av calls). */
+async function rawDecode(sync: boolean, each?: (frame: Frame) => void): Promise<void> {
   const codec = Codec.findDecoder(AV_CODEC_ID_H264);
   if (codec === null) throw new Error("no h264 decoder");
   const ctx = new CodecContext();
@@ -45,11 +47,17 @@ async function rawDecode(sync: boolean): Promise<void> {
     if (sync) {
       ctx.sendPacketSync(pkt);
       pkt.unref();
-      while (ctx.receiveFrameSync(frame) >= 0) frame.unref();
+      while (ctx.receiveFrameSync(frame) >= 0) {
+        each?.(frame);
+        frame.unref();
+      }
     } else {
       await ctx.sendPacket(pkt);
       pkt.unref();
-      while ((await ctx.receiveFrame(frame)) >= 0) frame.unref();
+      while ((await ctx.receiveFrame(frame)) >= 0) {
+        each?.(frame);
+        frame.unref();
+      }
     }
   }
   ctx.freeContext();
@@ -106,6 +114,14 @@ console.log(
     for (let i = 0; i < N; i++) dst.toBuffer();
   })}`,
 );
+const scaleAndCopy = (f: Frame): void => {
+  sws.scaleFrameSync(dst, f);
+  dst.toBuffer();
+};
+for (const sync of [true, false]) {
+  const figure = await msPerFrame(() => rawDecode(sync, scaleAndCopy));
+  console.log(`  node-av decode (${sync ? "sync" : "async"}) + swscale + one copy out: ${figure}`);
+}
 const c = new VideoConverter();
 console.log(
   `  VideoConverter.convert -> rgb24:   ${await msPerFrame(() => {

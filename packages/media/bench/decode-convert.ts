@@ -100,7 +100,7 @@ writeResults(dir, {
   packageName: "@framewire/media",
   revision: headRevision(dir),
   notes: [
-    "media: ffmpeg's figure is its own -benchmark rtime (the transcode, without process start and input probing); ours includes opening and closing the decoder. The CLI is FFmpeg 5.1 (Debian), node-av's is FFmpeg 8.1.",
+    "media: ffmpeg's figure is its own -benchmark rtime (the transcode, without process start and input probing); ours includes opening and closing the decoder (ffmpeg's includes opening its decoder). The CLI is FFmpeg 5.1 (Debian), node-av's is FFmpeg 8.1.",
   ],
   rows,
 });

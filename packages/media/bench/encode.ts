@@ -123,7 +123,9 @@ try {
     ? `x264 settings equal (SEI of both; x264 ${check.ourCore} ours, ${check.cliCore} CLI)`
     : `x264 settings DIFFER: ours ${check.onlyOurs.join(" ")}; CLI ${check.onlyCli.join(" ")}`;
   console.log(`  ${settings}`);
-  notes.push(`media encode: ${settings}; libvpx 1.15.2 ours (node-av), 1.12.0 CLI (Debian).`);
+  notes.push(
+    `media encode: ${settings}; libvpx 1.15.2 ours (node-av), 1.12.0 CLI (Debian); ours includes opening and closing the encoder, as ffmpeg's -benchmark does.`,
+  );
   for (const codec of ["h264", "vp8"] as const) {
     const args = cliArgs(codec, yuv, ["-f", "null", "-"]);
     const p: Paired = await paired(
