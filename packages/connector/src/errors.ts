@@ -8,7 +8,10 @@ export type ConnectorErrorCode =
   | "TOKEN_EXPIRED"
   | "TOKEN_WRONG_ROOM"
   | "TOKEN_WRONG_APPLICATION"
-  | "PERMISSION_DENIED";
+  | "PERMISSION_DENIED"
+  | "MEDIA_UNAVAILABLE"
+  | "SESSION_NOT_FOUND"
+  | "SESSION_CLOSED";
 
 /**
  * ConnectorError is the one error class of `@framewire/connector` (a `FramewireError`): `code`

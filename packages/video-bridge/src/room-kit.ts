@@ -79,7 +79,7 @@ export class RoomKit {
   private readonly channels = new Map<string, Wired>();
   private readonly bound = new Map<string, Bound>();
   private readonly eventSubject = new Subject<RoomEvent>();
-  private closed = false;
+  private isClosed = false;
 
   constructor(options: RoomKitOptions = {}) {
     this.scheduler = options.scheduler ?? asyncScheduler;
@@ -160,7 +160,7 @@ export class RoomKit {
   ): Promise<T>;
   join(roomId: string, channelId: string, options: JoinOptions): Promise<RoomSession>;
   async join(roomId: string, channelId: string, options: JoinOptions): Promise<RoomSession> {
-    if (this.closed) throw new VideoBridgeError("KIT_CLOSED", "join on a closed RoomKit");
+    if (this.isClosed) throw new VideoBridgeError("KIT_CLOSED", "join on a closed RoomKit");
     const wired = this.channels.get(channelId);
     if (wired === undefined) throw new VideoBridgeError("NO_CHANNEL", `no channel ${channelId}`);
     let backend = wired.channel.backend;
@@ -212,6 +212,11 @@ export class RoomKit {
     b.backend.disconnect(session);
   }
 
+  /** closed is true once `close()` has begun (sessions ended by it see it set). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   /** getRoomId is the room a session is bound to, or undefined. */
   getRoomId(session: RoomSession | string): string | undefined {
     return this.bound.get(typeof session === "string" ? session : session.id)?.roomId;
@@ -234,8 +239,8 @@ export class RoomKit {
 
   /** close unbinds every session (their media ends) and closes the bridges; idempotent. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.isClosed) return;
+    this.isClosed = true;
     for (const b of [...this.bound.values()]) {
       this.unbind(b.session.id);
       b.backend.disconnect(b.session);
