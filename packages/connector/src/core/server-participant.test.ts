@@ -88,7 +88,7 @@ describe("Connector + ServerParticipant (in-process, fake phones, virtual time)"
     phones.video.next({ session: a, frame: h264(true, 5) });
     const r = await s.next();
     expect(r.done).toBe(false);
-    expect(r.value && (r.value.frame as { data: Uint8Array }).data.at(-1)).toBe(5);
+    expect(r.done ? undefined : (r.value.frame as { data: Uint8Array }).data.at(-1)).toBe(5);
     await s.close();
     expect(await s.next()).toEqual({ done: true, value: "unsubscribed" });
   });
