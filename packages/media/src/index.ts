@@ -1,13 +1,13 @@
 // @framewire/media: explicit public API. The pure part (types, pixel formats, plane arithmetic)
 // is also its own entry, `@framewire/media/frames`, which never loads node-av.
 
-export * from "./frames.js";
 export {
   type AudioFormat,
   AudioResampler,
   checkAudioFormat,
   SAMPLE_RATES,
 } from "./audio-resampler.js";
+export * from "./frames.js";
 export { type NativeCounts, nativeCounts } from "./native-counts.js";
 export {
   OPUS_FRAME_SAMPLES,

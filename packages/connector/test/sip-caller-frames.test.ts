@@ -1,0 +1,155 @@
+/**
+ * Acceptance (real media): a SIP caller (SIPp, replaying the fixture H.264 RTP: 300 frames of
+ * fixtures/test.h264 at 640x360) is in a room of a RoomKit over a SipVideoBackend; a server-side
+ * participant of a Connector subscribes to its video as rgb24, i420 and bgra at once. Each stream
+ * must deliver ≥ 95 % of the frames the caller sent, at 640x360, and the pixels must match an
+ * independent decode of the same clip by the ffmpeg CLI (PSNR ≥ 40 dB per checked frame; frames
+ * are matched by RTP timestamp: the pcap's first is 42411254, 3000 ticks per frame).
+ */
+import { type RawVideoFrame, tightStrides } from "@framewire/media/frames";
+import type { MediaSession } from "@framewire/rtp-video";
+import { SipVideoBackend } from "@framewire/sip-signaling";
+import { psnr } from "@framewire/test-support";
+import { fixture } from "@framewire/test-support/fixtures";
+import {
+  freeUdpPorts,
+  HOST,
+  itWithPeers,
+  onCleanup,
+  referenceRawFrames,
+  report,
+  runCleanups,
+  startScript,
+  tempDir,
+} from "@framewire/test-support/peers";
+import { AudioVideoChannel, RoomKit } from "@framewire/video-bridge";
+import { afterEach, describe, expect } from "vitest";
+import { Connector } from "../src/core/connector.js";
+import type { VideoFrameEvent } from "../src/core/video-track-stream.js";
+
+const sipTest = itWithPeers(["sipp", "tshark", "ffmpeg", "timeout"]);
+const ROOM = "bots";
+const FIRST_RTP = 42411254;
+const TICKS_PER_FRAME = 3000;
+const SENT_FRAMES = 300;
+const FORMATS = ["rgb24", "i420", "bgra"] as const;
+
+afterEach(async () => {
+  await runCleanups();
+});
+
+/** tight copies a raw frame's planes without row padding (what ffmpeg's rawvideo writes). */
+function tight(f: RawVideoFrame): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const rowBytes = tightStrides(f.format, f.width);
+  f.planes.forEach((p, i) => {
+    for (let y = 0; y < p.height; y++) {
+      const start = p.offset + y * p.stride;
+      parts.push(f.data.subarray(start, start + (rowBytes[i] as number)));
+    }
+  });
+  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of parts) {
+    out.set(x, o);
+    o += x.length;
+  }
+  return out;
+}
+
+describe("a server-side participant takes a SIP caller's video as raw frames (SIPp, fixture clip)", () => {
+  sipTest(
+    "rgb24, i420 and bgra: ≥ 95 % of the frames, 640x360, PSNR ≥ 40 dB against ffmpeg's decode",
+    async () => {
+      const rtpStart = 42_000 + 2 * Math.floor(Math.random() * 8_000);
+      const backend = new SipVideoBackend({
+        localSipAddr: [HOST, 0],
+        localRtpIp: HOST,
+        rtpPortStart: rtpStart,
+        rtpPortEnd: rtpStart + 16,
+      });
+      const address = await backend.start();
+      const kit = new RoomKit();
+      kit.registerChannel(
+        new AudioVideoChannel("av", { backend, bridge: true, videoBridge: true }),
+      );
+      const connector = new Connector(kit, { channelId: "av" });
+      onCleanup(async () => {
+        kit.close();
+        await backend.stop();
+      });
+      const bot = await connector.join({ roomId: ROOM, identity: "watcher" });
+      const received: Record<string, VideoFrameEvent<RawVideoFrame>[]> = {};
+      const reading: Promise<string>[] = [];
+      const keep = new Set(Array.from({ length: 30 }, (_, i) => i * 10 + 3));
+      const sub = bot.events$.subscribe((e) => {
+        if (e.type !== "track-published" || e.kind !== "video") return;
+        for (const format of FORMATS) {
+          const stream = bot.subscribeVideo(e.member, { format, capacity: 16 });
+          const got: VideoFrameEvent<RawVideoFrame>[] = [];
+          received[format] = got;
+          reading.push(
+            (async () => {
+              for await (const ev of stream) {
+                const index = Math.round((ev.rtpTimestamp - FIRST_RTP) / TICKS_PER_FRAME);
+                // keep the pixels of the checked frames only (memory)
+                const frame = ev.frame as RawVideoFrame;
+                got.push(
+                  keep.has(index)
+                    ? { ...ev, frame }
+                    : { ...ev, frame: { ...frame, data: new Uint8Array(0) } },
+                );
+              }
+              return stream.endReason ?? "none";
+            })(),
+          );
+        }
+      });
+      onCleanup(() => sub.unsubscribe());
+      const joinErrors: unknown[] = [];
+      onCleanup(
+        backend.onCall(async (session: MediaSession) => {
+          try {
+            await kit.join(session.roomId, "av", { session });
+          } catch (e) {
+            joinErrors.push(e);
+          }
+        }),
+      );
+      const sDir = tempDir("framewire-connector-sipp-");
+      const sSip = await freeUdpPorts(1);
+      const sMedia = await freeUdpPorts(4);
+      const sipp = startScript("sipp-av-call.sh", [String(address.port), "11"], {
+        env: { SERVICE: ROOM, SIP_PORT: String(sSip), MEDIA_PORT: String(sMedia), LOGDIR: sDir },
+        timeoutMs: 80_000,
+      });
+      const run = await sipp.done;
+      expect(joinErrors).toEqual([]);
+      expect(run.stdout + run.stderr).toMatch(/sipp_rc=0/);
+      const ends = await Promise.race([
+        Promise.all(reading),
+        new Promise<string[]>((r) => setTimeout(() => r(["timeout"]), 15_000)),
+      ]);
+      expect(ends).toEqual(FORMATS.map(() => "participantLeft"));
+      const lines: Record<string, string> = {};
+      for (const format of FORMATS) {
+        const got = received[format] ?? [];
+        const ref = await referenceRawFrames(fixture("test.h264"), { format, pick: [...keep] });
+        const checked = got.filter((g) => g.frame.data.length > 0);
+        const scores = checked.map((g) => {
+          const index = Math.round((g.rtpTimestamp - FIRST_RTP) / TICKS_PER_FRAME);
+          return psnr(tight(g.frame), ref.frame(index));
+        });
+        const min = Math.min(...scores);
+        lines[format] =
+          `${got.length}/${SENT_FRAMES} frames, ${checked.length} checked, min PSNR ${min.toFixed(1)} dB`;
+        expect(got.length, format).toBeGreaterThanOrEqual(Math.ceil(0.95 * SENT_FRAMES));
+        expect(got.every((g) => g.frame.width === 640 && g.frame.height === 360)).toBe(true);
+        expect(checked.length, format).toBeGreaterThanOrEqual(25);
+        expect(min, format).toBeGreaterThanOrEqual(40);
+      }
+      report("connector: SIP caller → bot raw frames", lines);
+    },
+    120_000,
+  );
+});
