@@ -1,14 +1,29 @@
+export { ConnectorError, type ConnectorErrorCode, InvalidSettingError } from "../errors.js";
 export type {
+  PublisherCallbacks,
+  SessionCallbacks,
+  SubscriberCallbacks,
+  VonageErrorCode,
+} from "./callbacks.js";
+export type {
+  AudioBufferStats,
   AudioData,
+  Connection,
   LoggingSettings,
+  MediaBufferStats,
+  Publisher,
   PublisherAudioSettings,
   PublisherSettings,
+  Session,
   SessionAudioSettings,
   SessionAVSettings,
   SessionSettings,
   SessionVideoPublisherSettings,
+  Stream,
+  Subscriber,
   SubscriberSettings,
   SubscriberVideoSettings,
+  VideoBufferStats,
   VideoFrame,
   VideoResolution,
   VonageVideoFormat,
@@ -26,3 +41,9 @@ export {
   VONAGE_VIDEO_FORMATS,
   videoFrameBytes,
 } from "./settings.js";
+export {
+  DEFAULT_AUDIO_SETTINGS,
+  DEFAULT_VIDEO_PUBLISHER_SETTINGS,
+  VonageVideoClient,
+  type VonageVideoClientOptions,
+} from "./vonage-video-client.js";

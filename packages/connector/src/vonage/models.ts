@@ -60,6 +60,8 @@ export interface PublisherSettings {
 export interface SubscriberVideoSettings {
   readonly preferredResolution?: VideoResolution;
   readonly preferredFramerate?: number;
+  /** format of the frames `onRenderFrame` gets (ours: the seed names no setting); default YUV420P. */
+  readonly format?: VonageVideoFormat;
 }
 
 /** SubscriberSettings say what to receive of a stream: audio, video or both. */
@@ -82,4 +84,54 @@ export interface VideoFrame {
   readonly frameBuffer: Uint8Array;
   readonly resolution: VideoResolution;
   readonly format: VonageVideoFormat;
+}
+
+/** Session is the session a client is connected to (Vonage `Session`): its id names the room. */
+export interface Session {
+  readonly id: string;
+}
+
+/** Connection is one participant's connection to a session (Vonage `Connection`). */
+export interface Connection {
+  /** id is unique in the session (the participant's session id in the room). */
+  readonly id: string;
+  /** creationTime is when the client first saw the connection (on its scheduler's clock). */
+  readonly creationTime: Date;
+  /** data is the connection data from the token (`metadata`), else the member's metadata as JSON, else "". */
+  readonly data: string;
+}
+
+/** Stream is a participant's published media (Vonage `Stream`): audio, video or both. */
+export interface Stream {
+  /** id is unique in the session; a participant that publishes again gets a new stream id. */
+  readonly id: string;
+  readonly connection: Connection;
+}
+
+/** Publisher is the client's own published stream (Vonage `Publisher`). */
+export interface Publisher {
+  readonly stream: Stream;
+}
+
+/** Subscriber is the client's subscription to another participant's stream (Vonage `Subscriber`). */
+export interface Subscriber {
+  readonly stream: Stream;
+}
+
+/** AudioBufferStats: the audio given to `addAudio` and not yet sent. */
+export interface AudioBufferStats {
+  /** durationMs is the queued audio, in ms (Vonage `duration`, a timedelta). */
+  readonly durationMs: number;
+}
+
+/** VideoBufferStats: the frames given to `addVideo` and not yet sent. */
+export interface VideoBufferStats {
+  /** durationMs is the queued frames at the publisher's fps, in ms (Vonage `duration`). */
+  readonly durationMs: number;
+}
+
+/** MediaBufferStats are the publisher's buffers (Vonage `MediaBufferStats`); a kind not published is absent. */
+export interface MediaBufferStats {
+  readonly audio?: AudioBufferStats;
+  readonly video?: VideoBufferStats;
 }

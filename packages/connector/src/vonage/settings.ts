@@ -152,6 +152,7 @@ export function checkSubscriberSettings(
       checkResolution(`${field}.videoSettings.preferredResolution`, vs.preferredResolution);
     if (vs.preferredFramerate !== undefined)
       integerIn(`${field}.videoSettings.preferredFramerate`, vs.preferredFramerate, 1, 30);
+    if (vs.format !== undefined) checkFormat(`${field}.videoSettings.format`, vs.format);
   }
   return v as SubscriberSettings;
 }
