@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startChild } from "./processes.js";
 import { remuxH264ToMp4 } from "./remux-mp4.js";
 
 /** repoRoot is the repository this package sits in. */
@@ -31,12 +32,19 @@ export function generatedFixturesDir(): string {
 /**
  * GENERATED_FIXTURES names each generated fixture and the committed one it is made from:
  * test.mp4 is test.h264 remuxed (same bitstream) into MP4 with 30 fps timestamps, the video
- * source of baresip's avformat module, which needs timestamps.
+ * source of baresip's avformat module, which needs timestamps. test-720p30.h264 is test.h264
+ * scaled to 1280x720 and encoded again by the ffmpeg CLI (libx264 constrained baseline,
+ * zerolatency, 2.5 Mbit/s, an IDR every 30 frames, 300 frames): the 720p30 input of the
+ * benchmarks.
  */
 export const GENERATED_FIXTURES = {
   "test.mp4": {
     from: "test.h264",
     make: (src: string, out: string) => remuxH264ToMp4(src, out, 30),
+  },
+  "test-720p30.h264": {
+    from: "test.h264",
+    make: (src: string, out: string) => scaleTo720p(src, out),
   },
 } as const satisfies Record<
   string,
@@ -80,4 +88,15 @@ export async function ensureFixture(name: string, dir = generatedFixturesDir()):
     rmSync(tmp, { force: true });
   }
   return out;
+}
+
+/** scaleTo720p re-encodes an H.264 stream at 1280x720 with the ffmpeg CLI (see GENERATED_FIXTURES). */
+async function scaleTo720p(src: string, out: string): Promise<void> {
+  const args = [
+    ...["-v", "error", "-nostdin", "-y", "-threads", "1", "-i", src, "-vf", "scale=1280:720"],
+    ...["-c:v", "libx264", "-profile:v", "baseline", "-tune", "zerolatency", "-preset", "medium"],
+    ...["-b:v", "2500k", "-g", "30", "-bf", "0", "-threads", "1", "-f", "h264", out],
+  ];
+  const r = await startChild("ffmpeg", args, { timeoutMs: 120_000 }).done;
+  if (r.code !== 0) throw new Error(`ffmpeg could not make ${out}: ${r.stderr}`);
 }
