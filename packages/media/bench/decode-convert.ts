@@ -1,6 +1,6 @@
 // Decode + convert to rgb24 and to bgra of fixtures/test.h264 (640x360, 300 frames) and of the
-// 720p30 fixture (bench/fixture-720p.ts, 1280x720, 300 frames), ours (VideoDecoder +
-// VideoConverter, one thread) beside the ffmpeg CLI doing the same work on the same frames
+// 720p30 fixture (bench/fixture-720p.ts, 1280x720, 300 frames), ours (VideoDecoder with an
+// `output` format: swscale straight from the decoder's picture, one thread) beside the ffmpeg CLI doing the same work on the same frames
 // (`-threads 1 -filter_threads 1`, bilinear swscale as ours, rawvideo to /dev/null), alternating
 // BENCH_MEDIA_RUNS times (default 7); prints the medians of frames/s and the ratios, and writes
 // .bench-results/media-decode-convert.json for BENCHMARKS.md.
@@ -12,7 +12,7 @@ import {
   writeResults,
 } from "@framewire/test-support/bench-results";
 import { fixture } from "@framewire/test-support/fixtures";
-import { type PixelFormat, VideoConverter, VideoDecoder } from "../src/index.js";
+import { type PixelFormat, VideoDecoder } from "../src/index.js";
 import {
   describe,
   ffmpeg,
@@ -27,21 +27,12 @@ import { accessUnits, ensure720p } from "./fixture-720p.js";
 
 function ours(units: readonly Uint8Array[], format: PixelFormat): Promise<Timing> {
   return timed(async () => {
-    const decoder = new VideoDecoder({ codec: "h264", threads: 1 });
-    const converter = new VideoConverter();
+    // the decoder converts each picture as it hands it out (VideoDecoderOptions.output)
+    const decoder = new VideoDecoder({ codec: "h264", threads: 1, output: { format } });
     let frames = 0;
-    for (const unit of units) {
-      for (const f of await decoder.decode(unit)) {
-        converter.convert(f, { format });
-        frames++;
-      }
-    }
-    for (const f of await decoder.flush()) {
-      converter.convert(f, { format });
-      frames++;
-    }
+    for (const unit of units) frames += (await decoder.decode(unit)).length;
+    frames += (await decoder.flush()).length;
     await decoder.close();
-    converter.close();
     return frames;
   });
 }

@@ -11,6 +11,17 @@ export interface ConvertTarget {
   readonly height?: number;
 }
 
+/** checkConvertTarget throws BAD_OPTION for an unknown format or an impossible size. */
+export function checkConvertTarget(target: ConvertTarget): void {
+  if (!isPixelFormat(target.format)) {
+    throw new MediaError("BAD_OPTION", `unknown target format ${String(target.format)}`);
+  }
+  if ((target.width === undefined) !== (target.height === undefined)) {
+    throw new MediaError("BAD_OPTION", "width and height go together");
+  }
+  if (target.width !== undefined) frameLayout(target.format, target.width, target.height!);
+}
+
 /**
  * VideoConverter converts and scales {@link RawVideoFrame}s with swscale
  * (`SoftwareScaleContext.scaleFrameSync`). It keeps one scale context, with its source and
@@ -36,9 +47,7 @@ export class VideoConverter {
 
   /** convert returns `frame` in `target` format and size (a new frame, tight strides). */
   convert(frame: RawVideoFrame, target: ConvertTarget): RawVideoFrame {
-    if (!isPixelFormat(target.format)) {
-      throw new MediaError("BAD_OPTION", `unknown target format ${String(target.format)}`);
-    }
+    checkConvertTarget(target);
     const w = target.width ?? frame.width;
     const h = target.height ?? frame.height;
     frameLayout(target.format, w, h); // checks the size

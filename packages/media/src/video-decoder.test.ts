@@ -66,6 +66,30 @@ describe("VideoDecoder (fixtures/test.h264)", () => {
     );
   });
 
+  it("with `output`, pictures come out converted (and scaled) exactly as decode-then-convert makes them", async () => {
+    const converter = new VideoConverter();
+    for (const output of [
+      { format: "rgb24", width: W, height: H },
+      { format: "bgra", width: 320, height: 180 },
+    ] as const) {
+      const direct = new VideoDecoder({ codec: "h264", output });
+      const got: RawVideoFrame[] = [];
+      for (const unit of units.slice(0, 40)) got.push(...(await direct.decode(unit)));
+      await direct.close();
+      expect(got.length).toBeGreaterThanOrEqual(35);
+      got.forEach((f, i) => {
+        expect([f.format, f.width, f.height]).toEqual([output.format, output.width, output.height]);
+        expect(psnr(f.data, converter.convert(decoded[i]!, output).data)).toBe(
+          Number.POSITIVE_INFINITY,
+        );
+      });
+    }
+    converter.close();
+    expect(
+      () => new VideoDecoder({ codec: "h264", output: { format: "rgb24", width: 320 } }),
+    ).toThrow(/go together/);
+  });
+
   it("a converter keeps one context per pair, reused for every frame", () => {
     const c = new VideoConverter();
     for (const f of decoded.slice(0, 30)) {

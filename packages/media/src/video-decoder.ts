@@ -13,6 +13,7 @@ import { MediaError } from "./media-error.js";
 import { OwnedCodecContext } from "./owned-codec-context.js";
 import { createRawVideoFrame, type RawVideoFrame } from "./raw-video-frame.js";
 import { convertAvFrame, ownedBytes, ScaleContexts } from "./scale-contexts.js";
+import { type ConvertTarget, checkConvertTarget } from "./video-converter.js";
 
 /** DecoderCodec is a video codec the decoder takes (rtp-video's `VideoCodec` names). */
 export type DecoderCodec = "h264" | "vp8" | "vp9";
@@ -23,10 +24,16 @@ const CODEC_IDS: Readonly<Record<DecoderCodec, AVCodecID>> = {
   vp9: AV_CODEC_ID_VP9,
 };
 
-/** VideoDecoderOptions: the codec; `threads` (default 1: one core per decoder). */
+/**
+ * VideoDecoderOptions: the codec; `threads` (default 1: one core per decoder); `output`, the
+ * format and size pictures come out in (default i420 at the stream's size). With `output`, each
+ * picture is converted by swscale straight from the decoder's own memory: one copy out instead of
+ * an i420 copy and then a converted one (what `VideoConverter.convert` of a decoded frame costs).
+ */
 export interface VideoDecoderOptions {
   readonly codec: DecoderCodec;
   readonly threads?: number;
+  readonly output?: ConvertTarget;
 }
 
 /**
@@ -43,6 +50,7 @@ export class VideoDecoder {
   #packet: Packet;
   #frame: Frame;
   #scaler: ScaleContexts | null = null;
+  readonly #output: ConvertTarget | undefined;
 
   constructor(options: VideoDecoderOptions) {
     const id = CODEC_IDS[options.codec];
@@ -52,6 +60,8 @@ export class VideoDecoder {
         `codec must be h264, vp8 or vp9, got ${String(options.codec)}`,
       );
     }
+    if (options.output !== undefined) checkConvertTarget(options.output);
+    this.#output = options.output === undefined ? undefined : { ...options.output };
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 16) {
       throw new MediaError("BAD_OPTION", `threads must be an integer 1..16, got ${threads}`);
@@ -98,7 +108,8 @@ export class VideoDecoder {
     const owned = Buffer.from(data);
     return this.#native.run(async (ctx) => {
       this.#packet.data = owned;
-      const ret = await ctx.sendPacket(this.#packet);
+      // sending only queues the packet (the decoding happens in receiveFrame): a sync call
+      const ret = ctx.sendPacketSync(this.#packet);
       this.#packet.unref();
       const frames = await this.#drain(ctx);
       if (ret < 0 && ret !== AVERROR_EAGAIN) {
@@ -132,7 +143,10 @@ export class VideoDecoder {
   async #drain(ctx: CodecContext): Promise<RawVideoFrame[]> {
     const out: RawVideoFrame[] = [];
     for (;;) {
-      const ret = await ctx.receiveFrame(this.#frame);
+      // the first picture is decoded off the event loop; asking for more is then a sync call
+      // (with one decoding thread there is rarely a second, so it returns EAGAIN at once)
+      const ret =
+        out.length === 0 ? await ctx.receiveFrame(this.#frame) : ctx.receiveFrameSync(this.#frame);
       if (ret === AVERROR_EAGAIN || ret === AVERROR_EOF) return out;
       if (ret < 0) throw new MediaError("DECODE_FAILED", `${this.codec} decode failed (${ret})`);
       try {
@@ -145,6 +159,16 @@ export class VideoDecoder {
 
   #toRaw(frame: Frame): RawVideoFrame {
     const format = pixelFormatOfAv(frame.format as number);
+    const want = this.#output;
+    if (
+      want !== undefined &&
+      (want.format !== format ||
+        (want.width ?? frame.width) !== frame.width ||
+        (want.height ?? frame.height) !== frame.height)
+    ) {
+      this.#scaler ??= new ScaleContexts(8);
+      return convertAvFrame(this.#scaler, frame, want.format, want.width, want.height);
+    }
     if (format === "i420") {
       return createRawVideoFrame("i420", frame.width, frame.height, ownedBytes(frame));
     }

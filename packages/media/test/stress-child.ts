@@ -29,6 +29,11 @@ const counts = { decodes: 0, converts: 0, encodes: 0, resamples: 0, opus: 0, ope
 while (Date.now() < deadline) {
   // a fresh decoder, converter and encoders per round: open/close churn too
   const decoder = new VideoDecoder({ codec: "h264" });
+  // and one that converts as it decodes (VideoDecoderOptions.output)
+  const direct = new VideoDecoder({
+    codec: "h264",
+    output: { format: "bgra", width: 320, height: 180 },
+  });
   const converter = new VideoConverter();
   const h264 = await VideoEncoder.create({ codec: "h264", width: 320, height: 180, fps: 30 });
   const vp8 = await VideoEncoder.create({ codec: "vp8", width: 320, height: 180, fps: 30 });
@@ -38,10 +43,11 @@ while (Date.now() < deadline) {
   );
   const opusEnc = await OpusEncoder.create({ channels: 2 });
   const opusDec = await OpusDecoder.create({ channels: 2 });
-  counts.opened += 7;
+  counts.opened += 8;
   for (const [i, unit] of units.entries()) {
     if (Date.now() >= deadline) break;
     // a temporary copy that nothing else references after the call starts
+    counts.decodes += (await direct.decode(unit.slice())).length;
     for (const frame of await decoder.decode(unit.slice())) {
       counts.decodes++;
       converter.convert(frame, { format: i % 2 === 0 ? "rgb24" : "bgra" });
@@ -67,6 +73,7 @@ while (Date.now() < deadline) {
   }
   await decoder.flush();
   await decoder.close();
+  await direct.close();
   converter.close();
   resampler.close();
   await opusEnc.close();

@@ -286,7 +286,12 @@ export class VideoTrackStream<F = VideoFrame> implements AsyncIterable<VideoFram
     }
     if (d.decoder === undefined || d.decoder.codec !== codec) {
       await d.decoder?.close();
-      d.decoder = new d.media.VideoDecoder({ codec, threads: 1 });
+      // pictures come out of the decoder in the stream's format and size (one native copy)
+      d.decoder = new d.media.VideoDecoder({
+        codec,
+        threads: 1,
+        output: { format: this.format as PixelFormat, ...(this.#size ?? {}) },
+      });
     }
     let pictures: RawVideoFrame[];
     try {
