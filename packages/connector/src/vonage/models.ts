@@ -103,7 +103,7 @@ export interface Connection {
 
 /** Stream is a participant's published media (Vonage `Stream`): audio, video or both. */
 export interface Stream {
-  /** id is unique in the session; a participant that publishes again gets a new stream id. */
+  /** id is unique in the session and the same for every participant (one stream per connection at a time). */
   readonly id: string;
   readonly connection: Connection;
 }

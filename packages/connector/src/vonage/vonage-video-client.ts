@@ -75,7 +75,6 @@ interface Remote {
   member: RemoteMember;
   readonly connection: Connection;
   stream: Stream | undefined;
-  streams: number;
 }
 
 interface Subscribed {
@@ -272,7 +271,7 @@ export class VonageVideoClient {
     const c = this.#connected;
     const publisher: Publisher = {
       stream: {
-        id: `${c?.connection.id ?? "unconnected"}:published`,
+        id: streamId(c?.connection.id ?? ""),
         connection: c?.connection ?? { id: "", creationTime: new Date(0), data: "" },
       },
     };
@@ -547,7 +546,6 @@ export class VonageVideoClient {
         data: connectionData(member.metadata),
       },
       stream: undefined,
-      streams: 0,
     };
   }
 
@@ -599,8 +597,7 @@ export class VonageVideoClient {
 
   #streamMaybeReceived(c: Connected, r: Remote): void {
     if (r.stream !== undefined || (!r.member.tracks.video && !r.member.tracks.audio)) return;
-    r.streams++;
-    r.stream = { id: `${r.connection.id}:stream-${r.streams}`, connection: r.connection };
+    r.stream = { id: streamId(r.connection.id), connection: r.connection };
     this.#call(c.callbacks.onStreamReceived, c.session, r.stream);
   }
 
@@ -794,6 +791,14 @@ async function closePublishing(p: Publishing): Promise<void> {
 function asError(e: unknown): Error {
   if (e instanceof Error) return e;
   return new ConnectorError("INVALID_STATE", String(e), { cause: e });
+}
+
+/**
+ * streamId names a connection's stream: one at a time per connection (the core's tracks), the
+ * same id for every observer and for the publisher itself; a republish is received again under it.
+ */
+function streamId(connectionId: string): string {
+  return `${connectionId}/stream`;
 }
 
 /** connectionData is a member's connection data: the token's metadata, else its metadata as JSON. */
