@@ -54,6 +54,11 @@ export class AudioSource {
     this.#pacer.start();
   }
 
+  /** closed is true once `close()` was called (LiveKit's `closed`). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** queuedDuration is the audio queued and not yet sent, in ms. */
   get queuedDuration(): number {
     return this.#pacer.stats().queuedDurationMs;
