@@ -10,7 +10,7 @@ import { Connector } from "../core/connector.js";
 import type { MediaBufferStats, SessionSettings, VideoFrame } from "./models.js";
 import { VonageVideoClient } from "./vonage-video-client.js";
 
-async function until(cond: () => boolean, turns = 20_000): Promise<void> {
+async function until(cond: () => boolean, turns = 500_000): Promise<void> {
   for (let i = 0; i < turns && !cond(); i++) await flushPromises();
   expect(cond()).toBe(true);
 }
