@@ -272,4 +272,27 @@ describe("Room (LiveKit's shape, fake phones, virtual time)", () => {
       await lk.disconnect();
     }
   });
+
+  it("fromParticipant waits for the participant's camera and ends when the room disconnects", async () => {
+    const { connector, token, lk } = await setup();
+    await lk.connect(connector, token);
+    const otherToken = await createAccessToken({
+      secret: SECRET,
+      applicationId: "app",
+      roomId: "r",
+      identity: "other",
+    });
+    await connector.join({ roomId: "r", token: otherToken });
+    const s = VideoStream.fromParticipant(lk.remoteParticipants.get("other")!);
+    const loop = (async () => {
+      let n = 0;
+      for await (const _ of s) n++;
+      return n;
+    })();
+    await flushPromises();
+    expect(s.endReason).toBeUndefined();
+    await lk.disconnect();
+    expect(await loop).toBe(0);
+    expect(s.endReason).toBe("closed");
+  });
 });

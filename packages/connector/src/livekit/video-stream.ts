@@ -87,14 +87,17 @@ function coreOptions(options: VideoStreamOptions): CoreVideoStreamOptions {
 class Feed {
   readonly #open: () => CoreStream | undefined;
   readonly #rebind: Rebind | undefined;
+  readonly #watcher = () => this.#changed();
   #current: CoreStream | undefined;
+  /** next is the stream opened on a republish while the old one's queue is still being read. */
+  #next: CoreStream | undefined;
   #wake: (() => void) | undefined;
   #reason: StreamEndReason | undefined;
   #stopped = false;
   #resolveEnded!: (r: StreamEndReason) => void;
   readonly ended: Promise<StreamEndReason>;
   #past: VideoStreamStats = ZERO_STATS;
-  rebinds = 0;
+  #bindings = 0;
 
   constructor(open: () => CoreStream | undefined, rebind: Rebind | undefined) {
     this.#open = open;
@@ -104,15 +107,24 @@ class Feed {
     });
     const first = open();
     this.#current = first;
-    // a track's stream ends when its core stream does (queued frames can still be read)
+    if (first !== undefined) this.#bindings++;
     if (rebind === undefined) {
-      if (first === undefined) this.#record("closed");
+      // a track's stream ends when its core stream does (queued frames can still be read)
+      if (first === undefined) this.#stop("closed");
       else void first.ended.then((r) => this.#record(r));
+    } else {
+      // bound at once on each publish, pulled or not, so that no frame of it is missed
+      rebind.watchers.add(this.#watcher);
     }
   }
 
   get endReason(): StreamEndReason | undefined {
     return this.#reason;
+  }
+
+  /** rebinds counts the tracks bound after the first. */
+  get rebinds(): number {
+    return Math.max(0, this.#bindings - 1);
   }
 
   stats(): VideoStreamStats {
@@ -140,8 +152,15 @@ class Feed {
       if (this.#stopped) return undefined;
       const s = this.#current;
       if (s === undefined) {
-        if (this.#rebind === undefined) return undefined;
-        await this.#waitRebind(this.#rebind);
+        const gone = this.#rebind?.gone();
+        if (this.#rebind === undefined || gone !== undefined) {
+          this.#stop(gone ?? "closed");
+          return undefined;
+        }
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+        this.#wake = undefined;
         continue;
       }
       const r = await s.next();
@@ -151,16 +170,22 @@ class Feed {
         this.#stop(r.value);
         return undefined;
       }
+      this.#current = this.#next;
+      this.#next = undefined;
+      if (this.#current === undefined) this.#changed();
     }
   }
 
   /** close ends the feed: as its core stream ended, else `unsubscribed`. */
   async close(): Promise<void> {
     const s = this.#current;
+    const n = this.#next;
     const r = s?.endReason;
     this.#stop(
       r === undefined || (r === "unpublished" && this.#rebind !== undefined) ? "unsubscribed" : r,
     );
+    this.#next = undefined;
+    await n?.close();
     if (s !== undefined) {
       await s.close();
       this.#retire(s);
@@ -174,42 +199,34 @@ class Feed {
     this.#current = undefined;
   }
 
-  async #waitRebind(rebind: Rebind): Promise<void> {
-    for (;;) {
-      const gone = rebind.gone();
-      if (gone !== undefined) {
-        this.#stop(gone);
-        return;
-      }
-      let opened: CoreStream | undefined;
-      try {
-        opened = this.#open();
-      } catch (e) {
-        this.#stop("closed");
-        throw e;
-      }
-      if (opened !== undefined) {
-        this.#current = opened;
-        this.rebinds++;
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        const w = () => {
-          rebind.watchers.delete(w);
-          this.#wake = undefined;
-          resolve();
-        };
-        rebind.watchers.add(w);
-        this.#wake = w;
-      });
-      if (this.#stopped) return;
+  /** changed: the participant's publications changed (or it is gone): bind to its track if it has one. */
+  #changed(): void {
+    if (this.#stopped || this.#rebind === undefined) return;
+    if (this.#rebind.gone() !== undefined) {
+      if (this.#current === undefined) this.#wake?.();
+      return;
     }
+    const c = this.#current;
+    if (this.#next !== undefined || (c !== undefined && c.endReason !== "unpublished")) return;
+    let opened: CoreStream | undefined;
+    try {
+      opened = this.#open();
+    } catch {
+      opened = undefined; // e.g. the grant was lost: the stream waits, and ends with the participant
+    }
+    if (opened === undefined) return;
+    this.#bindings++;
+    if (c === undefined) {
+      this.#current = opened;
+      this.#wake?.();
+    } else this.#next = opened;
   }
 
   #stop(reason: StreamEndReason): void {
     this.#record(reason);
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#rebind?.watchers.delete(this.#watcher);
     this.#wake?.();
   }
 
