@@ -109,6 +109,12 @@ describe("Vonage-style settings, checked as the seed says, errors naming the fie
       { videoSettings: { preferredFramerate: 60 } },
       "subscriberSettings.videoSettings.preferredFramerate",
     ],
+    ["a format of its own (ours)", { videoSettings: { format: "ARGB32" } }, "accepted"],
+    [
+      "an unknown format",
+      { videoSettings: { format: "BGR24" } },
+      "subscriberSettings.videoSettings.format",
+    ],
   ])("subscriber settings: %s", (_, settings, field) => {
     expect(fieldOf(() => checkSubscriberSettings(settings))).toBe(field);
   });

@@ -479,6 +479,30 @@ describe("VonageVideoClient: errors are typed and name the field", () => {
     await client.disconnect();
   });
 
+  it("grants: no canPublish, no canSubscribe: PERMISSION_DENIED, and nothing is published or subscribed", async () => {
+    const { connector, client, token } = await setup();
+    const streams: Stream[] = [];
+    await client.connect(
+      APP,
+      "r",
+      await token({ grants: { canPublish: false, canSubscribe: false } }),
+      undefined,
+      { onStreamReceived: (_, s) => streams.push(s) },
+    );
+    const codes: string[] = [];
+    await expect(
+      client.publish({ name: "Bot" }, { onError: (_, __, code) => codes.push(code) }),
+    ).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
+    await expect(client.subscribe(streams[0]!)).rejects.toMatchObject({
+      code: "PERMISSION_DENIED",
+    });
+    expect(codes).toEqual(["PERMISSION_DENIED"]);
+    expect(client.isPublishing()).toBe(false);
+    const bot = connector.participants()[0]!;
+    expect(bot.session.tracks).toEqual({ video: false, audio: false });
+    await client.disconnect();
+  });
+
   it("publish, subscribe, addAudio, addVideo: typed errors naming the field; onError of the publisher and subscriber", async () => {
     const { client, token } = await setup();
     const streams: Stream[] = [];
