@@ -312,6 +312,92 @@ describe("VonageVideoClient: the whole lifecycle with two fake phones and real m
   });
 });
 
+describe("VonageVideoClient: one client sees another's pattern, in each format's memory order", () => {
+  it("blue left, red right: RGB24 is B,G,R in memory, ARGB32 is B,G,R,A, YUV420P has U high on blue and V high on red", async () => {
+    const { scheduler, connector, client, token } = await setup();
+    const viewer = new VonageVideoClient(connector, { scheduler });
+    await client.connect(APP, "r", await token({ identity: "painter" }), {
+      av: {
+        videoPublisher: { resolution: { width: 320, height: 240 }, fps: 10, format: "ARGB32" },
+      },
+    });
+    const streams: Stream[] = [];
+    await viewer.connect(APP, "r", await token({ identity: "viewer" }), undefined, {
+      onStreamReceived: (_, s) => streams.push(s),
+    });
+    await client.publish({ name: "Painter", hasAudio: false });
+    const painted = streams.find((s) => s.connection.id === client.getConnection()!.id)!;
+    const got: VideoFrame[] = [];
+    await viewer.subscribe(
+      painted,
+      {
+        subscribeToAudio: false,
+        videoSettings: { preferredResolution: { width: 160, height: 120 }, format: "RGB24" },
+      },
+      { onRenderFrame: (_, f) => got.push(f) },
+    );
+    const painter = connector.participants().find((p) => p.identity === "painter")!;
+    for (let k = 0; k < 3; k++) {
+      client.addVideo(pattern(320, 240));
+      scheduler.advance(100);
+      await until(() => {
+        const st = painter.videoPublication!.stats();
+        return st.captured === st.sent + st.dropped + st.encodeErrors;
+      });
+      await until(() => got.length > k);
+    }
+    const at = (f: VideoFrame, x: number, y: number, bpp: number) => [
+      ...f.frameBuffer.subarray((y * 160 + x) * bpp, (y * 160 + x) * bpp + bpp),
+    ];
+    const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]!) <= 24);
+    const rgb = got.at(-1)!;
+    expect(rgb).toMatchObject({ format: "RGB24", resolution: { width: 160, height: 120 } });
+    expect(near(at(rgb, 20, 60, 3), [255, 0, 0])).toBe(true); // blue: B first in memory
+    expect(near(at(rgb, 140, 60, 3), [0, 0, 255])).toBe(true); // red: R last
+    await viewer.unsubscribe(painted);
+    for (const format of ["ARGB32", "YUV420P"] as const) {
+      const frames: VideoFrame[] = [];
+      await viewer.subscribe(
+        painted,
+        {
+          subscribeToAudio: false,
+          videoSettings: { preferredResolution: { width: 160, height: 120 }, format },
+        },
+        { onRenderFrame: (_, f) => frames.push(f) },
+      );
+      // a new subscription starts at a keyframe: the bridge asks the painter for one, at most
+      // once per its request interval, so this may take up to a second of ticks
+      for (let k = 0; k < 20 && frames.length === 0; k++) {
+        client.addVideo(pattern(320, 240));
+        scheduler.advance(100);
+        await until(() => {
+          const st = painter.videoPublication!.stats();
+          return st.captured === st.sent + st.dropped + st.encodeErrors;
+        });
+        for (let i = 0; i < 200; i++) await flushPromises();
+      }
+      await until(() => frames.length > 0);
+      const f = frames.at(-1)!;
+      expect(f.frameBuffer.byteLength).toBe(videoFrameBytes(format, 160, 120));
+      if (format === "ARGB32") {
+        expect(near(at(f, 20, 60, 4), [255, 0, 0, 255])).toBe(true);
+        expect(near(at(f, 140, 60, 4), [0, 0, 255, 255])).toBe(true);
+      } else {
+        const u = (x: number, y: number) => f.frameBuffer[160 * 120 + (y >> 1) * 80 + (x >> 1)]!;
+        const v = (x: number, y: number) =>
+          f.frameBuffer[160 * 120 + 80 * 60 + (y >> 1) * 80 + (x >> 1)]!;
+        expect(u(20, 60)).toBeGreaterThan(200); // blue
+        expect(v(140, 60)).toBeGreaterThan(200); // red
+        expect(u(140, 60)).toBeLessThan(128);
+        expect(v(20, 60)).toBeLessThan(128);
+      }
+      await viewer.unsubscribe(painted);
+    }
+    await viewer.disconnect();
+    await client.disconnect();
+  });
+});
+
 describe("VonageVideoClient: connections and streams that come and go", () => {
   it("a newcomer's connection and stream; its leaving drops the stream (unsubscribe in onStreamDropped works) and the connection", async () => {
     const { kit, client, token } = await setup();
