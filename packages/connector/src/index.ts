@@ -45,7 +45,7 @@ export type { DtmfDigit, ParticipantEvent } from "./core/participant-event.js";
 export type { ParticipantSession } from "./core/participant-session.js";
 export { type PcmFrame, pcmFrame } from "./core/pcm-frame.js";
 export type { PublishedTracks, RemoteMember, TrackKind } from "./core/remote-member.js";
-export { ServerParticipant } from "./core/server-participant.js";
+export { type MixedAudioOptions, ServerParticipant } from "./core/server-participant.js";
 export { STREAM_END_REASONS, type StreamEndReason } from "./core/stream-end-reason.js";
 export {
   type EncodedVideoInput,

@@ -53,6 +53,25 @@ describe("AudioMixer", () => {
     expect(byId(m.mix()).get("b")?.output).toEqual(dc(2));
   });
 
+  it("a talkspurt's tail longer than a frame but under jitterMs is played out frame by frame, padded", () => {
+    const m = new AudioMixer({ sampleRate: 48000 });
+    m.add("a", { listens: false });
+    m.add("b");
+    m.push("a", new Int16Array(1440).fill(100)); // 1.5 frames: under the 40 ms jitter
+    const heard: number[][] = [];
+    for (let t = 0; t < 4; t++) {
+      const b = m.mix().find((f) => f.id === "b")!;
+      heard.push([b.output[0]!, b.output[959]!]);
+    }
+    // starved for two ticks, then the tail: one whole frame, then the half frame padded
+    expect(heard).toEqual([
+      [0, 0],
+      [100, 100],
+      [100, 0],
+      [0, 0],
+    ]);
+  });
+
   it("FIFO is bounded: beyond maxBufferMs the oldest samples are dropped and counted", () => {
     const m = new AudioMixer({ sampleRate: 8000, maxBufferMs: 200, jitterMs: 20 });
     m.add("a");

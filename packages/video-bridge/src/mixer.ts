@@ -289,11 +289,12 @@ export class AudioMixer {
         p.playing = true;
         p.starving = 0;
       } else if (p.size > 0 && ++p.starving >= this.starveTicks) {
-        // Flush the tail of a talkspurt, padded with silence.
-        const tail = p.size;
+        // Flush the tail of a talkspurt (one frame of it per tick), padded with silence.
+        const tail = Math.min(p.size, n);
         this.read(p, p.input, tail);
         p.input.fill(0, tail);
-        p.starving = 0;
+        // what is left of the tail goes out on the next tick, without waiting again
+        p.starving = p.size > 0 ? this.starveTicks - 1 : 0;
         p.framesPlayed++;
         return true;
       } else {

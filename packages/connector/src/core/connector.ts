@@ -69,6 +69,11 @@ export class Connector {
     this.#scheduler = options.scheduler ?? asyncScheduler;
   }
 
+  /** scheduler is the clock of the connector's streams and publications. */
+  get scheduler(): SchedulerLike {
+    return this.#scheduler;
+  }
+
   /** requiresTokens is true when joins must present a token. */
   get requiresTokens(): boolean {
     return this.#options.tokens !== undefined;

@@ -32,6 +32,12 @@ import { dtmfDigit, parseTelephoneEvent } from "./telephone-event.js";
 import { VideoPublication, type VideoPublishOptions } from "./video-publication.js";
 import { type VideoStreamOptions, VideoTrackStream } from "./video-track-stream.js";
 
+/** MixedAudioOptions are an audio stream's options and which members the mix takes (default all). */
+export interface MixedAudioOptions extends AudioStreamOptions {
+  /** include says, per frame, whether a member is in the mix (e.g. only those subscribed to). */
+  readonly include?: (member: RemoteMember) => boolean;
+}
+
 /** ServerParticipantParts are what a Connector gives the participant it joined. */
 export interface ServerParticipantParts {
   readonly kit: RoomKit;
@@ -197,9 +203,10 @@ export class ServerParticipant {
 
   /**
    * subscribeMixedAudio opens the room's audio mixed without the participant itself ("everyone
-   * but me"), on a 20 ms clock (silence while nobody speaks), beside any per-member streams.
+   * but me"; `include` narrows it to some members), on a 20 ms clock (silence while nobody
+   * speaks), beside any per-member streams.
    */
-  subscribeMixedAudio(options: AudioStreamOptions = {}): AudioTrackStream {
+  subscribeMixedAudio(options: MixedAudioOptions = {}): AudioTrackStream {
     this.#requireConnected();
     if (this.access !== undefined) requireGrant(this.access, "canSubscribe");
     const audio = this.#audioBridge();
@@ -213,6 +220,11 @@ export class ServerParticipant {
         audio.sourceAudio$.subscribe((s) => {
           if (s.roomId !== this.roomId || s.source.id === this.session.id || s.pcm === undefined)
             return;
+          const include = options.include;
+          if (include !== undefined) {
+            const m = this.#members.get(s.source.id);
+            if (m === undefined || !include(m.value)) return;
+          }
           let c = converters.get(s.source.id);
           if (c === undefined || c.from.sampleRate !== s.sampleRate) {
             c = new PcmConverter(
@@ -331,7 +343,14 @@ export class ServerParticipant {
     this.#subscription.unsubscribe();
     this.#events.next({ type: "disconnected", reason: this.#reason });
     this.#events.complete();
-    void Promise.all(closing);
+    this.#closing = Promise.all(closing).then(() => undefined);
+  }
+
+  #closing: Promise<void> = Promise.resolve();
+
+  /** closed resolves once the participant is out and its publications freed what they held. */
+  async closed(): Promise<void> {
+    await this.#closing;
   }
 
   /** whenIdle resolves once every stream the participant opened has freed what it held. */

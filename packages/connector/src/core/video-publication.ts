@@ -173,14 +173,17 @@ export class VideoPublication {
   }
 
   /** close unpublishes: nothing more is sent, the encoder is freed; idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
     this.#next = undefined;
     this.#keyframes.complete();
     this.#parts.onClose();
-    await this.#encoder?.close();
+    this.#closing = this.#encoder?.close() ?? Promise.resolve();
+    return this.#closing;
   }
+
+  #closing: Promise<void> | undefined;
 
   async #pump(): Promise<void> {
     this.#busy = true;
