@@ -295,4 +295,45 @@ describe("Room (LiveKit's shape, fake phones, virtual time)", () => {
     expect(await loop).toBe(0);
     expect(s.endReason).toBe("closed");
   });
+
+  it("a plain VideoStream and AudioStream end with unpublished when the member unpublishes", async () => {
+    const { connector, token, lk } = await setup();
+    const log = record(lk);
+    await lk.connect(connector, token);
+    const other = await connector.join({
+      roomId: "r",
+      token: await createAccessToken({
+        secret: SECRET,
+        applicationId: "app",
+        roomId: "r",
+        identity: "other",
+      }),
+    });
+    const video = await other.publishVideo({ width: 320, height: 180, encoded: true });
+    const audio = other.publishAudio({ sampleRate: 16000, channels: 1 });
+    const pubs = [...lk.remoteParticipants.get("other")!.trackPublications.values()];
+    expect(pubs.map((p) => [TrackKind[p.kind!], p.subscribed, p.mimeType])).toEqual([
+      ["KIND_VIDEO", true, "video/H264"],
+      ["KIND_AUDIO", true, "audio/L16"],
+    ]);
+    const vs = new VideoStream(pubs[0]!.track!);
+    const as = new AudioStream(pubs[1]!.track!);
+    const drain = async (s: AsyncIterable<unknown>) => {
+      let n = 0;
+      for await (const _ of s) n++;
+      return n;
+    };
+    const loops = [drain(vs), drain(as)];
+    await video.close();
+    audio.close();
+    expect(await Promise.all(loops)).toEqual([0, 0]);
+    expect([vs.endReason, as.endReason]).toEqual(["unpublished", "unpublished"]);
+    expect(log.filter((l) => l.includes("other")).slice(-4)).toEqual([
+      "unsubscribed:other:KIND_VIDEO",
+      "unpublished:other:KIND_VIDEO",
+      "unsubscribed:other:KIND_AUDIO",
+      "unpublished:other:KIND_AUDIO",
+    ]);
+    await lk.disconnect();
+  });
 });
