@@ -8,6 +8,13 @@ export type { VideoStreamStats } from "../core/video-track-stream.js";
 export { AudioFrame, combineAudioFrames } from "./audio-frame.js";
 export { AudioSource, type AudioSourceOptions } from "./audio-source.js";
 export { AudioStream, type AudioStreamOptions } from "./audio-stream.js";
+export { EncodedVideoSource } from "./encoded-video-source.js";
+export {
+  type EncodedVideoFrame,
+  type EncodedVideoFrameEvent,
+  EncodedVideoStream,
+  type EncodedVideoStreamOptions,
+} from "./encoded-video-stream.js";
 export {
   ConnectionState,
   DisconnectReason,
@@ -44,11 +51,11 @@ export {
   VideoEncoding,
 } from "./track-publish-options.js";
 export type { TypedEmitter } from "./typed-emitter.js";
+export type { VideoStreamParticipantSource } from "./video-feed.js";
 export { VideoFrame } from "./video-frame.js";
 export { VideoSource, type VideoSourceOptions } from "./video-source.js";
 export {
   type VideoFrameEvent,
   VideoStream,
   type VideoStreamOptions,
-  type VideoStreamParticipantSource,
 } from "./video-stream.js";

@@ -4,6 +4,7 @@ import type { ServerParticipant } from "../core/server-participant.js";
 import type { StreamEndReason } from "../core/stream-end-reason.js";
 import type { VideoPublication } from "../core/video-publication.js";
 import { ConnectorError } from "../errors.js";
+import { bindEncodedVideoSource, EncodedVideoSource } from "./encoded-video-source.js";
 import {
   type DisconnectReason,
   type ParticipantKind,
@@ -164,9 +165,11 @@ export class LocalParticipant extends Participant {
           `videoCodec ${VideoCodec[options.videoCodec] ?? options.videoCodec}: this room publishes ${VideoCodec[this.#link.videoCodec]} (RoomOptions.videoCodec)`,
         );
       const enc = options.videoEncoding;
+      const encoded = video instanceof EncodedVideoSource;
       const pub = await core.publishVideo({
         width: video.width,
         height: video.height,
+        ...(encoded ? { encoded: true } : {}),
         ...(enc?.maxFramerate === undefined ? {} : { fps: enc.maxFramerate }),
         ...(enc?.maxBitrate === undefined ? {} : { bitrate: Number(enc.maxBitrate) }),
       });
@@ -177,14 +180,17 @@ export class LocalParticipant extends Participant {
           kind: TrackKind.KIND_VIDEO,
           source:
             options.source ??
-            (video.isScreencast ? TrackSource.SOURCE_SCREENSHARE : TrackSource.SOURCE_CAMERA),
+            (!encoded && video.isScreencast
+              ? TrackSource.SOURCE_SCREENSHARE
+              : TrackSource.SOURCE_CAMERA),
           mimeType: this.#link.videoCodec === VideoCodec.VP8 ? "video/VP8" : "video/H264",
           width: video.width,
           height: video.height,
         },
         this.#link.whenSubscriber(),
       );
-      bindVideoSource(video, pub);
+      if (encoded) bindEncodedVideoSource(video, pub);
+      else bindVideoSource(video, pub);
       published = { publication, core: pub, feed: undefined };
     } else if (audio !== undefined) {
       if (audio.closed) throw new ConnectorError("INVALID_STATE", "the AudioSource is closed");
@@ -241,7 +247,8 @@ export class LocalParticipant extends Participant {
     p.feed?.unsubscribe();
     const track: Track | undefined = p.publication.track;
     const video = track === undefined ? undefined : localVideoSource(track);
-    if (video !== undefined) bindVideoSource(video, undefined);
+    if (video instanceof EncodedVideoSource) bindEncodedVideoSource(video, undefined);
+    else if (video !== undefined) bindVideoSource(video, undefined);
     await p.core.close();
   }
 }

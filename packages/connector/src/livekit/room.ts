@@ -43,6 +43,12 @@ export interface RoomOptions {
   autoSubscribe?: boolean;
   dynacast?: boolean;
   videoCodec?: VideoCodec;
+  /**
+   * rawMedia: false skips loading `@framewire/media` at connect, for a recorder or relay that
+   * only uses `EncodedVideoStream` / `EncodedVideoSource` (a raw `VideoStream` or `VideoSource`
+   * still loads it when used; `VideoFrame.convert` then needs `await loadMedia()`). Default true.
+   */
+  rawMedia?: boolean;
   e2ee?: never;
   encryption?: never;
   /** rtcConfig and dataStream are accepted and unused (there is no WebRTC transport). */
@@ -184,7 +190,7 @@ export class Room extends RoomBase {
     this.#state = "connecting";
     let core: ServerParticipant;
     try {
-      await loadMedia();
+      if (opts.rawMedia !== false) await loadMedia();
       core = await connector.join({
         roomId,
         videoCodec: videoCodec === VideoCodec.VP8 ? "vp8" : "h264",

@@ -1,6 +1,7 @@
 import type { ServerParticipant } from "../core/server-participant.js";
 import { ConnectorError } from "../errors.js";
 import { AudioSource } from "./audio-source.js";
+import { EncodedVideoSource } from "./encoded-video-source.js";
 import { StreamState, TrackKind } from "./enums.js";
 import { VideoSource } from "./video-source.js";
 
@@ -30,7 +31,7 @@ export function nextTrackSid(): string {
 }
 
 const remoteLinks = new WeakMap<Track, RemoteTrackLink>();
-const videoSources = new WeakMap<Track, VideoSource>();
+const videoSources = new WeakMap<Track, VideoSource | EncodedVideoSource>();
 const audioSources = new WeakMap<Track, AudioSource>();
 
 /** Track is LiveKit's track: a sid, a name, a kind. */
@@ -86,12 +87,15 @@ export class LocalAudioTrack extends Track {
   }
 }
 
-/** LocalVideoTrack is a VideoSource as a track to publish (`createVideoTrack`). */
+/** LocalVideoTrack is a VideoSource (or our EncodedVideoSource) as a track to publish (`createVideoTrack`). */
 export class LocalVideoTrack extends Track {
   /** createVideoTrack makes a track of `source` named `name`. */
-  static createVideoTrack(name: string, source: VideoSource): LocalVideoTrack {
-    if (!(source instanceof VideoSource))
-      throw new ConnectorError("BAD_OPTION", "createVideoTrack takes a VideoSource");
+  static createVideoTrack(name: string, source: VideoSource | EncodedVideoSource): LocalVideoTrack {
+    if (!(source instanceof VideoSource) && !(source instanceof EncodedVideoSource))
+      throw new ConnectorError(
+        "BAD_OPTION",
+        "createVideoTrack takes a VideoSource or an EncodedVideoSource",
+      );
     const track = new LocalVideoTrack({ sid: nextTrackSid(), name, kind: TrackKind.KIND_VIDEO });
     videoSources.set(track, source);
     return track;
@@ -132,7 +136,7 @@ export function remoteTrackLink(track: Track): RemoteTrackLink | undefined {
 }
 
 /** localVideoSource is the source of a LocalVideoTrack. */
-export function localVideoSource(track: Track): VideoSource | undefined {
+export function localVideoSource(track: Track): VideoSource | EncodedVideoSource | undefined {
   return videoSources.get(track);
 }
 
