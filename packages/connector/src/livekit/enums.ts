@@ -99,3 +99,11 @@ export enum ParticipantKind {
   CONNECTOR = 5,
   BRIDGE = 6,
 }
+
+/** ConnectionQuality is a participant's link quality (LiveKit's values; never reported here). */
+export enum ConnectionQuality {
+  QUALITY_POOR = 0,
+  QUALITY_GOOD = 1,
+  QUALITY_EXCELLENT = 2,
+  QUALITY_LOST = 3,
+}

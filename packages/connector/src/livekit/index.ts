@@ -16,6 +16,7 @@ export {
   type EncodedVideoStreamOptions,
 } from "./encoded-video-stream.js";
 export {
+  ConnectionQuality,
   ConnectionState,
   DisconnectReason,
   ParticipantKind,
@@ -28,7 +29,7 @@ export {
 } from "./enums.js";
 export { LocalParticipant, Participant, RemoteParticipant } from "./participant.js";
 export { Room, type RoomOptions, type RoomServer } from "./room.js";
-export { type RoomCallbacks, RoomEvent } from "./room-event.js";
+export { type ChatMessage, type RoomCallbacks, RoomEvent } from "./room-event.js";
 export {
   type AudioTrack,
   LocalAudioTrack,

@@ -143,8 +143,9 @@ export class LocalParticipant extends Participant {
 
   /**
    * publishTrack publishes `track`. PERMISSION_DENIED without the token's `canPublish`;
-   * INVALID_STATE when the track is published already, a track of its kind is, its source is
-   * closed, or the room is disconnected; BAD_OPTION for a `videoCodec` that is not the room's.
+   * INVALID_STATE when the track is published already, a track of its kind is, or its source is
+   * closed; SESSION_CLOSED once the room is disconnected; BAD_OPTION for a `videoCodec` that is
+   * not the room's.
    */
   async publishTrack(
     track: LocalTrack,

@@ -1,4 +1,4 @@
-import type { ConnectionState, DisconnectReason } from "./enums.js";
+import type { ConnectionQuality, ConnectionState, DisconnectReason } from "./enums.js";
 import type { LocalParticipant, Participant, RemoteParticipant } from "./participant.js";
 import type { RemoteTrack } from "./track.js";
 import type {
@@ -50,6 +50,15 @@ export enum RoomEvent {
   TokenRefreshed = "tokenRefreshed",
 }
 
+/** ChatMessage is LiveKit's chat message (the type only: a Framewire room has no chat). */
+export interface ChatMessage {
+  id: string;
+  timestamp: number;
+  message: string;
+  editTimestamp?: number;
+  generated?: boolean;
+}
+
 /** RoomCallbacks are the room's listeners by event (LiveKit's signatures, for the events a Framewire room has). */
 export type RoomCallbacks = {
   participantConnected: (participant: RemoteParticipant) => void;
@@ -92,7 +101,10 @@ export type RoomCallbacks = {
     changedAttributes: Record<string, string>,
     participant: Participant,
   ) => void;
+  participantEncryptionStatusChanged: (isEncrypted: boolean, participant: Participant) => void;
+  connectionQualityChanged: (quality: ConnectionQuality, participant: Participant) => void;
   dataReceived: (payload: Uint8Array, participant?: RemoteParticipant) => void;
+  chatMessage: (message: ChatMessage, participant?: Participant) => void;
   /** dtmfReceived: a SIP caller sent an RFC 4733 telephone event (once per event, at its end). */
   dtmfReceived: (code: number, digit: string, participant: RemoteParticipant) => void;
   encryptionError: (error: Error) => void;

@@ -103,7 +103,7 @@ function participantInit(member: RemoteMember): ParticipantInit {
  */
 export class Room extends RoomBase {
   remoteParticipants: Map<string, RemoteParticipant> = new Map();
-  localParticipant?: LocalParticipant;
+  localParticipant?: LocalParticipant | undefined;
   #core: ServerParticipant | undefined;
   #state: "disconnected" | "connecting" | "connected" = "disconnected";
   #connectionState = ConnectionState.CONN_DISCONNECTED;
@@ -231,6 +231,14 @@ export class Room extends RoomBase {
       },
     );
     this.#subscription = core.events$.subscribe((e) => this.#onEvent(e));
+    if (!core.connected) {
+      // ended between join and here (the kit closed): nothing to connect to
+      this.#subscription.unsubscribe();
+      this.#state = "disconnected";
+      this.#core = undefined;
+      this.localParticipant = undefined;
+      throw new ConnectorError("SESSION_CLOSED", `the room ${roomId} closed while connecting`);
+    }
     for (const m of core.members()) {
       const p = this.#addParticipant(m);
       for (const kind of ["video", "audio"] as const)
