@@ -8,6 +8,7 @@ export type { VideoStreamStats } from "../core/video-track-stream.js";
 export { AudioFrame, combineAudioFrames } from "./audio-frame.js";
 export { AudioSource, type AudioSourceOptions } from "./audio-source.js";
 export { AudioStream, type AudioStreamOptions } from "./audio-stream.js";
+export { dispose } from "./dispose.js";
 export { EncodedVideoSource } from "./encoded-video-source.js";
 export {
   type EncodedVideoFrame,

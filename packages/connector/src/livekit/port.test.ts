@@ -11,6 +11,7 @@ import {
   AudioFrame,
   AudioSource,
   AudioStream,
+  dispose,
   LocalAudioTrack,
   LocalVideoTrack,
   type RemoteParticipant,
@@ -105,6 +106,7 @@ describe("a LiveKit program ported by changing its import", () => {
     await flushPromises();
     expect(log.slice(-3).sort()).toEqual(["audio of A ended", "left A", "video of A ended"]);
     await r.disconnect();
+    await dispose();
     expect(log.at(-1)).toBe("disconnected");
   });
 });

@@ -101,6 +101,12 @@ function converter(): InstanceType<MediaModule["VideoConverter"]> {
   return sharedConverter;
 }
 
+/** releaseConverter frees the converter `convert` shares (a later `convert` makes a new one). */
+export function releaseConverter(): void {
+  sharedConverter?.close();
+  sharedConverter = undefined;
+}
+
 /**
  * VideoFrame is LiveKit's raw video frame: `data` holds the planes of `type` one after another
  * with no row padding (LiveKit's layout), `width` by `height` pixels. The constructor checks
