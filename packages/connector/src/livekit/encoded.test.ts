@@ -55,4 +55,29 @@ describe("encoded streams and sources (rawMedia: false)", () => {
     expect(source.published).toBe(false);
     expect(loadedMedia()).toBeUndefined();
   });
+
+  it("one bounded queue per stream, drops counted; break out of for await ends the stream as unsubscribed", async () => {
+    const { kit, scheduler, phones } = room();
+    const a = await kit.join("r", "av", { session: phoneSession("A") });
+    const lk = new Room();
+    await lk.connect(new Connector(kit, { channelId: "av", scheduler }), token, {
+      rawMedia: false,
+    });
+    await flushPromises();
+    const track = [...lk.remoteParticipants.get("A")!.trackPublications.values()][0]!.track!;
+    const s = new EncodedVideoStream(track, { capacity: 2 });
+    for (let i = 0; i <= 10; i++) phones.video.next({ session: a, frame: h264(i % 5 === 0, i) });
+    const st = s.stats();
+    expect(st.received).toBeGreaterThanOrEqual(5); // what the bridge's keyframe gate passes
+    expect(st.queued).toBeLessThanOrEqual(2);
+    expect(st.dropped).toBeGreaterThan(0);
+    for await (const e of s) {
+      expect(e.keyframe).toBe(true); // what it delivers starts at a keyframe
+      break;
+    }
+    expect(s.endReason).toBe("unsubscribed");
+    phones.video.next({ session: a, frame: h264(true, 99) });
+    expect(s.stats().received).toBe(st.received); // closed: the bridge no longer feeds it
+    await lk.disconnect();
+  });
 });
