@@ -1,4 +1,4 @@
-import type { VideoFrame as EncodedVideoFrame } from "@framewire/rtp-video";
+import type { VideoFrame as RtpVideoFrame } from "@framewire/rtp-video";
 import type { StreamEndReason } from "../core/stream-end-reason.js";
 import type { VideoStreamStats } from "../core/video-track-stream.js";
 import { TrackSource } from "./enums.js";
@@ -11,7 +11,8 @@ import {
   type VideoStreamParticipantSource,
 } from "./video-feed.js";
 
-export type { EncodedVideoFrame };
+/** EncodedVideoFrame is one access unit as received (`@framewire/rtp-video`'s `VideoFrame`). */
+export type EncodedVideoFrame = RtpVideoFrame;
 
 /**
  * EncodedVideoFrameEvent is one access unit as the caller sent it (Annex-B H.264, or VP8/VP9),
