@@ -1,12 +1,11 @@
 /**
- * Acceptance (real media): a server-side participant publishes a synthetic pattern (raw i420,
- * encoded by @framewire/media's libx264) and a 1000 Hz tone (48 kHz PCM, paced every 20 ms) into
- * a room; a SIP caller (baresip, placing an audio+video call to the room) receives both. Checked
+ * Acceptance (real media): a LiveKit-style bot publishes a synthetic pattern with `VideoSource`
+ * (I420 `VideoFrame`s, encoded by @framewire/media's libx264) and a 1000 Hz tone with
+ * `AudioSource` (48 kHz `AudioFrame`s of 20 ms, paced by the source) into a room; a SIP caller (baresip, placing an audio+video call to the room) receives both. Checked
  * from baresip's own capture, independently of our code: GStreamer decodes the H.264 it received
  * with 0 errors, and the PCMU it received, decoded, has its dominant frequency at the tone's.
  */
 import { join } from "node:path";
-import { createRawVideoFrame, type RawVideoFrame } from "@framewire/media/frames";
 import type { MediaSession } from "@framewire/rtp-video";
 import { SipVideoBackend } from "@framewire/sip-signaling";
 import { dominantFrequency } from "@framewire/test-support";
@@ -27,7 +26,20 @@ import {
 } from "@framewire/test-support/peers";
 import { AudioVideoChannel, RoomKit } from "@framewire/video-bridge";
 import { afterEach, describe, expect } from "vitest";
+import { createAccessToken } from "../src/access-token.js";
 import { Connector } from "../src/core/connector.js";
+import {
+  AudioFrame,
+  AudioSource,
+  LocalAudioTrack,
+  LocalVideoTrack,
+  Room,
+  TrackPublishOptions,
+  TrackSource,
+  VideoBufferType,
+  VideoFrame,
+  VideoSource,
+} from "../src/livekit/index.js";
 
 const sipTest = itWithPeers(["baresip", "tshark", "gst-launch-1.0", "timeout"]);
 const ROOM = "studio";
@@ -39,8 +51,8 @@ afterEach(async () => {
   await runCleanups();
 });
 
-/** pattern is frame `n` of a moving-bar test pattern (i420, tightly packed). */
-function pattern(n: number): RawVideoFrame {
+/** pattern is frame `n` of a moving-bar test pattern (I420, tightly packed). */
+function pattern(n: number): VideoFrame {
   const ySize = W * H;
   const data = new Uint8Array(ySize * 1.5);
   for (let y = 0; y < H; y++)
@@ -48,10 +60,10 @@ function pattern(n: number): RawVideoFrame {
       data[y * W + x] = (x + n * 4) % W < 40 ? 235 : (16 + (x * 200) / W) | 0;
   data.fill(128, ySize, ySize + ySize / 4);
   data.fill(90, ySize + ySize / 4);
-  return createRawVideoFrame("i420", W, H, data);
+  return new VideoFrame(data, W, H, VideoBufferType.I420);
 }
 
-describe("a server-side participant speaks and shows itself to a SIP caller (baresip)", () => {
+describe("a LiveKit-style bot speaks and shows itself to a SIP caller (baresip)", () => {
   sipTest(
     "baresip decodes the participant's video with 0 errors and hears its tone",
     async () => {
@@ -72,22 +84,46 @@ describe("a server-side participant speaks and shows itself to a SIP caller (bar
         kit.close();
         await backend.stop();
       });
-      const bot = await connector.join({ roomId: ROOM, identity: "presenter" });
-      const video = await bot.publishVideo({ width: W, height: H, fps: 30, bitrate: 500_000 });
-      const audio = bot.publishAudio({ sampleRate: 48000, channels: 1 });
+      const room = new Room();
+      const token = await createAccessToken({
+        secret: "a-room-secret-of-at-least-32-bytes!!",
+        applicationId: "app",
+        roomId: ROOM,
+        identity: "presenter",
+      });
+      await room.connect(connector, token);
+      onCleanup(() => room.disconnect());
+      const videoSource = new VideoSource(W, H);
+      const audioSource = new AudioSource(48000, 1, 200);
+      await room.localParticipant!.publishTrack(
+        LocalVideoTrack.createVideoTrack("pattern", videoSource),
+        new TrackPublishOptions({ source: TrackSource.SOURCE_CAMERA }),
+      );
+      await room.localParticipant!.publishTrack(
+        LocalAudioTrack.createAudioTrack("tone", audioSource),
+        new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }),
+      );
       let n = 0;
       let phase = 0;
-      const vTimer = setInterval(() => video.captureFrame(pattern(n++)), 33);
-      const aTimer = setInterval(() => {
-        const s = new Int16Array(960);
-        for (let i = 0; i < s.length; i++)
-          s[i] = Math.round(8000 * Math.sin(phase + (2 * Math.PI * TONE_HZ * i) / 48000));
-        phase += (2 * Math.PI * TONE_HZ * 960) / 48000;
-        audio.send(s);
-      }, 20);
-      onCleanup(() => {
+      let speaking = true;
+      const vTimer = setInterval(() => videoSource.captureFrame(pattern(n++)), 33);
+      const speak = async () => {
+        // captureFrame resolves once the 20 ms frame fits in the source's 200 ms queue
+        while (speaking) {
+          const s = new Int16Array(960);
+          for (let i = 0; i < s.length; i++)
+            s[i] = Math.round(8000 * Math.sin(phase + (2 * Math.PI * TONE_HZ * i) / 48000));
+          phase += (2 * Math.PI * TONE_HZ * 960) / 48000;
+          await audioSource.captureFrame(new AudioFrame(s, 48000, 1, 960));
+        }
+      };
+      const speaker = speak();
+      onCleanup(async () => {
         clearInterval(vTimer);
-        clearInterval(aTimer);
+        speaking = false;
+        audioSource.clearQueue();
+        await speaker;
+        await audioSource.close();
       });
       const joined: MediaSession[] = [];
       onCleanup(
@@ -137,7 +173,7 @@ describe("a server-side participant speaks and shows itself to a SIP caller (bar
       const hz = dominantFrequency(tail, 8000, { minHz: 100, maxHz: 3500 });
       report("connector: bot → baresip", {
         framesCaptured: n,
-        encoded: video.stats().encoded,
+        published: room.localParticipant!.trackPublications.size,
         decodedByGstreamer: decoded.framesDecoded,
         gstErrors: decoded.errors,
         audioPackets: heard.packets,

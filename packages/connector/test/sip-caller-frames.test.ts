@@ -1,12 +1,11 @@
 /**
  * Acceptance (real media): a SIP caller (SIPp, replaying the fixture H.264 RTP: 300 frames of
- * fixtures/test.h264 at 640x360) is in a room of a RoomKit over a SipVideoBackend; a server-side
- * participant of a Connector subscribes to its video as rgb24, i420 and bgra at once. Each stream
+ * fixtures/test.h264 at 640x360) is in a room of a RoomKit over a SipVideoBackend; a LiveKit-style
+ * bot (`Room`, `VideoStream`) takes its video as RGB24, I420 and BGRA at once. Each stream
  * must deliver ≥ 95 % of the frames the caller sent, at 640x360, and the pixels must match an
  * independent decode of the same clip by the ffmpeg CLI (PSNR ≥ 40 dB per checked frame; frames
  * are matched by RTP timestamp: the pcap's first is 42411254, 3000 ticks per frame).
  */
-import { type RawVideoFrame, tightStrides } from "@framewire/media/frames";
 import type { MediaSession } from "@framewire/rtp-video";
 import { SipVideoBackend } from "@framewire/sip-signaling";
 import { psnr } from "@framewire/test-support";
@@ -24,42 +23,35 @@ import {
 } from "@framewire/test-support/peers";
 import { AudioVideoChannel, RoomKit } from "@framewire/video-bridge";
 import { afterEach, describe, expect } from "vitest";
+import { createAccessToken } from "../src/access-token.js";
 import { Connector } from "../src/core/connector.js";
-import type { VideoFrameEvent } from "../src/core/video-track-stream.js";
+import {
+  Room,
+  RoomEvent,
+  TrackKind,
+  VideoBufferType,
+  type VideoFrameEvent,
+  VideoStream,
+} from "../src/livekit/index.js";
 
 const sipTest = itWithPeers(["sipp", "tshark", "ffmpeg", "timeout"]);
 const ROOM = "bots";
 const FIRST_RTP = 42411254;
 const TICKS_PER_FRAME = 3000;
 const SENT_FRAMES = 300;
-const FORMATS = ["rgb24", "i420", "bgra"] as const;
+const FORMATS = [
+  ["rgb24", VideoBufferType.RGB24],
+  ["i420", VideoBufferType.I420],
+  ["bgra", VideoBufferType.BGRA],
+] as const;
 
 afterEach(async () => {
   await runCleanups();
 });
 
-/** tight copies a raw frame's planes without row padding (what ffmpeg's rawvideo writes). */
-function tight(f: RawVideoFrame): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const rowBytes = tightStrides(f.format, f.width);
-  f.planes.forEach((p, i) => {
-    for (let y = 0; y < p.height; y++) {
-      const start = p.offset + y * p.stride;
-      parts.push(f.data.subarray(start, start + (rowBytes[i] as number)));
-    }
-  });
-  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-  let o = 0;
-  for (const x of parts) {
-    out.set(x, o);
-    o += x.length;
-  }
-  return out;
-}
-
-describe("a server-side participant takes a SIP caller's video as raw frames (SIPp, fixture clip)", () => {
+describe("a LiveKit-style bot takes a SIP caller's video as raw frames (SIPp, fixture clip)", () => {
   sipTest(
-    "rgb24, i420 and bgra: ≥ 95 % of the frames, 640x360, PSNR ≥ 40 dB against ffmpeg's decode",
+    "VideoStream as RGB24, I420 and BGRA: ≥ 95 % of the frames, 640x360, PSNR ≥ 40 dB against ffmpeg's decode",
     async () => {
       const rtpStart = 42_000 + 2 * Math.floor(Math.random() * 8_000);
       const backend = new SipVideoBackend({
@@ -78,34 +70,40 @@ describe("a server-side participant takes a SIP caller's video as raw frames (SI
         kit.close();
         await backend.stop();
       });
-      const bot = await connector.join({ roomId: ROOM, identity: "watcher" });
-      const received: Record<string, VideoFrameEvent<RawVideoFrame>[]> = {};
+      const room = new Room();
+      const received: Record<string, VideoFrameEvent[]> = {};
       const reading: Promise<string>[] = [];
       const keep = new Set(Array.from({ length: 30 }, (_, i) => i * 10 + 3));
-      const sub = bot.events$.subscribe((e) => {
-        if (e.type !== "track-published" || e.kind !== "video") return;
-        for (const format of FORMATS) {
-          const stream = bot.subscribeVideo(e.member, { format, capacity: 16 });
-          const got: VideoFrameEvent<RawVideoFrame>[] = [];
-          received[format] = got;
+      room.on(RoomEvent.TrackSubscribed, (track) => {
+        if (track.kind !== TrackKind.KIND_VIDEO) return;
+        for (const [name, type] of FORMATS) {
+          const stream = new VideoStream(track, { format: type, capacity: 16 });
+          const got: VideoFrameEvent[] = [];
+          received[name] = got;
           reading.push(
             (async () => {
               for await (const ev of stream) {
                 const index = Math.round((ev.rtpTimestamp - FIRST_RTP) / TICKS_PER_FRAME);
                 // keep the pixels of the checked frames only (memory)
-                const frame = ev.frame as RawVideoFrame;
                 got.push(
                   keep.has(index)
-                    ? { ...ev, frame }
-                    : { ...ev, frame: { ...frame, data: new Uint8Array(0) } },
+                    ? ev
+                    : { ...ev, frame: { ...ev.frame, data: new Uint8Array(0) } as typeof ev.frame },
                 );
               }
-              return stream.endReason ?? "none";
+              return (await stream.ended) ?? "none";
             })(),
           );
         }
       });
-      onCleanup(() => sub.unsubscribe());
+      const token = await createAccessToken({
+        secret: "a-room-secret-of-at-least-32-bytes!!",
+        applicationId: "app",
+        roomId: ROOM,
+        identity: "watcher",
+      });
+      await room.connect(connector, token);
+      onCleanup(() => room.disconnect());
       const joinErrors: unknown[] = [];
       onCleanup(
         backend.onCall(async (session: MediaSession) => {
@@ -132,13 +130,14 @@ describe("a server-side participant takes a SIP caller's video as raw frames (SI
       ]);
       expect(ends).toEqual(FORMATS.map(() => "participantLeft"));
       const lines: Record<string, string> = {};
-      for (const format of FORMATS) {
+      for (const [format] of FORMATS) {
         const got = received[format] ?? [];
         const ref = await referenceRawFrames(fixture("test.h264"), { format, pick: [...keep] });
         const checked = got.filter((g) => g.frame.data.length > 0);
         const scores = checked.map((g) => {
           const index = Math.round((g.rtpTimestamp - FIRST_RTP) / TICKS_PER_FRAME);
-          return psnr(tight(g.frame), ref.frame(index));
+          // LiveKit's VideoFrame is tightly packed, as ffmpeg's rawvideo
+          return psnr(g.frame.data, ref.frame(index));
         });
         const min = Math.min(...scores);
         lines[format] =
