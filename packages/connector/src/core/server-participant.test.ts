@@ -142,6 +142,27 @@ describe("Connector + ServerParticipant (in-process, fake phones, virtual time)"
     expect(await mixed.ended).toBe("closed");
   });
 
+  it("a mix narrowed with include holds only those members", async () => {
+    const { scheduler, phones, bot, a, b } = await joined("forward");
+    const onlyA = bot.subscribeMixedAudio({
+      sampleRate: 16000,
+      capacityMs: 2000,
+      include: (m) => m.identity === "A",
+    });
+    for (let n = 0; n < 20; n++) {
+      phones.audio.next({ session: a, frame: pcmuTone(440, n) });
+      phones.audio.next({ session: b, frame: pcmuTone(1000, n) });
+      scheduler.advance(20);
+    }
+    const parts: Int16Array[] = [];
+    while (onlyA.stats().queued > 0) {
+      const r = await onlyA.next();
+      if (!r.done) parts.push(r.value.frame.data);
+    }
+    const all = Int16Array.from(parts.flatMap((p) => [...p]));
+    expect(goertzel(all, 440, 16000)).toBeGreaterThan(100 * goertzel(all, 1000, 16000));
+  });
+
   it("reports each DTMF digit once (the end packet comes three times)", async () => {
     const { phones, bot, a } = await joined();
     const digits: string[] = [];

@@ -666,6 +666,12 @@ export class VonageVideoClient {
         sampleRate: format.sampleRate,
         channels: format.numberOfChannels,
         frameSizeMs: 20,
+        // the mix holds the streams subscribed with audio, as the seed's audio callback
+        include: (member) => {
+          const stream = c.remotes.get(member.sessionId)?.stream;
+          const s = stream === undefined ? undefined : c.subscribed.get(stream.id);
+          return s !== undefined && s.wantsAudio && !s.closed;
+        },
       });
       c.mix = mix;
       this.#track(this.#pumpMix(c, mix));
