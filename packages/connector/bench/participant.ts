@@ -72,17 +72,35 @@ async function ours(callers: number): Promise<Run> {
   const used = process.cpuUsage(cpu);
   await bot.leave();
   kit.close();
-  if (got !== frames.length * callers) throw new Error(`took ${got} of ${frames.length * callers} frames`);
+  if (got !== frames.length * callers)
+    throw new Error(`took ${got} of ${frames.length * callers} frames`);
   return { wallS, cpuS: (used.user + used.system) / 1e6, frames: got };
 }
 
-const FFMPEG_ARGS = ["-threads", "1", "-i", file, "-threads", "1", "-pix_fmt", "rgb24", "-f", "rawvideo", "-y", "/dev/null"];
+const FFMPEG_ARGS = [
+  "-threads",
+  "1",
+  "-i",
+  file,
+  "-threads",
+  "1",
+  "-pix_fmt",
+  "rgb24",
+  "-f",
+  "rawvideo",
+  "-y",
+  "/dev/null",
+];
 
 /** anchor: the ffmpeg CLI decodes and converts the clip on one thread (its -benchmark times). */
 function anchor(): Run {
-  const r = spawnSync("ffmpeg", ["-hide_banner", "-nostdin", "-nostats", "-benchmark", ...FFMPEG_ARGS], {
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    "ffmpeg",
+    ["-hide_banner", "-nostdin", "-nostats", "-benchmark", ...FFMPEG_ARGS],
+    {
+      encoding: "utf8",
+    },
+  );
   const m = /bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s/.exec(r.stderr ?? "");
   if (r.status !== 0 || m === null) throw new Error(`ffmpeg failed: ${r.stderr}`);
   return { wallS: Number(m[3]), cpuS: Number(m[1]) + Number(m[2]), frames: frames.length };
