@@ -1,5 +1,6 @@
 import type { Address } from "@framewire/rtp-video";
 import type { SchedulerLike } from "rxjs";
+import { type CallRejection, callRejectionOf } from "./call-rejection.js";
 import { SipSignalingError } from "./errors.js";
 import type { AudioCodecName, VideoCodecName } from "./sdp/sdp-types.js";
 import type { DigestAuthOptions } from "./sip/digest-auth.js";
@@ -44,6 +45,19 @@ export interface SipVideoBackendOptions {
   readonly credentials?: DigestClientCredentials;
   /** inviteFilter accepts or rejects each incoming call before media is set up. */
   readonly inviteFilter?: (invite: InviteInfo) => InviteVerdict | Promise<InviteVerdict>;
+  /**
+   * onCallTimeoutMs is the longest the `onCall` callbacks may hold an incoming call's answer: the
+   * INVITE is answered 200 once every callback returned (and its promise resolved), rejected when
+   * one threw or rejected (`callRejection`) or disconnected the session (480), and answered anyway
+   * after this long (a later rejection only counts in `callbackErrors`). 0 answers first and calls
+   * `onCall` after (the order before this option). Default 5000.
+   */
+  readonly onCallTimeoutMs?: number;
+  /**
+   * callRejection maps what an `onCall` callback threw before the answer to the INVITE's final
+   * response; default `callRejectionOf` (ROOM_FULL → 486 "Room Full", others → 500).
+   */
+  readonly callRejection?: (error: unknown) => CallRejection;
   /** nack / latencyMs for the video sessions (see VideoRtpSession). */
   readonly nack?: boolean;
   readonly latencyMs?: number;
@@ -65,6 +79,8 @@ type DefaultedOption =
   | "rtpPortEnd"
   | "maxCalls"
   | "nack"
+  | "onCallTimeoutMs"
+  | "callRejection"
   | "userAgent";
 
 /** The options without a default, passed on as given. */
@@ -93,6 +109,7 @@ export const BACKEND_DEFAULTS = {
   audioCodecs: ["PCMU", "PCMA", "telephone-event"] as readonly AudioCodecName[],
   maxCalls: 100,
   nack: true,
+  onCallTimeoutMs: 5000,
 } as const;
 
 /**
@@ -106,6 +123,13 @@ export function resolveBackendOptions(options: SipVideoBackendOptions): Resolved
   if (!Number.isInteger(maxCalls) || maxCalls < 0) {
     throw new SipSignalingError("BAD_OPTION", `maxCalls must be an integer >= 0 (got ${maxCalls})`);
   }
+  const onCallTimeoutMs = options.onCallTimeoutMs ?? d.onCallTimeoutMs;
+  if (!Number.isFinite(onCallTimeoutMs) || onCallTimeoutMs < 0) {
+    throw new SipSignalingError(
+      "BAD_OPTION",
+      `onCallTimeoutMs must be a number >= 0 (got ${onCallTimeoutMs})`,
+    );
+  }
   const localRtpIp = options.localRtpIp ?? d.localRtpIp;
   return {
     localSipAddr: options.localSipAddr ?? d.localSipAddr,
@@ -117,6 +141,8 @@ export function resolveBackendOptions(options: SipVideoBackendOptions): Resolved
     audioCodecs: options.supportedAudioCodecs ?? d.audioCodecs,
     maxCalls,
     nack: options.nack ?? d.nack,
+    onCallTimeoutMs,
+    callRejection: options.callRejection ?? callRejectionOf,
     latencyMs: options.latencyMs,
     scheduler: options.scheduler,
     auth: options.auth,

@@ -6,6 +6,11 @@ export type {
   SipVideoBackendOptions,
 } from "./backend-options.js";
 export {
+  CALL_CLOSED_BEFORE_ANSWER,
+  type CallRejection,
+  callRejectionOf,
+} from "./call-rejection.js";
+export {
   SipCallRejectedError,
   SipSignalingError,
   type SipSignalingErrorCode,

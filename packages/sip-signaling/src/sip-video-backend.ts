@@ -1,4 +1,9 @@
-import { MediaBackend, type MediaSession, type VideoCodec } from "@framewire/rtp-video";
+import {
+  MediaBackend,
+  type MediaSession,
+  type VideoCodec,
+  type VideoSession,
+} from "@framewire/rtp-video";
 import { type Observable, Subject } from "rxjs";
 import {
   type ResolvedBackendOptions,
@@ -6,6 +11,7 @@ import {
   type SipVideoBackendOptions,
 } from "./backend-options.js";
 import { type CallMedia, CallMediaAllocator } from "./call-media.js";
+import { CALL_CLOSED_BEFORE_ANSWER } from "./call-rejection.js";
 import { SipSignalingError } from "./errors.js";
 import { VIDEO_CODEC_OF_NAME } from "./sdp/codecs.js";
 import { createOffer } from "./sdp/create-offer.js";
@@ -74,6 +80,25 @@ export interface SipMediaStats {
   parameterSetsIgnored: number;
 }
 
+/** Unanswered is an incoming call whose `onCall` callbacks still run (internal). */
+interface Unanswered {
+  /** closed: a callback disconnected the session. */
+  closed: boolean;
+  /** keyframe: a callback requested a keyframe, sent once answered. */
+  keyframe: boolean;
+}
+
+/** CallbackRun is what calling the `onCall` callbacks gave (internal). */
+interface CallbackRun {
+  readonly promises: Promise<void>[];
+  readonly thrown: unknown[];
+}
+
+/** CallbackOutcome: whether an `onCall` callback failed before the answer, and with what. */
+type CallbackOutcome =
+  | { readonly failed: false }
+  | { readonly failed: true; readonly error: unknown };
+
 /**
  * SipVideoBackend is roomkit's SIPVideoBackend in TypeScript: a SIP user agent over UDP that
  * answers audio+video INVITEs (100 Trying, 180 Ringing, 200 OK with the combined SDP answer),
@@ -87,7 +112,7 @@ export interface SipMediaStats {
 export class SipVideoBackend extends MediaBackend {
   /** name is "SIP-AV", roomkit's name for its SIP audio+video backend. */
   override readonly name = "SIP-AV";
-  /** calls$ emits each established incoming call's session (roomkit on_call). */
+  /** calls$ emits each incoming call's session once answered 200 (roomkit on_call). */
   readonly calls$: Observable<MediaSession>;
   /** callStates$ emits the call state changes of every session. */
   readonly callStates$: Observable<SipSessionEvent>;
@@ -104,6 +129,7 @@ export class SipVideoBackend extends MediaBackend {
   private readonly stateSubject = new Subject<SipSessionEvent>();
   private readonly callCallbacks = new Set<(session: MediaSession) => void | Promise<void>>();
   private readonly callMedia = new Map<string, CallMedia>(); // by session id
+  private readonly unanswered = new Map<string, Unanswered>(); // by session id
   private pending = 0;
   private address: SipAddress | undefined;
 
@@ -155,7 +181,14 @@ export class SipVideoBackend extends MediaBackend {
     return this.ua.stats;
   }
 
-  /** onCall registers a callback for each incoming call, once answered (roomkit on_call). */
+  /**
+   * onCall registers a callback for each incoming call (roomkit on_call), called after 180
+   * Ringing and before the answer: the INVITE is answered 200 once every callback returned and
+   * its promise resolved. A callback that throws or rejects (e.g. video-bridge's RoomFullError
+   * from `kit.join`) rejects the INVITE with `callRejection`'s final response (ROOM_FULL → 486
+   * "Room Full"); one that disconnects the session rejects it 480. After `onCallTimeoutMs`
+   * (default 5 s) the call is answered anyway. `onCallTimeoutMs: 0` answers first, then calls.
+   */
   onCall(cb: (session: MediaSession) => void | Promise<void>): () => void {
     this.callCallbacks.add(cb);
     return () => this.callCallbacks.delete(cb);
@@ -202,7 +235,20 @@ export class SipVideoBackend extends MediaBackend {
     }
   }
 
+  /**
+   * requestKeyframe asks the remote for a keyframe (RTCP PLI); for a call not answered yet (an
+   * `onCall` callback asking), the PLI is sent right after the 200 OK.
+   */
+  override requestKeyframe(session: VideoSession): void {
+    const unanswered = this.unanswered.get(session.id);
+    if (unanswered !== undefined) unanswered.keyframe = true;
+    else super.requestKeyframe(session);
+  }
+
   protected override beforeClose(session: MediaSession): void {
+    const unanswered = this.unanswered.get(session.id);
+    // disconnected by an onCall callback: the INVITE is rejected once the callbacks settled
+    if (unanswered !== undefined) unanswered.closed = true;
     const call = this.calls.get(session.id);
     this.calls.delete(session.id);
     if (call === undefined) return;
@@ -221,6 +267,7 @@ export class SipVideoBackend extends MediaBackend {
     if (this.callIds.has(call.callId)) return this.reject(call, 486);
     if (this.sessionCount + this.pending >= this.options.maxCalls) return this.reject(call, 503);
     this.pending++;
+    let counted = true; // in this.pending
     let cancelled = false;
     call.onCancel = () => {
       cancelled = true;
@@ -228,6 +275,7 @@ export class SipVideoBackend extends MediaBackend {
     // (a function, so the compiler does not carry a narrowed state across the awaits below)
     const over = (): boolean => cancelled || call.state === "terminated";
     let media: CallMedia | undefined;
+    let session: MediaSession | undefined;
     try {
       const hasVideoOffer = /^m=video [1-9]/m.test(call.remoteSdp);
       const filter = this.options.inviteFilter;
@@ -266,8 +314,7 @@ export class SipVideoBackend extends MediaBackend {
       }
       this.countIgnoredParameterSets(answer);
       call.progress();
-      call.accept(answer.sdp);
-      const session = this.register({
+      session = this.register({
         roomId,
         participantId: call.callerUri,
         channelId: "av",
@@ -283,27 +330,116 @@ export class SipVideoBackend extends MediaBackend {
         audio: open.audio,
       });
       media = undefined; // owned by the session now
+      this.pending--; // counted by sessionCount from here on
+      counted = false;
       this.track(session, call, open);
-      this.callSubject.next(session);
-      for (const cb of this.callCallbacks) {
-        this.safely(() => {
-          const r = cb(session);
-          if (r instanceof Promise) r.catch(() => this.callbackErrors++);
-        });
+      if (this.options.onCallTimeoutMs === 0) {
+        call.accept(answer.sdp);
+        this.callSubject.next(session);
+        this.runCallCallbacks(session);
+        return;
       }
+      await this.answerAfterCallbacks(call, session, answer.sdp);
     } catch (e) {
       if (media !== undefined) this.media.release(media);
       // our own failure (no audio port pair, a socket): 500, by the same rule as the SDP
       if (call.state !== "terminated") this.reject(call, sdpFailureStatus(e));
+      if (session !== undefined) this.disconnect(session, "failed");
     } finally {
-      this.pending--;
+      if (counted) this.pending--;
     }
   }
 
-  private reject(call: IncomingCall, statusCode: number): void {
+  /**
+   * answerAfterCallbacks runs the `onCall` callbacks on the registered but unanswered session,
+   * and answers once they settled: 200 when every one returned, the final response of
+   * `callRejection` when one threw, 480 when one disconnected the session; answered anyway after
+   * `onCallTimeoutMs`. A call CANCELled meanwhile (487 sent) is only disconnected.
+   */
+  private async answerAfterCallbacks(
+    call: IncomingCall,
+    session: MediaSession,
+    answerSdp: string,
+  ): Promise<void> {
+    const unanswered: Unanswered = { closed: false, keyframe: false };
+    this.unanswered.set(session.id, unanswered);
+    let outcome: CallbackOutcome;
+    try {
+      outcome = await this.settleCallbacks(this.runCallCallbacks(session));
+    } finally {
+      this.unanswered.delete(session.id);
+    }
+    if (call.state === "terminated") {
+      this.disconnect(session, "call-ended");
+      return;
+    }
+    if (outcome.failed || unanswered.closed) {
+      const r = outcome.failed
+        ? this.options.callRejection(outcome.error)
+        : CALL_CLOSED_BEFORE_ANSWER;
+      this.reject(call, r.statusCode, r.reasonPhrase);
+      this.disconnect(session, "rejected");
+      return;
+    }
+    call.accept(answerSdp);
+    this.callSubject.next(session);
+    if (unanswered.keyframe) this.requestKeyframe(session);
+  }
+
+  /** runCallCallbacks calls every `onCall` callback; returns their promises and what threw. */
+  private runCallCallbacks(session: MediaSession): CallbackRun {
+    const run: CallbackRun = { promises: [], thrown: [] };
+    const answered = this.options.onCallTimeoutMs === 0;
+    for (const cb of [...this.callCallbacks]) {
+      try {
+        const r = cb(session);
+        if (r instanceof Promise) {
+          if (answered) r.catch(() => this.callbackErrors++);
+          else run.promises.push(r);
+        }
+      } catch (e) {
+        if (answered) this.callbackErrors++;
+        else run.thrown.push(e);
+      }
+    }
+    return run;
+  }
+
+  /**
+   * settleCallbacks waits for the callbacks' promises, at most `onCallTimeoutMs`: the first error
+   * fails the call; a promise that rejects after the timeout counts in `callbackErrors`.
+   */
+  private async settleCallbacks(run: CallbackRun): Promise<CallbackOutcome> {
+    if (run.thrown.length > 0) {
+      for (const p of run.promises) p.catch(() => this.callbackErrors++);
+      return { failed: true, error: run.thrown[0] };
+    }
+    if (run.promises.length === 0) return { failed: false };
+    let timedOut = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<CallbackOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        resolve({ failed: false });
+      }, this.options.onCallTimeoutMs);
+    });
+    const settled = Promise.all(run.promises).then(
+      (): CallbackOutcome => ({ failed: false }),
+      (error: unknown): CallbackOutcome => ({ failed: true, error }),
+    );
+    try {
+      const outcome = await Promise.race([settled, timeout]);
+      if (timedOut) for (const p of run.promises) p.catch(() => this.callbackErrors++);
+      return outcome;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private reject(call: IncomingCall, statusCode: number, reasonPhrase?: string): void {
     if (call.state === "terminated") return; // nothing is sent: do not count it
     this.rejected[statusCode] = (this.rejected[statusCode] ?? 0) + 1;
-    call.reject(statusCode);
+    call.reject(statusCode, reasonPhrase);
   }
 
   private track(session: MediaSession, call: SipCall, media: CallMedia): void {
