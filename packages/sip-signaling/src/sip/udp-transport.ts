@@ -16,6 +16,7 @@ import {
   type DatagramSocket,
   type DatagramSocketFactory,
 } from "./datagram-socket.js";
+import { withOurAllow } from "./methods.js";
 import { messageDestination } from "./next-hop.js";
 import {
   buildStatelessResponse,
@@ -170,7 +171,8 @@ export class SipUdpTransport implements Core.Transport {
       this.counters.sendErrors++;
       throw new Core.TransportError("SIP UDP transport closed");
     }
-    const bytes = this.encoder.encode(message);
+    // one Allow list everywhere: ours, not sip.js's hard-coded one (RFC 3261 §20.5)
+    const bytes = this.encoder.encode(withOurAllow(message));
     if (bytes.length > this.maxBytes) {
       this.counters.sendErrors++;
       throw new Core.TransportError(
