@@ -8,7 +8,14 @@ import { ReceptionStats } from "../rtcp/reception-stats.js";
 import { serializeRtcp } from "../rtcp/serialize.js";
 import type { ReportBlock, RtcpPacket, RtcpParseErrorCode } from "../rtcp/types.js";
 import { type RtpPacket, type RtpParseErrorCode, tryParseRtpPacket } from "../rtp/rtp-packet.js";
+import { SourceLatch } from "./source-latch.js";
 import { type Address, bindUdpPair, type UdpPair } from "./udp-pair.js";
+
+/**
+ * LONE_SOURCE_HOLD_MS: a first source that sends fewer packets than the probation, alone, in
+ * sequence and with one SSRC, is accepted after this wait (not confirmed; see SourceLatch).
+ */
+const LONE_SOURCE_HOLD_MS = 100;
 
 /** RtpSessionOptions are the transport options every RTP session takes. */
 export interface RtpSessionOptions {
@@ -21,11 +28,36 @@ export interface RtpSessionOptions {
   /** rtcpMux carries RTCP on the RTP port (RFC 5761). Default false. */
   readonly rtcpMux?: boolean;
   /**
-   * symmetric latches onto the address media really comes from (and sends there); packets from
-   * any other address are then dropped and counted. Default true. With symmetric false and a
-   * remoteAddr, only packets from exactly remoteAddr are accepted.
+   * symmetric latches onto the address media really comes from (and sends there), with the
+   * rules of `expectedSource`, `probationPackets` and `latchTimeoutMs`; packets from any other
+   * address are dropped and counted in `foreignSource`. Default true. With symmetric false and a
+   * remoteAddr, only packets from exactly remoteAddr (RTCP: the RTCP remote) are accepted and the
+   * session never latches: what a session to a receive-only participant (one that sends us no
+   * media, SDP `recvonly` on its side) should use.
    */
   readonly symmetric?: boolean;
+  /**
+   * expectedSource is where the remote's RTP comes from as signalled (SDP `c=`/`m=`, or
+   * configuration), when known: accepted at once, and media from any other address is refused
+   * while it is live (heard within `latchTimeoutMs`; it counts as live from the session's start).
+   * Without it, `remoteAddr` is preferred (accepted at once, takes the stream back when heard) but
+   * not waited for, so a remote behind NAT is learned. Default: none.
+   */
+  readonly expectedSource?: Address;
+  /** expectedRtcpSource is where the remote's RTCP comes from; default expectedSource's port + 1
+   * (its port with rtcpMux). */
+  readonly expectedRtcpSource?: Address;
+  /**
+   * probationPackets is how many packets in sequence, from one address and with one SSRC, a new
+   * source must send before it is accepted (held meanwhile and delivered once it is; Asterisk's
+   * `strictrtp` probation). Default 4; an integer ≥ 1.
+   */
+  readonly probationPackets?: number;
+  /**
+   * latchTimeoutMs is the silence of the accepted source after which another (probationed)
+   * source may replace it; the same for RTCP. Default 2000.
+   */
+  readonly latchTimeoutMs?: number;
   /** scheduler gives time and timers; default rxjs asyncScheduler (epoch ms). */
   readonly scheduler?: SchedulerLike;
   /** rtcpIntervalMs is the mean interval of SR/RR reports (randomised ×[0.5, 1.5]); 1000. */
@@ -46,8 +78,13 @@ export interface TransportStats {
   malformedRtp: Partial<Record<RtpParseErrorCode, number>>;
   /** RTCP datagrams or sub-packets that did not parse, by rule broken. */
   malformedRtcp: Partial<Record<RtcpParseErrorCode, number>>;
-  /** datagrams from an address other than the remote (RTP injection), dropped. */
+  /**
+   * datagrams from an address other than the accepted source (RTP/RTCP injection, a flood, or a
+   * new source still on probation), not delivered; never counted in `lost` or jitter.
+   */
   foreignSource: number;
+  /** sourceChanges counts the accepted RTP source moving from one address to another. */
+  sourceChanges: number;
   /** RTP packets with a payload type this session does not take, dropped. */
   wrongPayloadType: number;
   /** RTCP compound packets received. */
@@ -89,6 +126,7 @@ export abstract class RtpSessionBase {
     malformedRtp: {},
     malformedRtcp: {},
     foreignSource: 0,
+    sourceChanges: 0,
     wrongPayloadType: 0,
     rtcpPackets: 0,
     rtcpSent: 0,
@@ -111,11 +149,17 @@ export abstract class RtpSessionBase {
   protected isClosed = false;
   private readonly pair: UdpPair;
   private readonly symmetric: boolean;
-  private readonly fixedRemote: Address | undefined;
+  private fixedRemote: Address | undefined;
+  private fixedRtcp: Address | undefined;
   private rtpTarget: Address | undefined;
   private rtcpTarget: Address | undefined;
-  private latchedRtp: Address | undefined;
-  private latchedRtcp: Address | undefined;
+  private expectedSource: Address | undefined;
+  private expectedRtcpSource: Address | undefined;
+  private rtpLatch!: SourceLatch<RtpPacket>;
+  private rtcpLatch!: SourceLatch<never>;
+  private readonly probationPackets: number;
+  private readonly latchTimeoutMs: number;
+  private loneTimer: Subscription | undefined;
   private readonly rtcpSubject = new Subject<RtcpPacket>();
   private readonly closedSubject = new Subject<string>();
   private rtcpTimer: Subscription | undefined;
@@ -132,8 +176,9 @@ export abstract class RtpSessionBase {
     this.rtcpMux = options.rtcpMux ?? false;
     this.symmetric = options.symmetric ?? true;
     this.rtcpIntervalMs = options.rtcpIntervalMs ?? 1000;
+    this.probationPackets = options.probationPackets ?? 4;
+    this.latchTimeoutMs = options.latchTimeoutMs ?? 2000;
     const remote = options.remoteAddr ?? undefined;
-    this.fixedRemote = remote;
     this.rtpTarget = remote;
     this.rtcpTarget =
       remote === undefined
@@ -141,6 +186,13 @@ export abstract class RtpSessionBase {
         : this.rtcpMux
           ? remote
           : (options.rtcpRemoteAddr ?? [remote[0], remote[1] + 1]);
+    this.fixedRemote = remote;
+    this.fixedRtcp = this.rtcpTarget;
+    this.expectedSource = options.expectedSource;
+    this.expectedRtcpSource =
+      options.expectedRtcpSource ??
+      (options.expectedSource === undefined ? undefined : this.rtcpNextTo(options.expectedSource));
+    this.resetLatches();
     this.rtcp$ = this.rtcpSubject.asObservable();
     this.closed$ = this.closedSubject.asObservable();
     pair.rtp.on("message", (msg, rinfo) => this.onDatagram(msg, rinfo, false));
@@ -163,8 +215,24 @@ export abstract class RtpSessionBase {
         : this.rtcpMux
           ? remote
           : (rtcpRemote ?? [remote[0], remote[1] + 1]);
-    this.latchedRtp = undefined;
-    this.latchedRtcp = undefined;
+    this.fixedRemote = this.rtpTarget;
+    this.fixedRtcp = this.rtcpTarget;
+    this.resetLatches();
+  }
+
+  /**
+   * setExpectedSource sets where the remote's media is signalled to come from (see the
+   * `expectedSource` option), e.g. from a new SDP; null: none. Latching starts afresh.
+   */
+  setExpectedSource(source: Address | null, rtcpSource?: Address): void {
+    this.expectedSource = source ?? undefined;
+    this.expectedRtcpSource = rtcpSource ?? (source === null ? undefined : this.rtcpNextTo(source));
+    this.resetLatches();
+  }
+
+  /** latchedSource is the address RTP is accepted from now, if any (see `symmetric`). */
+  get latchedSource(): Address | undefined {
+    return this.symmetric ? this.rtpLatch.source : this.fixedRemote;
   }
 
   /** close stops timers and closes the sockets; calling it again does nothing. */
@@ -172,6 +240,7 @@ export abstract class RtpSessionBase {
     if (this.isClosed) return;
     this.isClosed = true;
     this.rtcpTimer?.unsubscribe();
+    this.loneTimer?.unsubscribe();
     this.onClose();
     for (const s of [this.pair.rtp, this.pair.rtcp]) {
       try {
@@ -273,62 +342,197 @@ export abstract class RtpSessionBase {
     // RFC 5761 §4: with rtcp-mux, payload types 64..95 (second byte 192..223) are RTCP
     const b1 = msg.length > 1 ? msg[1]! : 0;
     const isRtcp = onRtcpSocket || (this.rtcpMux && b1 >= 192 && b1 <= 223);
-    if (this.isForeign(rinfo, isRtcp)) {
-      this.transport.foreignSource++;
+    if (!this.symmetric) {
+      if (this.isForeignFixed(rinfo, isRtcp)) {
+        this.transport.foreignSource++;
+        return;
+      }
+      if (isRtcp) {
+        const { packets, errors } = parseRtcp(msg);
+        this.countRtcpErrors(errors);
+        this.processRtcp(packets);
+        return;
+      }
+      const parsed = this.parseAccepted(msg);
+      if (parsed !== undefined) this.onRtp(parsed);
       return;
     }
-    if (isRtcp) {
-      if (this.onRtcpDatagram(msg)) this.latch(rinfo, true);
-      return;
-    }
+    if (isRtcp) this.onLatchedRtcp(msg, rinfo);
+    else this.onLatchedRtp(msg, rinfo);
+  }
+
+  /** parseAccepted parses RTP from the accepted source, counting what is malformed or unwanted. */
+  private parseAccepted(msg: Uint8Array): RtpPacket | undefined {
     const parsed = tryParseRtpPacket(msg);
     if (typeof parsed === "string") {
       this.transport.malformedRtp[parsed] = (this.transport.malformedRtp[parsed] ?? 0) + 1;
-      return;
+      return undefined;
     }
     if (!this.acceptsPayloadType(parsed.payloadType)) {
       this.transport.wrongPayloadType++;
+      return undefined;
+    }
+    return parsed;
+  }
+
+  private onLatchedRtp(msg: Uint8Array, rinfo: RemoteInfo): void {
+    const latch = this.rtpLatch;
+    const { address, port } = rinfo;
+    const now = this.scheduler.now();
+    let parsed: RtpPacket | undefined;
+    if (latch.isAccepted(address, port)) {
+      parsed = this.parseAccepted(msg);
+      if (parsed === undefined) return;
+    } else {
+      // another source: counted now; taken back out of the count if it is delivered later
+      this.transport.foreignSource++;
+      if (!latch.mayChange(now) && !this.isAt(this.expectedRtpAddr(), address, port)) return;
+      const p = tryParseRtpPacket(msg);
+      if (typeof p === "string" || !this.acceptsPayloadType(p.payloadType)) {
+        latch.spoil(address, port);
+        return;
+      }
+      parsed = p;
+    }
+    const v = latch.offer(address, port, parsed.ssrc, parsed.sequenceNumber, now, parsed);
+    if (v.kind === "accept") {
+      this.onRtp(parsed);
+    } else if (v.kind === "latched") {
+      this.transport.foreignSource -= v.held.length + 1;
+      this.rtpLatched([address, port], v.changed);
+      for (const p of v.held) this.onRtp(p);
+      this.onRtp(parsed);
+    } else if (v.kind === "probation") {
+      this.scheduleLoneRelease();
+    }
+  }
+
+  private onLatchedRtcp(msg: Uint8Array, rinfo: RemoteInfo): void {
+    const latch = this.rtcpLatch;
+    const { address, port } = rinfo;
+    const now = this.scheduler.now();
+    const known =
+      latch.isAccepted(address, port) || this.isAt(this.expectedRtcpAddr(), address, port);
+    if (!known && !latch.mayChange(now)) {
+      this.transport.foreignSource++;
       return;
     }
-    this.latch(rinfo, false);
-    this.onRtp(parsed);
-  }
-
-  /** isForeign is true for a datagram from anywhere but the latched or configured remote. */
-  private isForeign(rinfo: RemoteInfo, rtcp: boolean): boolean {
-    if (this.symmetric) {
-      const latched = rtcp ? this.latchedRtcp : this.latchedRtp;
-      return latched !== undefined && (latched[1] !== rinfo.port || latched[0] !== rinfo.address);
-    }
-    const fixed = this.fixedRemote;
-    if (fixed === undefined) return false;
-    const port = rtcp && !this.rtcpMux ? fixed[1] + 1 : fixed[1];
-    return rinfo.address !== fixed[0] || rinfo.port !== port;
-  }
-
-  /** latch makes the source of a valid packet the remote (symmetric RTP, RFC 4961). */
-  private latch(rinfo: RemoteInfo, rtcp: boolean): void {
-    if (!this.symmetric) return;
-    if (rtcp) {
-      if (this.latchedRtcp !== undefined) return;
-      this.latchedRtcp = [rinfo.address, rinfo.port];
-      this.rtcpTarget = [rinfo.address, rinfo.port];
-      return;
-    }
-    if (this.latchedRtp !== undefined) return;
-    this.latchedRtp = [rinfo.address, rinfo.port];
-    this.rtpTarget = [rinfo.address, rinfo.port];
-    // until RTCP itself arrives, answer RTCP where RFC 3550 §11 puts it: next to RTP
-    if (this.latchedRtcp === undefined) {
-      this.rtcpTarget = this.rtcpMux ? this.rtpTarget : [rinfo.address, rinfo.port + 1];
-    }
-  }
-
-  private onRtcpDatagram(msg: Uint8Array): boolean {
     const { packets, errors } = parseRtcp(msg);
+    if (packets.length === 0) {
+      if (known) this.countRtcpErrors(errors);
+      else this.transport.foreignSource++;
+      return;
+    }
+    const v = latch.admitProven(address, port, now, known || this.provesRtcp(packets, address));
+    if (v.kind === "foreign") {
+      this.transport.foreignSource++;
+      return;
+    }
+    if (v.kind === "latched") this.rtcpTarget = [address, port];
+    this.countRtcpErrors(errors);
+    this.processRtcp(packets);
+  }
+
+  /** isForeignFixed is true, without symmetric RTP, for a datagram not from the remote. */
+  private isForeignFixed(rinfo: RemoteInfo, rtcp: boolean): boolean {
+    const fixed = rtcp ? this.fixedRtcp : this.fixedRemote;
+    if (fixed === undefined) return false;
+    return rinfo.address !== fixed[0] || rinfo.port !== fixed[1];
+  }
+
+  /** rtpLatched makes the newly accepted RTP source the remote (symmetric RTP, RFC 4961). */
+  private rtpLatched(source: Address, changed: boolean): void {
+    if (changed) this.transport.sourceChanges++;
+    this.rtpTarget = source;
+    // until RTCP itself arrives (or when the source moved), answer RTCP where RFC 3550 §11 puts
+    // it: next to RTP
+    if (this.rtcpLatch.source === undefined || changed) this.rtcpTarget = this.rtcpNextTo(source);
+  }
+
+  /**
+   * provesRtcp: an RTCP compound from a new address is believed only when it names an SSRC an
+   * off-path sender cannot know: ours in a report block or feedback, or the remote's RTP SSRC
+   * (the accepted one, or one on probation from the same host).
+   */
+  private provesRtcp(packets: readonly RtcpPacket[], host: string): boolean {
+    const theirs = new Set(this.rtpLatch.candidateSsrcs(host));
+    if (this.remoteSsrc !== undefined) theirs.add(this.remoteSsrc);
+    for (const p of packets) {
+      if (p.type === "sr" || p.type === "rr") {
+        if (theirs.has(p.ssrc) || p.reports.some((b) => b.ssrc === this.ssrc)) return true;
+      } else if (p.type === "nack" || p.type === "pli") {
+        if (p.mediaSsrc === this.ssrc) return true;
+      } else if (p.type === "fir") {
+        if (p.entries.some((e) => e.ssrc === this.ssrc)) return true;
+      }
+    }
+    return false;
+  }
+
+  private scheduleLoneRelease(): void {
+    if (this.loneTimer !== undefined) return;
+    this.loneTimer = this.scheduler.schedule(() => {
+      this.loneTimer = undefined;
+      if (this.isClosed) return;
+      const held = this.rtpLatch.releaseLone(this.scheduler.now(), LONE_SOURCE_HOLD_MS);
+      const source = this.rtpLatch.source;
+      if (held === undefined || source === undefined) {
+        if (this.rtpLatch.source === undefined && this.rtpLatch.pending > 0) {
+          this.scheduleLoneRelease();
+        }
+        return;
+      }
+      this.transport.foreignSource -= held.length;
+      this.rtpLatched(source, false);
+      for (const p of held) this.onRtp(p);
+    }, LONE_SOURCE_HOLD_MS);
+  }
+
+  private resetLatches(): void {
+    const now = this.scheduler.now();
+    const strict = this.expectedSource !== undefined;
+    const common = {
+      strict,
+      probationPackets: this.probationPackets,
+      timeoutMs: this.latchTimeoutMs,
+      nowMs: now,
+    };
+    this.rtpLatch = new SourceLatch<RtpPacket>({ ...common, expected: this.expectedRtpAddr() });
+    this.rtcpLatch = new SourceLatch<never>({
+      ...common,
+      strict: strict || this.expectedRtcpSource !== undefined,
+      expected: this.expectedRtcpAddr(),
+    });
+    this.loneTimer?.unsubscribe();
+    this.loneTimer = undefined;
+  }
+
+  /** expectedRtpAddr is the expected source, else the configured remote (preferred, not awaited). */
+  private expectedRtpAddr(): Address | undefined {
+    return this.expectedSource ?? this.fixedRemote;
+  }
+
+  private expectedRtcpAddr(): Address | undefined {
+    return (
+      this.expectedRtcpSource ?? (this.expectedSource === undefined ? this.fixedRtcp : undefined)
+    );
+  }
+
+  private rtcpNextTo(source: Address): Address {
+    return this.rtcpMux ? source : [source[0], source[1] + 1];
+  }
+
+  private isAt(a: Address | undefined, host: string, port: number): boolean {
+    return a !== undefined && a[0] === host && a[1] === port;
+  }
+
+  private countRtcpErrors(errors: readonly RtcpParseErrorCode[]): void {
     for (const e of errors)
       this.transport.malformedRtcp[e] = (this.transport.malformedRtcp[e] ?? 0) + 1;
-    if (packets.length === 0) return false;
+  }
+
+  private processRtcp(packets: readonly RtcpPacket[]): void {
+    if (packets.length === 0) return;
     this.transport.rtcpPackets++;
     const now = this.scheduler.now();
     for (const p of packets) {
@@ -352,7 +556,6 @@ export abstract class RtpSessionBase {
       this.onFeedback(p);
       this.rtcpSubject.next(p);
     }
-    return true;
   }
 
   /** clockRateForReports is the clock rate of what this session sends (for jitter in ms). */
@@ -376,6 +579,17 @@ export function randomSsrc(random: () => number = Math.random): number {
 /** openPair binds a session's sockets, refusing bad options before anything is bound. */
 export async function openPair(options: RtpSessionOptions): Promise<UdpPair> {
   const local = options.localAddr ?? ["0.0.0.0", 0];
+  const n = options.probationPackets;
+  if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000)) {
+    throw new RtpVideoError(
+      "BAD_OPTION",
+      `probationPackets must be an integer in 1..1000, not ${n}`,
+    );
+  }
+  const t = options.latchTimeoutMs;
+  if (t !== undefined && (!Number.isFinite(t) || t < 0)) {
+    throw new RtpVideoError("BAD_OPTION", `latchTimeoutMs must be ≥ 0, not ${t}`);
+  }
   const remote = options.remoteAddr;
   if (remote !== undefined && remote !== null) {
     const [, port] = remote;
