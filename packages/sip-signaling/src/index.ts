@@ -67,6 +67,7 @@ export {
   type DatagramSocketFactory,
 } from "./sip/datagram-socket.js";
 export {
+  DEFAULT_DIGEST_ALGORITHMS,
   DigestAuthenticator,
   type DigestAuthOptions,
   type DigestCredentialLookup,

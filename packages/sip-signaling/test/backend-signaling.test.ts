@@ -68,7 +68,8 @@ async function call(
   return { dialog, final };
 }
 
-// SIPp 3.6.1 computes only MD5 (and reads the first algorithm offered): MD5 first.
+// SIPp 3.6.1 computes only MD5 (and reads the first algorithm offered): MD5 first (the default
+// order too, tested on its own below; written out here so these tests do not depend on it).
 const auth = {
   realm: "framewire.test",
   lookup: (user: string) => (user === "alice" ? "s3cret" : undefined),
@@ -162,6 +163,28 @@ describe("CANCEL and Digest authentication (SIPp)", () => {
       });
       expect(portsInCall).toBe(2);
       expect(ports.max()).toBe(2);
+      expect(backend.userAgentStats).toMatchObject({ authChallenges: 1, authFailures: 0 });
+      await expectIdle(backend);
+    },
+    60_000,
+  );
+
+  sippTest(
+    "default challenge order (MD5, then SHA-256): SIPp 3.6 authenticates, call up, BYE",
+    async () => {
+      const { realm, lookup } = auth; // no `algorithms`: the default order
+      const { backend, port } = await startBackend({ auth: { realm, lookup } });
+      const sessions = sessionsOf(backend);
+      const r = await runSipp("backend-auth.xml", port, sippAuth(port, "s3cret"));
+      const challenge = r.messages.find((m) => m.startLine.startsWith("SIP/2.0 401"));
+      const offered = [...(challenge?.text ?? "").matchAll(/algorithm=([A-Z0-9-]+)/g)].map(
+        (m) => m[1],
+      );
+      report("digest default order", { sippRc: r.code, offered: offered.join(",") });
+      expect(r.code, r.errors + r.stderr).toBe(0);
+      expect(offered).toEqual(["MD5", "SHA-256"]);
+      expect(sessions).toHaveLength(1);
+      expect(sessions[0]!.metadata as SipCallMetadata).toMatchObject({ username: "alice" });
       expect(backend.userAgentStats).toMatchObject({ authChallenges: 1, authFailures: 0 });
       await expectIdle(backend);
     },

@@ -520,9 +520,21 @@ describe("Digest authentication of INVITEs (RFC 7616, RFC 8760)", () => {
     return e.peer.responses(401).at(-1)!;
   }
 
+  it("challenges with MD5 then SHA-256 by default (what most phones read first)", async () => {
+    const e = await setup((call) => call.accept(ANSWER), { auth });
+    const values = (await challenged(e, new DialogScript(PEER, UA))).headers("www-authenticate");
+    expect(values).toHaveLength(2);
+    expect(values[0]).toMatch(
+      /^Digest realm="framewire\.test", nonce="[^"]+", opaque="[^"]+", algorithm=MD5, qop="auth"$/,
+    );
+    expect(values[1]).toMatch(/algorithm=SHA-256/);
+  });
+
   it("challenges with SHA-256 then MD5; the right answer (either algorithm) proceeds", async () => {
     for (const algorithm of ["SHA-256", "MD5"] as const) {
-      const e = await setup((call) => call.accept(ANSWER), { auth });
+      const e = await setup((call) => call.accept(ANSWER), {
+        auth: { ...auth, algorithms: ["SHA-256", "MD5"] },
+      });
       const script = new DialogScript(PEER, UA);
       const challenge = await challenged(e, script);
       const values = challenge.headers("www-authenticate");

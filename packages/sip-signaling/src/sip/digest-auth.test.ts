@@ -1,6 +1,11 @@
 import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, it } from "vitest";
-import { DigestAuthenticator, type DigestRequest, parseDigestCredentials } from "./digest-auth.js";
+import {
+  DEFAULT_DIGEST_ALGORITHMS,
+  DigestAuthenticator,
+  type DigestRequest,
+  parseDigestCredentials,
+} from "./digest-auth.js";
 import { computeDigestResponse } from "./digest-response.js";
 
 function clock(start = 1_700_000_000_000): ManualScheduler {
@@ -73,8 +78,19 @@ describe("DigestAuthenticator", () => {
 
   const lookup = (user: string) => (user === "alice" ? "pw" : undefined);
 
-  it("offers SHA-256 first, then MD5, with qop=auth and one nonce", () => {
+  it("by default offers MD5 first, then SHA-256, with qop=auth and one nonce", () => {
+    expect(DEFAULT_DIGEST_ALGORITHMS).toEqual(["MD5", "SHA-256"]);
     const auth = new DigestAuthenticator({ realm: "fw", lookup });
+    const [md5, sha] = auth.challenge();
+    expect(md5).toMatch(
+      /^Digest realm="fw", nonce="([^"]+)", opaque="[0-9a-f]+", algorithm=MD5, qop="auth"$/,
+    );
+    expect(sha).toMatch(/algorithm=SHA-256/);
+    expect(/nonce="([^"]+)"/.exec(md5!)?.[1]).toBe(/nonce="([^"]+)"/.exec(sha!)?.[1]);
+  });
+
+  it("offers SHA-256 first, then MD5, with qop=auth and one nonce", () => {
+    const auth = new DigestAuthenticator({ realm: "fw", lookup, algorithms: ["SHA-256", "MD5"] });
     const [sha, md5] = auth.challenge();
     expect(sha).toMatch(
       /^Digest realm="fw", nonce="([^"]+)", opaque="[0-9a-f]+", algorithm=SHA-256, qop="auth"$/,

@@ -14,13 +14,26 @@ export type DigestCredentialLookup = (
   realm: string,
 ) => string | undefined | Promise<string | undefined>;
 
+/**
+ * DEFAULT_DIGEST_ALGORITHMS is the default challenge order: MD5 first, then SHA-256. Many deployed
+ * phones (and SIPp 3.6) read only the first challenge of a 401 and compute only MD5, so with
+ * SHA-256 first they cannot authenticate at all; an RFC 8760 client takes the first algorithm it
+ * supports, so with this order it answers MD5 too. Offer `["SHA-256", "MD5"]` when every caller
+ * follows RFC 8760.
+ */
+export const DEFAULT_DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ["MD5", "SHA-256"];
+
 /** DigestAuthOptions configures a {@link DigestAuthenticator}. */
 export interface DigestAuthOptions {
   /** realm is the protection space named in challenges (RFC 3261 §22.1). */
   readonly realm: string;
   /** lookup finds the password for a username. */
   readonly lookup: DigestCredentialLookup;
-  /** algorithms are offered in this order (default SHA-256 then MD5, RFC 8760 §2.4). */
+  /**
+   * algorithms are offered in this order, one WWW-Authenticate value each (default
+   * {@link DEFAULT_DIGEST_ALGORITHMS}: MD5 then SHA-256). `["SHA-256", "MD5"]` is RFC 8760
+   * §2.4's preference order; `["SHA-256"]` refuses MD5.
+   */
   readonly algorithms?: readonly DigestAlgorithm[];
   /** nonceTtlMs is how long a nonce is accepted (default 300 000 ms). */
   readonly nonceTtlMs?: number;
@@ -147,7 +160,7 @@ export class DigestAuthenticator {
     private readonly options: DigestAuthOptions,
     private readonly scheduler: SchedulerLike = asyncScheduler,
   ) {
-    const algorithms = options.algorithms ?? ["SHA-256", "MD5"];
+    const algorithms = options.algorithms ?? DEFAULT_DIGEST_ALGORITHMS;
     if (algorithms.length === 0 || algorithms.some((a) => !(a in HASHES))) {
       throw new SipSignalingError("BAD_OPTION", `digest algorithms must be SHA-256 and/or MD5`);
     }
