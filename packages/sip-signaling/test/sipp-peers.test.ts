@@ -227,7 +227,7 @@ describe("test/sipp scenarios against our UAS", () => {
 
   // SIPp 3.6.1 computes only MD5 and reads the first `algorithm=` of the joined
   // WWW-Authenticate values (src/auth.cpp createAuthHeader), so MD5 is offered first here;
-  // the default order (SHA-256, MD5; RFC 8760 §2.4) is covered by the unit tests.
+  // MD5 first is also the default order (DEFAULT_DIGEST_ALGORITHMS; see the unit tests).
   const auth = {
     realm: "framewire.test",
     lookup: (user: string) => (user === "alice" ? "s3cret" : undefined),
