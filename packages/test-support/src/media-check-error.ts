@@ -1,4 +1,5 @@
 // The error of the independent media checks (reference decodes, PSNR, tones, RTP audio in pcaps).
+import { FramewireError } from "@framewire/errors";
 
 /**
  * MediaCheckErrorCode: `BAD_OPTION` for an argument outside its range (frames of different sizes,
@@ -8,18 +9,14 @@
 export type MediaCheckErrorCode = "BAD_OPTION" | "DECODE_FAILED";
 
 /**
- * MediaCheckError is what the media checks throw: `code` first in the message, as FramewireError
- * does (test-support depends on no `@framewire` package), `timedOut` when a deadline killed the
- * tool.
+ * MediaCheckError is what the media checks throw (a `FramewireError`: `code` first in the
+ * message), `timedOut` when a deadline killed the tool.
  */
-export class MediaCheckError extends Error {
-  override readonly name = "MediaCheckError";
-  readonly code: MediaCheckErrorCode;
+export class MediaCheckError extends FramewireError<MediaCheckErrorCode> {
   readonly timedOut: boolean;
 
   constructor(code: MediaCheckErrorCode, message: string, options: { timedOut?: boolean } = {}) {
-    super(`${code}: ${message}`);
-    this.code = code;
+    super(code, message);
     this.timedOut = options.timedOut ?? false;
   }
 }
