@@ -25,6 +25,7 @@ export {
   type RemoteReport,
   RtpSessionBase,
   type RtpSessionOptions,
+  type SourceStats,
   type TransportStats,
 } from "./session/rtp-session.js";
 export type { Address } from "./session/udp-pair.js";

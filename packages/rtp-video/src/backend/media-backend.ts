@@ -25,6 +25,9 @@ export interface SessionMetadata {
   readonly remoteAddr?: Address;
   readonly videoLocalAddr?: Address;
   readonly localAddr?: Address;
+  /** videoExpectedSource / expectedSource: where the remote's video / audio RTP comes from. */
+  readonly videoExpectedSource?: Address;
+  readonly expectedSource?: Address;
   readonly [key: string]: unknown;
 }
 

@@ -33,6 +33,18 @@ export interface RtpVideoBackendOptions {
   readonly rtcpMux?: boolean;
   /** symmetric RTP (latch on where media comes from); default true. */
   readonly symmetric?: boolean;
+  /**
+   * expectedSource / videoExpectedSource: where the remote's audio / video RTP comes from as
+   * signalled (per session `metadata.expectedSource` / `metadata.videoExpectedSource` override):
+   * media from elsewhere is refused while it is live (see `RtpSessionOptions.expectedSource`).
+   * Default: none (learned, with probation).
+   */
+  readonly expectedSource?: Address;
+  readonly videoExpectedSource?: Address;
+  /** probationPackets a new source must send in sequence before it is accepted; default 4. */
+  readonly probationPackets?: number;
+  /** latchTimeoutMs of silence before another source may replace the accepted one; 2000. */
+  readonly latchTimeoutMs?: number;
   /** nack requests retransmissions of lost video packets; default true. */
   readonly nack?: boolean;
   /** latencyMs is the video jitter buffer's bound; default 200. */
@@ -88,11 +100,16 @@ export class RtpVideoBackend extends MediaBackend {
       ...(o.rtcpMux === undefined ? {} : { rtcpMux: o.rtcpMux }),
       ...(o.symmetric === undefined ? {} : { symmetric: o.symmetric }),
       ...(o.scheduler === undefined ? {} : { scheduler: o.scheduler }),
+      ...(o.probationPackets === undefined ? {} : { probationPackets: o.probationPackets }),
+      ...(o.latchTimeoutMs === undefined ? {} : { latchTimeoutMs: o.latchTimeoutMs }),
     };
+    const videoExpected = metadata.videoExpectedSource ?? o.videoExpectedSource;
+    const audioExpected = metadata.expectedSource ?? o.expectedSource;
     const video = await VideoRtpSession.open({
       ...common,
       localAddr: metadata.videoLocalAddr ?? o.videoLocalAddr ?? ["0.0.0.0", 0],
       remoteAddr: videoRemote,
+      ...(videoExpected === undefined ? {} : { expectedSource: videoExpected }),
       payloadType: o.videoPayloadType ?? 96,
       clockRate: o.videoClockRate ?? 90000,
       codec: o.videoCodec ?? "h264",
@@ -106,6 +123,7 @@ export class RtpVideoBackend extends MediaBackend {
         ...common,
         localAddr: metadata.localAddr ?? o.localAddr ?? ["0.0.0.0", 0],
         remoteAddr: audioRemote,
+        ...(audioExpected === undefined ? {} : { expectedSource: audioExpected }),
         ...(o.audioPayloadTypes === undefined ? {} : { payloadTypes: o.audioPayloadTypes }),
         payloadType: o.payloadType ?? 0,
       });

@@ -9,7 +9,7 @@ import {
   DEFAULT_AUDIO_PAYLOAD_TYPES,
 } from "./audio-frame.js";
 import { RateMeter } from "./rate-meter.js";
-import type { RemoteReport, RtpSessionOptions } from "./rtp-session.js";
+import type { RemoteReport, RtpSessionOptions, SourceStats } from "./rtp-session.js";
 import { openPair, RtpSessionBase, randomSsrc } from "./rtp-session.js";
 import type { UdpPair } from "./udp-pair.js";
 
@@ -34,8 +34,11 @@ export interface OutgoingAudio {
   readonly rtpTimestamp?: number;
 }
 
-/** AudioSessionStats is a snapshot of an audio session's counters. */
-export interface AudioSessionStats {
+/**
+ * AudioSessionStats is a snapshot of an audio session's counters, with the security counters of
+ * `SourceStats` (`foreignSource`, `sourceChanges`, `malformed`).
+ */
+export interface AudioSessionStats extends SourceStats {
   readonly packets: number;
   readonly bytes: number;
   readonly lost: number;
@@ -147,6 +150,7 @@ export class AudioRtpSession extends RtpSessionBase {
       bitrate: this.meter.rate(this.scheduler.now()).bitsPerSecond,
       sent: { packets: this.sentPackets, octets: this.sentOctets },
       remote: this.remoteReport,
+      ...this.sourceStats(),
     };
   }
 

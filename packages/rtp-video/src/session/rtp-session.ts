@@ -95,6 +95,19 @@ export interface TransportStats {
   sendErrors: number;
 }
 
+/**
+ * SourceStats are a session's security counters, in its stats: what came from elsewhere than the
+ * accepted source, and what did not parse. None of it is in `lost` or jitter.
+ */
+export interface SourceStats {
+  /** foreignSource: datagrams from another address than the accepted source, not delivered. */
+  readonly foreignSource: number;
+  /** sourceChanges: times the accepted RTP source moved to another address. */
+  readonly sourceChanges: number;
+  /** malformed: RTP and RTCP datagrams from the accepted source that did not parse. */
+  readonly malformed: number;
+}
+
 /** RemoteReport is what the remote says about our stream in its last report block. */
 export interface RemoteReport {
   /** fractionLost since its previous report, 0..1. */
@@ -228,6 +241,15 @@ export abstract class RtpSessionBase {
     this.expectedSource = source ?? undefined;
     this.expectedRtcpSource = rtcpSource ?? (source === null ? undefined : this.rtcpNextTo(source));
     this.resetLatches();
+  }
+
+  /** sourceStats are the security counters of `transport`, summed for the session's stats. */
+  protected sourceStats(): SourceStats {
+    const t = this.transport;
+    let malformed = 0;
+    for (const n of Object.values(t.malformedRtp)) malformed += n;
+    for (const n of Object.values(t.malformedRtcp)) malformed += n;
+    return { foreignSource: t.foreignSource, sourceChanges: t.sourceChanges, malformed };
   }
 
   /** latchedSource is the address RTP is accepted from now, if any (see `symmetric`). */

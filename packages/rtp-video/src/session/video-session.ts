@@ -12,7 +12,7 @@ import { Vp8Packetizer } from "../vp8/vp8-packetizer.js";
 import { Vp9Depacketizer } from "../vp9/vp9-depacketizer.js";
 import { Vp9Packetizer } from "../vp9/vp9-packetizer.js";
 import { RateMeter } from "./rate-meter.js";
-import type { RemoteReport, RtpSessionOptions } from "./rtp-session.js";
+import type { RemoteReport, RtpSessionOptions, SourceStats } from "./rtp-session.js";
 import { openPair, RtpSessionBase, randomSsrc } from "./rtp-session.js";
 import type { UdpPair } from "./udp-pair.js";
 import { VideoReceiver, type VideoReceiverOptions } from "./video-receiver.js";
@@ -60,8 +60,11 @@ export interface OutgoingVideoFrame {
   readonly timestampMs?: number;
 }
 
-/** VideoSessionStats is a snapshot of a session's counters and rates. */
-export interface VideoSessionStats {
+/**
+ * VideoSessionStats is a snapshot of a session's counters and rates, with the security counters
+ * of `SourceStats` (`foreignSource`, `sourceChanges`, `malformed`).
+ */
+export interface VideoSessionStats extends SourceStats {
   readonly packets: number;
   readonly bytes: number;
   readonly lost: number;
@@ -282,6 +285,7 @@ export class VideoRtpSession extends RtpSessionBase {
       keyframeRequestsReceived: this.keyframeRequestsReceived,
       sent: { ...s, fps: outRate.perSecond, bitrate: outRate.bitsPerSecond },
       remote: this.remoteReport,
+      ...this.sourceStats(),
     };
   }
 
