@@ -7,7 +7,6 @@
  */
 import { join } from "node:path";
 import type { MediaSession } from "@framewire/rtp-video";
-import { SipVideoBackend } from "@framewire/sip-signaling";
 import { dominantFrequency } from "@framewire/test-support";
 import {
   decodePcapH264,
@@ -24,10 +23,7 @@ import {
   waitUntil,
   withRtpCountsFromPortRange,
 } from "@framewire/test-support/peers";
-import { AudioVideoChannel, RoomKit } from "@framewire/video-bridge";
 import { afterEach, describe, expect } from "vitest";
-import { createAccessToken } from "../src/access-token.js";
-import { Connector } from "../src/core/connector.js";
 import {
   AudioFrame,
   AudioSource,
@@ -40,6 +36,7 @@ import {
   VideoFrame,
   VideoSource,
 } from "../src/livekit/index.js";
+import { sipRoom } from "./sip-room.js";
 
 const sipTest = itWithPeers(["baresip", "tshark", "gst-launch-1.0", "timeout"]);
 const ROOM = "studio";
@@ -67,30 +64,9 @@ describe("a LiveKit-style bot speaks and shows itself to a SIP caller (baresip)"
   sipTest(
     "baresip decodes the participant's video with 0 errors and hears its tone",
     async () => {
-      const rtpStart = 44_000 + 2 * Math.floor(Math.random() * 8_000);
-      const backend = new SipVideoBackend({
-        localSipAddr: [HOST, 0],
-        localRtpIp: HOST,
-        rtpPortStart: rtpStart,
-        rtpPortEnd: rtpStart + 16,
-      });
-      const address = await backend.start();
-      const kit = new RoomKit();
-      kit.registerChannel(
-        new AudioVideoChannel("av", { backend, bridge: true, videoBridge: true }),
-      );
-      const connector = new Connector(kit, { channelId: "av" });
-      onCleanup(async () => {
-        kit.close();
-        await backend.stop();
-      });
+      const { backend, kit, connector, sipPort, token: tokenFor } = await sipRoom();
       const room = new Room();
-      const token = await createAccessToken({
-        secret: "a-room-secret-of-at-least-32-bytes!!",
-        applicationId: "app",
-        roomId: ROOM,
-        identity: "presenter",
-      });
+      const token = await tokenFor(ROOM, "presenter");
       await room.connect(connector, token);
       onCleanup(() => room.disconnect());
       const videoSource = new VideoSource(W, H);
@@ -137,7 +113,7 @@ describe("a LiveKit-style bot speaks and shows itself to a SIP caller (baresip)"
       const SECONDS = 8;
       const baresip = startScript(
         "baresip-call.sh",
-        [`sip:${ROOM}@${HOST}:${address.port}`, String(SECONDS)],
+        [`sip:${ROOM}@${HOST}:${sipPort}`, String(SECONDS)],
         {
           env: {
             SIP_PORT: String(bSip),

@@ -7,12 +7,10 @@
  * are matched by RTP timestamp: the pcap's first is 42411254, 3000 ticks per frame).
  */
 import type { MediaSession } from "@framewire/rtp-video";
-import { SipVideoBackend } from "@framewire/sip-signaling";
 import { psnr } from "@framewire/test-support";
 import { fixture } from "@framewire/test-support/fixtures";
 import {
   freeUdpPorts,
-  HOST,
   itWithPeers,
   onCleanup,
   referenceRawFrames,
@@ -21,10 +19,7 @@ import {
   startScript,
   tempDir,
 } from "@framewire/test-support/peers";
-import { AudioVideoChannel, RoomKit } from "@framewire/video-bridge";
 import { afterEach, describe, expect } from "vitest";
-import { createAccessToken } from "../src/access-token.js";
-import { Connector } from "../src/core/connector.js";
 import {
   Room,
   RoomEvent,
@@ -33,6 +28,7 @@ import {
   type VideoFrameEvent,
   VideoStream,
 } from "../src/livekit/index.js";
+import { sipRoom } from "./sip-room.js";
 
 const sipTest = itWithPeers(["sipp", "tshark", "ffmpeg", "timeout"]);
 const ROOM = "bots";
@@ -53,23 +49,7 @@ describe("a LiveKit-style bot takes a SIP caller's video as raw frames (SIPp, fi
   sipTest(
     "VideoStream as RGB24, I420 and BGRA: ≥ 95 % of the frames, 640x360, PSNR ≥ 40 dB against ffmpeg's decode",
     async () => {
-      const rtpStart = 42_000 + 2 * Math.floor(Math.random() * 8_000);
-      const backend = new SipVideoBackend({
-        localSipAddr: [HOST, 0],
-        localRtpIp: HOST,
-        rtpPortStart: rtpStart,
-        rtpPortEnd: rtpStart + 16,
-      });
-      const address = await backend.start();
-      const kit = new RoomKit();
-      kit.registerChannel(
-        new AudioVideoChannel("av", { backend, bridge: true, videoBridge: true }),
-      );
-      const connector = new Connector(kit, { channelId: "av" });
-      onCleanup(async () => {
-        kit.close();
-        await backend.stop();
-      });
+      const { backend, kit, connector, sipPort, token: tokenFor } = await sipRoom();
       const room = new Room();
       const received: Record<string, VideoFrameEvent[]> = {};
       const reading: Promise<string>[] = [];
@@ -96,12 +76,7 @@ describe("a LiveKit-style bot takes a SIP caller's video as raw frames (SIPp, fi
           );
         }
       });
-      const token = await createAccessToken({
-        secret: "a-room-secret-of-at-least-32-bytes!!",
-        applicationId: "app",
-        roomId: ROOM,
-        identity: "watcher",
-      });
+      const token = await tokenFor(ROOM, "watcher");
       await room.connect(connector, token);
       onCleanup(() => room.disconnect());
       const joinErrors: unknown[] = [];
@@ -117,7 +92,7 @@ describe("a LiveKit-style bot takes a SIP caller's video as raw frames (SIPp, fi
       const sDir = tempDir("framewire-connector-sipp-");
       const sSip = await freeUdpPorts(1);
       const sMedia = await freeUdpPorts(4);
-      const sipp = startScript("sipp-av-call.sh", [String(address.port), "11"], {
+      const sipp = startScript("sipp-av-call.sh", [String(sipPort), "11"], {
         env: { SERVICE: ROOM, SIP_PORT: String(sSip), MEDIA_PORT: String(sMedia), LOGDIR: sDir },
         timeoutMs: 80_000,
       });

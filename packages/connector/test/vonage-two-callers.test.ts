@@ -11,7 +11,6 @@
 import { join } from "node:path";
 import { nativeCounts } from "@framewire/media";
 import type { MediaSession } from "@framewire/rtp-video";
-import { SipVideoBackend } from "@framewire/sip-signaling";
 import { toneLevels } from "@framewire/test-support";
 import {
   decodePcapH264,
@@ -28,17 +27,14 @@ import {
   waitUntil,
   withRtpCountsFromPortRange,
 } from "@framewire/test-support/peers";
-import { AudioVideoChannel, RoomKit } from "@framewire/video-bridge";
 import { afterEach, describe, expect } from "vitest";
-import { createAccessToken } from "../src/access-token.js";
-import { Connector } from "../src/core/connector.js";
 import type { Stream, Subscriber } from "../src/vonage/models.js";
 import { VonageVideoClient } from "../src/vonage/vonage-video-client.js";
+import { SECRET, sipRoom } from "./sip-room.js";
 
 const peerTest = itWithPeers(["sipp", "baresip", "tshark", "gst-launch-1.0", "timeout"]);
 const ROOM = "vonage-room";
 const APP = "framewire-app";
-const SECRET = "a-room-secret-of-at-least-32-bytes!!";
 const W = 320;
 const H = 240;
 
@@ -59,25 +55,15 @@ describe("the Vonage-style client with two SIP callers (baresip + SIPp)", () => 
     "connections, streams, per-subscriber frames, the mixed tones, publishing to both callers, a clean disconnect",
     async () => {
       const native0 = nativeCounts();
-      const rtpStart = 46_000 + 2 * Math.floor(Math.random() * 7_000);
-      const backend = new SipVideoBackend({
-        localSipAddr: [HOST, 0],
-        localRtpIp: HOST,
-        rtpPortStart: rtpStart,
-        rtpPortEnd: rtpStart + 32,
-      });
-      const address = await backend.start();
-      const kit = new RoomKit();
-      kit.registerChannel(
-        new AudioVideoChannel("av", { backend, bridge: true, videoBridge: true }),
-      );
-      const connector = new Connector(kit, {
-        channelId: "av",
+      const {
+        backend,
+        kit,
+        connector,
+        sipPort,
+        token: tokenFor,
+      } = await sipRoom({
+        ports: 32,
         tokens: { secret: SECRET, applicationId: APP },
-      });
-      onCleanup(async () => {
-        kit.close();
-        await backend.stop();
       });
       const client = new VonageVideoClient(connector);
       const log: string[] = [];
@@ -109,12 +95,7 @@ describe("the Vonage-style client with two SIP callers (baresip + SIPp)", () => 
             },
           },
         );
-      const token = await createAccessToken({
-        secret: SECRET,
-        applicationId: APP,
-        roomId: ROOM,
-        identity: "vonage-bot",
-      });
+      const token = await tokenFor(ROOM, "vonage-bot", APP);
       await client.connect(
         APP,
         ROOM,
@@ -186,26 +167,22 @@ describe("the Vonage-style client with two SIP callers (baresip + SIPp)", () => 
       const bDir = tempDir("framewire-vonage-baresip-");
       const bSip = await freeUdpPorts(2);
       const bRtp = await freeUdpPorts(100);
-      const baresip = startScript(
-        "baresip-call.sh",
-        [`sip:${ROOM}@${HOST}:${address.port}`, "15"],
-        {
-          env: {
-            SIP_PORT: String(bSip),
-            LOGDIR: bDir,
-            RTP_PORTS: `${bRtp}-${bRtp + 99}`,
-            VIDEO_CODECS: "H264",
-            VIDSRC: "fakevideo,nil",
-            TONE_HZ: "880",
-          },
-          timeoutMs: 70_000,
+      const baresip = startScript("baresip-call.sh", [`sip:${ROOM}@${HOST}:${sipPort}`, "15"], {
+        env: {
+          SIP_PORT: String(bSip),
+          LOGDIR: bDir,
+          RTP_PORTS: `${bRtp}-${bRtp + 99}`,
+          VIDEO_CODECS: "H264",
+          VIDSRC: "fakevideo,nil",
+          TONE_HZ: "880",
         },
-      );
+        timeoutMs: 70_000,
+      });
       expect(await waitUntil(() => callers.length === 1, 15_000)).toBe(true);
       const sDir = tempDir("framewire-vonage-sipp-");
       const sSip = await freeUdpPorts(1);
       const sMedia = await freeUdpPorts(4);
-      const sipp = startScript("sipp-av-call.sh", [String(address.port), "10"], {
+      const sipp = startScript("sipp-av-call.sh", [String(sipPort), "10"], {
         env: { SERVICE: ROOM, SIP_PORT: String(sSip), MEDIA_PORT: String(sMedia), LOGDIR: sDir },
         timeoutMs: 80_000,
       });

@@ -69,8 +69,6 @@ export class AudioTrackStream implements AsyncIterable<AudioFrameEvent> {
   #acc: Int16Array;
   #accLen = 0;
   #received = 0;
-  readonly #ended: Promise<StreamEndReason>;
-  #resolveEnded!: (r: StreamEndReason) => void;
 
   constructor(parts: AudioTrackStreamParts, options: AudioStreamOptions = {}) {
     const sampleRate = options.sampleRate ?? 48000;
@@ -99,9 +97,6 @@ export class AudioTrackStream implements AsyncIterable<AudioFrameEvent> {
     this.#acc = new Int16Array(this.#frameSamples);
     this.#queue = new PullQueue(Math.floor(capacityMs / frameSizeMs));
     this.#parts = parts;
-    this.#ended = new Promise((r) => {
-      this.#resolveEnded = r;
-    });
     this.#subscription = parts.input$.subscribe({
       next: (input) => this.#take(input),
       complete: () => this.#end(parts.endReason()),
@@ -111,7 +106,7 @@ export class AudioTrackStream implements AsyncIterable<AudioFrameEvent> {
 
   /** ended resolves with the reason once the stream has ended. */
   get ended(): Promise<StreamEndReason> {
-    return this.#ended;
+    return this.#queue.ended;
   }
 
   /** endReason is why the stream ended, or undefined while it runs. */
@@ -194,7 +189,6 @@ export class AudioTrackStream implements AsyncIterable<AudioFrameEvent> {
     if (this.#queue.endReason !== undefined) return;
     this.#subscription?.unsubscribe();
     this.#queue.end(reason);
-    this.#resolveEnded(reason);
   }
 
   #release(): void {

@@ -12,9 +12,15 @@ export class PullQueue<T> {
   #waiters: ((item: T | undefined) => void)[] = [];
   #ended: StreamEndReason | undefined;
   #dropped = 0;
+  /** ended resolves with the reason once `end` ran. */
+  readonly ended: Promise<StreamEndReason>;
+  #resolveEnded!: (reason: StreamEndReason) => void;
 
   constructor(capacity: number) {
     this.capacity = capacity;
+    this.ended = new Promise((resolve) => {
+      this.#resolveEnded = resolve;
+    });
   }
 
   /** size is the number of items queued. */
@@ -85,6 +91,7 @@ export class PullQueue<T> {
   end(reason: StreamEndReason): void {
     if (this.#ended !== undefined) return;
     this.#ended = reason;
+    this.#resolveEnded(reason);
     for (const w of this.#waiters.splice(0)) w(undefined);
   }
 }

@@ -106,8 +106,6 @@ export class VideoTrackStream<F = VideoFrame> implements AsyncIterable<VideoFram
   #decoding: Promise<Decoding> | undefined;
   #decodingReady: Decoding | undefined;
   #released = false;
-  readonly #ended: Promise<StreamEndReason>;
-  #resolveEnded!: (r: StreamEndReason) => void;
   #stats = {
     received: 0,
     decoded: 0,
@@ -146,9 +144,6 @@ export class VideoTrackStream<F = VideoFrame> implements AsyncIterable<VideoFram
     this.#maxFps = options.maxFps;
     this.#size =
       options.width === undefined ? undefined : { width: options.width, height: options.height! };
-    this.#ended = new Promise((r) => {
-      this.#resolveEnded = r;
-    });
     this.#subscription = parts.frames$.subscribe({
       next: (f) => this.#take(f),
       complete: () => this.#end(parts.endReason()),
@@ -158,7 +153,7 @@ export class VideoTrackStream<F = VideoFrame> implements AsyncIterable<VideoFram
 
   /** ended resolves with the reason once the stream has ended (queued frames may still be read). */
   get ended(): Promise<StreamEndReason> {
-    return this.#ended;
+    return this.#queue.ended;
   }
 
   /** endReason is why the stream ended, or undefined while it runs. */
@@ -333,7 +328,6 @@ export class VideoTrackStream<F = VideoFrame> implements AsyncIterable<VideoFram
     if (this.#queue.endReason !== undefined) return;
     this.#subscription?.unsubscribe();
     this.#queue.end(reason);
-    this.#resolveEnded(reason);
   }
 
   async #release(): Promise<void> {
