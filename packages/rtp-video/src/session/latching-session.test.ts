@@ -242,6 +242,34 @@ describe("RTCP follows the same rules", () => {
     expect(s.transport.rtcpPackets).toBe(1);
   });
 
+  it("an SR that arrives before the first RTP packet (ffmpeg sends one) is delivered once its RTP source is accepted", async () => {
+    const scheduler = new ManualScheduler(1_000_000);
+    const real = await socketAt();
+    const realRtcp = await socketAt();
+    const s = await session({ scheduler });
+    const rtcp: string[] = [];
+    s.rtcp$.subscribe((p) => rtcp.push(p.type));
+    const sr = serializeRtcp([
+      {
+        type: "sr",
+        ssrc: 0xcafe,
+        ntpTime: { sec: 1, frac: 0 },
+        rtpTimestamp: 0,
+        packetCount: 0,
+        octetCount: 0,
+        reports: [],
+      },
+    ]);
+    const before = s.transport.datagrams;
+    realRtcp.send(sr, s.localPort + 1, "127.0.0.1");
+    await until(() => s.transport.datagrams > before);
+    expect(rtcp).toEqual([]);
+    expect(s.transport.foreignSource).toBe(1);
+    await sendAll(real, s.localPort, sequential(0xcafe, 0, 4), s);
+    expect(rtcp[0]).toBe("sr");
+    expect(s.transport).toMatchObject({ foreignSource: 0, rtcpPackets: 1 });
+  });
+
   it("with an expected RTCP source, RTCP from elsewhere is dropped before parsing", async () => {
     const scheduler = new ManualScheduler(1_000_000);
     const real = await socketAt();

@@ -16,6 +16,15 @@ import { type Address, bindUdpPair, type UdpPair } from "./udp-pair.js";
  * sequence and with one SSRC, is accepted after this wait (not confirmed; see SourceLatch).
  */
 const LONE_SOURCE_HOLD_MS = 100;
+/** MAX_HELD_RTCP bounds the RTCP compounds held before any RTP source is known. */
+const MAX_HELD_RTCP = 4;
+
+interface HeldRtcp {
+  readonly host: string;
+  readonly port: number;
+  readonly packets: readonly RtcpPacket[];
+  readonly errors: readonly RtcpParseErrorCode[];
+}
 
 /** RtpSessionOptions are the transport options every RTP session takes. */
 export interface RtpSessionOptions {
@@ -173,6 +182,7 @@ export abstract class RtpSessionBase {
   private readonly probationPackets: number;
   private readonly latchTimeoutMs: number;
   private loneTimer: Subscription | undefined;
+  private heldRtcp: HeldRtcp[] = [];
   private readonly rtcpSubject = new Subject<RtcpPacket>();
   private readonly closedSubject = new Subject<string>();
   private rtcpTimer: Subscription | undefined;
@@ -424,6 +434,7 @@ export abstract class RtpSessionBase {
       this.rtpLatched([address, port], v.changed);
       for (const p of v.held) this.onRtp(p);
       this.onRtp(parsed);
+      this.replayHeldRtcp();
     } else if (v.kind === "probation") {
       this.scheduleLoneRelease();
     }
@@ -445,9 +456,15 @@ export abstract class RtpSessionBase {
       else this.transport.foreignSource++;
       return;
     }
-    const v = latch.admitProven(address, port, now, known || this.provesRtcp(packets, address));
+    const v = latch.admitProven(address, port, now, known || this.provesRtcp(packets));
     if (v.kind === "foreign") {
       this.transport.foreignSource++;
+      // before any RTP source is known, keep a few: RTCP may come first (ffmpeg sends an SR
+      // before its first RTP packet); replayed if its RTP source gets accepted and it names it
+      if (this.rtpLatch.source === undefined) {
+        if (this.heldRtcp.length >= MAX_HELD_RTCP) this.heldRtcp.shift();
+        this.heldRtcp.push({ host: address, port, packets, errors });
+      }
       return;
     }
     if (v.kind === "latched") this.rtcpTarget = [address, port];
@@ -472,16 +489,34 @@ export abstract class RtpSessionBase {
   }
 
   /**
-   * provesRtcp: an RTCP compound from a new address is believed only when it names an SSRC an
-   * off-path sender cannot know: ours in a report block or feedback, or the remote's RTP SSRC
-   * (the accepted one, or one on probation from the same host).
+   * replayHeldRtcp delivers the RTCP held before any RTP source was known, when it came from the
+   * host of the RTP source just accepted and names its SSRC.
    */
-  private provesRtcp(packets: readonly RtcpPacket[], host: string): boolean {
-    const theirs = new Set(this.rtpLatch.candidateSsrcs(host));
-    if (this.remoteSsrc !== undefined) theirs.add(this.remoteSsrc);
+  private replayHeldRtcp(): void {
+    const source = this.rtpLatch.source;
+    const held = this.heldRtcp.splice(0);
+    if (source === undefined) return;
+    for (const h of held) {
+      if (h.host !== source[0] || !this.provesRtcp(h.packets)) continue;
+      const v = this.rtcpLatch.admitProven(h.host, h.port, this.scheduler.now(), true);
+      if (v.kind === "foreign") continue;
+      if (v.kind === "latched") this.rtcpTarget = [h.host, h.port];
+      this.transport.foreignSource--;
+      this.countRtcpErrors(h.errors);
+      this.processRtcp(h.packets);
+    }
+  }
+
+  /**
+   * provesRtcp: an RTCP compound from a new address is believed only when it names an SSRC an
+   * off-path sender cannot know: ours in a report block or feedback, or the SSRC of the RTP
+   * source accepted.
+   */
+  private provesRtcp(packets: readonly RtcpPacket[]): boolean {
+    const theirs = this.remoteSsrc;
     for (const p of packets) {
       if (p.type === "sr" || p.type === "rr") {
-        if (theirs.has(p.ssrc) || p.reports.some((b) => b.ssrc === this.ssrc)) return true;
+        if (p.ssrc === theirs || p.reports.some((b) => b.ssrc === this.ssrc)) return true;
       } else if (p.type === "nack" || p.type === "pli") {
         if (p.mediaSsrc === this.ssrc) return true;
       } else if (p.type === "fir") {
@@ -507,6 +542,7 @@ export abstract class RtpSessionBase {
       this.transport.foreignSource -= held.length;
       this.rtpLatched(source, false);
       for (const p of held) this.onRtp(p);
+      this.replayHeldRtcp();
     }, LONE_SOURCE_HOLD_MS);
   }
 
@@ -527,6 +563,7 @@ export abstract class RtpSessionBase {
     });
     this.loneTimer?.unsubscribe();
     this.loneTimer = undefined;
+    this.heldRtcp = [];
   }
 
   /** expectedRtpAddr is the expected source, else the configured remote (preferred, not awaited). */

@@ -234,13 +234,6 @@ export class SourceLatch<T> {
     );
   }
 
-  /** candidateSsrcs are the SSRCs of the sources on probation from `host`. */
-  candidateSsrcs(host: string): number[] {
-    const out: number[] = [];
-    for (const c of this.candidates.values()) if (c.addr[0] === host) out.push(c.ssrc);
-    return out;
-  }
-
   private expectedCurrent(nowMs: number): Current {
     const e = this.options.expected!;
     return {
