@@ -81,8 +81,9 @@ describe("SourceLatch: probation (Asterisk strictrtp-like)", () => {
     }
     expect(one.source).toBeUndefined();
     expect(many.source).toBeUndefined();
-    // at most 8 sources on probation, each holding < 4 packets: memory stays bounded
-    expect(many.pending).toBeLessThanOrEqual(8 * 3);
+    // at most 8 sources on probation, each holding ≤ 32 packets: memory stays bounded
+    expect(many.pending).toBeLessThanOrEqual(8 * 32);
+    expect(one.pending).toBeLessThanOrEqual(32);
     expect(one.releaseLone(1e6, 100)).toBeUndefined();
     expect(many.releaseLone(1e6, 100)).toBeUndefined();
   });
@@ -95,7 +96,21 @@ describe("SourceLatch: probation (Asterisk strictrtp-like)", () => {
       expect(l.offer(...FORGER, 0xbad, seq & 0xffff, i, i).kind).toBe("probation");
     }
     expect(l.source).toBeUndefined();
+    expect(l.pending).toBe(32);
     expect(l.releaseLone(1e6, 100)).toBeUndefined();
+  });
+
+  it("a real stream whose first packets are reordered, duplicated or lost keeps every packet it held", () => {
+    const l = latch();
+    const seqs = [10, 11, 13, 12, 12, 14, 16, 17, 18, 19];
+    const v = seqs.map((q, i) => l.offer(...REAL, 0xcafe, q, i * 20, q));
+    expect(v.map((x) => x.kind)).toEqual([...Array(9).fill("probation"), "latched"]);
+    expect(v[9]).toMatchObject({ held: seqs.slice(0, 9) });
+    // another SSRC from the same address starts afresh: what the first one held is dropped
+    const other = latch();
+    other.offer(...REAL, 1, 10, 0, 10);
+    other.offer(...REAL, 2, 11, 1, 11);
+    expect(other.pending).toBe(1);
   });
 
   it("a real stream wins over a flood of random SSRCs arriving at the same time", () => {

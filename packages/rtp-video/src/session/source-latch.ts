@@ -34,6 +34,8 @@ export type LatchVerdict<T> =
 
 /** MAX_CANDIDATES bounds the sources on probation at once (a flood from many ports). */
 const MAX_CANDIDATES = 8;
+/** MAX_HELD bounds the datagrams held per source on probation (the oldest go first). */
+const MAX_HELD = 32;
 
 interface Current {
   key: string;
@@ -144,6 +146,7 @@ export class SourceLatch<T> {
       cand.run++;
       cand.seq = seq;
       cand.lastMs = nowMs;
+      if (cand.held.length >= MAX_HELD) cand.held.shift();
       cand.held.push(item);
     } else {
       if (cand !== undefined) {
@@ -164,11 +167,17 @@ export class SourceLatch<T> {
         this.candidates.set(key, cand);
         if (this.candidates.size > 1) this.crowded = true;
       }
+      // the same SSRC out of sequence (loss, reordering, a duplicate) restarts the run but keeps
+      // what it held, so a real stream loses nothing; another SSRC, or a pause, starts afresh
+      const keep =
+        cand.ssrc === ssrc && cand.held.length > 0 && nowMs - cand.lastMs < this.options.timeoutMs;
+      if (!keep) cand.held = [];
+      if (cand.held.length >= MAX_HELD) cand.held.shift();
+      cand.held.push(item);
       cand.ssrc = ssrc;
       cand.seq = seq;
       cand.run = 1;
       cand.lastMs = nowMs;
-      cand.held = [item];
     }
     if (cand.run < this.options.probationPackets) return { kind: "probation" };
     const held = cand.held.slice(0, -1);
