@@ -28,7 +28,7 @@ export {
   type SourceStats,
   type TransportStats,
 } from "./session/rtp-session.js";
-export type { Address } from "./session/udp-pair.js";
+export type { Address, PortRange } from "./session/udp-pair.js";
 export {
   type CodecPlug,
   type KeyframeRequest,

@@ -2,7 +2,7 @@ import type { SchedulerLike } from "rxjs";
 import { RtpVideoError } from "../errors.js";
 import type { AudioPayloadType } from "../session/audio-frame.js";
 import { AudioRtpSession } from "../session/audio-session.js";
-import type { Address } from "../session/udp-pair.js";
+import type { Address, PortRange } from "../session/udp-pair.js";
 import { type CodecPlug, VideoRtpSession } from "../session/video-session.js";
 import type { VideoCodec } from "../video-frame.js";
 import { MediaBackend, type MediaSessionWithVideo, type SessionMetadata } from "./media-backend.js";
@@ -45,6 +45,8 @@ export interface RtpVideoBackendOptions {
   readonly probationPackets?: number;
   /** latchTimeoutMs of silence before another source may replace the accepted one; 2000. */
   readonly latchTimeoutMs?: number;
+  /** localPortRange: ports drawn at random from it for local port 0 (see RtpSessionOptions). */
+  readonly localPortRange?: PortRange;
   /** nack requests retransmissions of lost video packets; default true. */
   readonly nack?: boolean;
   /** latencyMs is the video jitter buffer's bound; default 200. */
@@ -102,6 +104,7 @@ export class RtpVideoBackend extends MediaBackend {
       ...(o.scheduler === undefined ? {} : { scheduler: o.scheduler }),
       ...(o.probationPackets === undefined ? {} : { probationPackets: o.probationPackets }),
       ...(o.latchTimeoutMs === undefined ? {} : { latchTimeoutMs: o.latchTimeoutMs }),
+      ...(o.localPortRange === undefined ? {} : { localPortRange: o.localPortRange }),
     };
     const videoExpected = metadata.videoExpectedSource ?? o.videoExpectedSource;
     const audioExpected = metadata.expectedSource ?? o.expectedSource;

@@ -9,7 +9,7 @@ import { serializeRtcp } from "../rtcp/serialize.js";
 import type { ReportBlock, RtcpPacket, RtcpParseErrorCode } from "../rtcp/types.js";
 import { type RtpPacket, type RtpParseErrorCode, tryParseRtpPacket } from "../rtp/rtp-packet.js";
 import { SourceLatch } from "./source-latch.js";
-import { type Address, bindUdpPair, type UdpPair } from "./udp-pair.js";
+import { type Address, bindUdpPair, type PortRange, type UdpPair } from "./udp-pair.js";
 
 /**
  * LONE_SOURCE_HOLD_MS: a first source that sends fewer packets than the probation, alone, in
@@ -30,6 +30,13 @@ interface HeldRtcp {
 export interface RtpSessionOptions {
   /** localAddr to bind RTP to; RTCP takes the next port unless rtcpMux. Default ["0.0.0.0", 0]. */
   readonly localAddr?: Address;
+  /**
+   * localPortRange: with local port 0, the RTP port is drawn at random among the even ports of
+   * this range (RTCP on the next one), so a session's port cannot be guessed from another's.
+   * Default: random in 20000..59999. A range without an even/odd pair in 1024..65535 throws
+   * `BAD_OPTION`; no free pair in 64 draws throws `PORT_UNAVAILABLE`.
+   */
+  readonly localPortRange?: PortRange;
   /** remoteAddr to send RTP to (RTCP to its port + 1 unless rtcpMux); null or absent: learn it. */
   readonly remoteAddr?: Address | null;
   /** rtcpRemoteAddr overrides where RTCP is sent (SDP `a=rtcp`, RFC 3605); default remote + 1. */
@@ -656,5 +663,5 @@ export async function openPair(options: RtpSessionOptions): Promise<UdpPair> {
       throw new RtpVideoError("BAD_OPTION", `bad remote port ${port}`);
     }
   }
-  return bindUdpPair(local, options.rtcpMux ?? false, options.random);
+  return bindUdpPair(local, options.rtcpMux ?? false, options.random, options.localPortRange);
 }
