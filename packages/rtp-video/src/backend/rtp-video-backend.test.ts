@@ -117,3 +117,50 @@ describe("RtpVideoBackend (seed 001: RTPVideoBackend)", () => {
     await until(() => udpHandles() === before);
   });
 });
+
+describe("RtpVideoBackend source latching options", () => {
+  it("metadata.videoExpectedSource / expectedSource, probationPackets and localPortRange reach the sessions", async () => {
+    const { createSocket } = await import("node:dgram");
+    const forger = createSocket("udp4");
+    await new Promise<void>((r) => forger.bind(0, "127.0.0.1", () => r()));
+    try {
+      const backend = new RtpVideoBackend({
+        ...local,
+        probationPackets: 2,
+        latchTimeoutMs: 60_000,
+        localPortRange: [43000, 43999],
+      });
+      backends.push(backend);
+      const s = await backend.connect("room-1", "carol", "video", {
+        videoRemoteAddr: ["127.0.0.1", 9],
+        videoExpectedSource: ["127.0.0.1", 9],
+        remoteAddr: ["127.0.0.1", 11],
+        expectedSource: ["127.0.0.1", 11],
+      });
+      for (const port of [s.video.localPort, s.audio.localPort]) {
+        expect(port % 2).toBe(0);
+        expect(port).toBeGreaterThanOrEqual(43000);
+        expect(port).toBeLessThan(43999);
+      }
+      // a forged stream in sequence: refused while the expected source counts as live
+      for (let i = 0; i < 10; i++) {
+        const d = new Uint8Array(12 + 3);
+        d.set([0x80, 0, 0, i, 0, 0, 0, 0, 0, 0, 0x0b, 0xad, 0xff, 0xff, 0xff]);
+        forger.send(d, s.audio.localPort, "127.0.0.1");
+        d[1] = 96;
+        forger.send(d, s.video.localPort, "127.0.0.1");
+      }
+      await until(() => s.video.transport.datagrams >= 10 && s.audio.transport.datagrams >= 10);
+      expect(backend.videoStats(s)).toMatchObject({
+        foreignSource: 10,
+        sourceChanges: 0,
+        packets: 0,
+      });
+      expect(s.audio.stats()).toMatchObject({ foreignSource: 10, sourceChanges: 0, packets: 0 });
+      expect(s.video.latchedSource).toEqual(["127.0.0.1", 9]);
+      expect(s.audio.latchedSource).toEqual(["127.0.0.1", 11]);
+    } finally {
+      forger.close();
+    }
+  });
+});
