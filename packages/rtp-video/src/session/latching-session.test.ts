@@ -201,6 +201,12 @@ describe("receive-only remotes (symmetric: false) never latch", () => {
     expect(s.remoteAddr).toEqual(viewer.addr);
     expect(s.transport).toMatchObject({ foreignSource: 200, sourceChanges: 0 });
     expect(s.stats()).toMatchObject({ packets: 0, lost: 0 });
+    // a re-INVITE makes it send again: latching back on, learning with probation
+    s.setSymmetric(true);
+    await sendAll(forger, s.localPort, sequential(0xbad, 500, 4), s);
+    expect(s.latchedSource).toEqual(forger.addr);
+    s.setSymmetric(false);
+    expect(s.latchedSource).toEqual(viewer.addr);
   });
 });
 

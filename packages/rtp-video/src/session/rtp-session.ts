@@ -177,7 +177,7 @@ export abstract class RtpSessionBase {
   protected lastSr: { ntp: { sec: number; frac: number }; receivedAtMs: number } | undefined;
   protected isClosed = false;
   private readonly pair: UdpPair;
-  private readonly symmetric: boolean;
+  private symmetric: boolean;
   private fixedRemote: Address | undefined;
   private fixedRtcp: Address | undefined;
   private rtpTarget: Address | undefined;
@@ -267,6 +267,15 @@ export abstract class RtpSessionBase {
     for (const n of Object.values(t.malformedRtp)) malformed += n;
     for (const n of Object.values(t.malformedRtcp)) malformed += n;
     return { foreignSource: t.foreignSource, sourceChanges: t.sourceChanges, malformed };
+  }
+
+  /**
+   * setSymmetric switches latching on or off (see the `symmetric` option), e.g. when a re-INVITE
+   * makes the remote receive-only (off) or sending again (on). Latching starts afresh.
+   */
+  setSymmetric(on: boolean): void {
+    this.symmetric = on;
+    this.resetLatches();
   }
 
   /** latchedSource is the address RTP is accepted from now, if any (see `symmetric`). */
