@@ -113,6 +113,33 @@ export function parseRequestLine(startLine: string): RequestLine | undefined {
   return { method: m[1].toUpperCase(), requestUri: m[2] };
 }
 
+/** RequestLineProblem is why a start line that looks like a request cannot be served. */
+export interface RequestLineProblem {
+  readonly method: string;
+  /** status: 505 for a SIP version other than 2.0 (RFC 3261 §21.5.6), else 400. */
+  readonly status: 400 | 505;
+  readonly reason: string;
+}
+
+const LOOSE_REQUEST_LINE = /^([A-Za-z0-9.!%*_+`'~-]+)[ \t]+(.*?)[ \t]*SIP\/(\d+)\.(\d+)$/i;
+
+/**
+ * requestLineProblem tells what is wrong with a start line {@link parseRequestLine} refused but
+ * that still reads as a request (method, something, `SIP/x.y`): another SIP version (505, RFC
+ * 4475 §3.1.2.16 badvers), or whitespace inside the Request-URI or more than one SP between the
+ * elements (400, RFC 3261 §7.1 and §25.1; RFC 4475 §3.1.2.8 lwsruri, §3.1.2.9 lwsstart).
+ * Undefined for anything else (not answered).
+ */
+export function requestLineProblem(startLine: string): RequestLineProblem | undefined {
+  const m = LOOSE_REQUEST_LINE.exec(startLine);
+  if (m === null || m[1] === undefined) return undefined;
+  const method = m[1].toUpperCase();
+  if (m[3] !== "2" || m[4] !== "0") {
+    return { method, status: 505, reason: "Version Not Supported" };
+  }
+  return { method, status: 400, reason: "Malformed Request-Line" };
+}
+
 /** parseStatusCode returns the status code of a status line (RFC 3261 §7.2), or undefined. */
 export function parseStatusCode(startLine: string): number | undefined {
   const m = STATUS_LINE.exec(startLine);
@@ -124,13 +151,11 @@ const ECHOED = ["via", "from", "to", "call-id", "cseq"] as const;
 
 /**
  * canAnswer tells whether a request carries what a response needs (RFC 3261 §8.2.6.2:
- * Via, From, To, Call-ID, CSeq), so that a 400 can be sent for it.
+ * Via, From, To, Call-ID, CSeq), so that a 400 can be sent for it. A request line is checked
+ * by the caller (a start line {@link requestLineProblem} explains is answered too).
  */
 export function canAnswer(message: RawMessage): boolean {
-  return (
-    parseRequestLine(message.startLine) !== undefined &&
-    ECHOED.every((name) => rawHeaderValue(message, name) !== undefined)
-  );
+  return ECHOED.every((name) => rawHeaderValue(message, name) !== undefined);
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * What the user agent answers itself, statelessly, before a request reaches sip.js's core:
- * methods it does not handle (405/501), OPTIONS (200 or 481), a branch that belongs to someone
- * else's transaction, too many server transactions (503), an unwanted Request-URI user (404).
+ * methods it does not handle (405/501), a Require tag (420), an INVITE whose Accept excludes
+ * SDP (406), OPTIONS (200 or 481), a branch that belongs to someone else's transaction, too
+ * many server transactions (503), an unwanted Request-URI user (404).
  */
 import { Core } from "sip.js";
 import { ALLOW_HEADER, KNOWN_METHODS, SUPPORTED_METHODS } from "./methods.js";
@@ -14,6 +15,15 @@ export interface RequestScreenOptions {
   readonly maxServerTransactions: number;
   /** acceptUser decides which Request-URI users an initial INVITE may call (others get 404). */
   readonly acceptUser: ((user: string | undefined, requestUri: string) => boolean) | undefined;
+}
+
+/** Whether the request's Accept header fields admit application/sdp (a media range of §20.1). */
+function acceptsSdp(message: Core.IncomingRequestMessage): boolean {
+  return message
+    .getHeaders("accept")
+    .flatMap((v) => v.split(","))
+    .map((range) => (range.split(";")[0] ?? "").trim().toLowerCase())
+    .some((type) => type === "application/sdp" || type === "application/*" || type === "*/*");
 }
 
 /** Whether two requests' top Via sent-by (host, port) are equal. */
@@ -36,6 +46,25 @@ export function screenRequest(
     // RFC 3261 §8.2.1: 405 with Allow for a known method, 501 for an unknown one.
     const statusCode = KNOWN_METHODS.has(method) ? 405 : 501;
     reject({ statusCode, extraHeaders: [ALLOW_HEADER] });
+    return false;
+  }
+  // RFC 3261 §8.2.2.3: we support no extension, so any Require tag gets 420 listing them
+  // (not for ACK and CANCEL). Proxy-Require is for proxies: a UAS ignores it (RFC 4475 §3.3.5).
+  if (method !== Core.C.ACK && method !== Core.C.CANCEL) {
+    const required = message
+      .getHeaders("require")
+      .flatMap((v) => v.split(","))
+      .map((t) => t.trim())
+      .filter((t) => t !== "");
+    if (required.length > 0) {
+      reject({ statusCode: 420, extraHeaders: [`Unsupported: ${required.join(", ")}`] });
+      return false;
+    }
+  }
+  // RFC 3261 §21.4.7: our answer to an INVITE carries SDP; an Accept without it gets 406
+  // (RFC 4475 §3.3.15). An empty Accept accepts nothing (§20.1).
+  if (method === Core.C.INVITE && message.hasHeader("accept") && !acceptsSdp(message)) {
+    reject({ statusCode: 406, extraHeaders: ["Accept: application/sdp"] });
     return false;
   }
   if (method === Core.C.OPTIONS) {

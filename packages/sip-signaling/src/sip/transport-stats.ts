@@ -13,7 +13,7 @@ export interface SipTransportStats {
   readonly oversize: number;
   /** malformed counts datagrams dropped without an answer (not SIP, or unanswerable). */
   readonly malformed: number;
-  /** badRequests counts malformed requests answered with a stateless 400. */
+  /** badRequests counts requests the transport answered itself: 400, 416 (URI scheme), 505 (version). */
   readonly badRequests: number;
   /** misrouted counts responses dropped because their top Via is not ours (§18.1.2). */
   readonly misrouted: number;

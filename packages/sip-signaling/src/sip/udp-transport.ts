@@ -9,14 +9,14 @@
  * Send: sip.js passes message text only, so the destination is read back from it: requests
  * go to the first Route or the Request-URI, responses to the top Via (§18.2.2).
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { Core } from "sip.js";
 import {
   bindNodeDatagramSocket,
   type DatagramSocket,
   type DatagramSocketFactory,
 } from "./datagram-socket.js";
-import { withOurAllow } from "./methods.js";
+import { KNOWN_METHODS, SUPPORTED_METHODS, withOurAllow } from "./methods.js";
 import { messageDestination } from "./next-hop.js";
 import {
   buildStatelessResponse,
@@ -26,6 +26,8 @@ import {
   type RawMessage,
   type RequestLine,
   rawHeaderValue,
+  rawHeaderValues,
+  requestLineProblem,
   scanMessage,
 } from "./raw-message.js";
 import {
@@ -76,6 +78,35 @@ function indexOfBytes(data: Uint8Array, pattern: readonly number[]): number {
     return i;
   }
   return -1;
+}
+
+/** Header fields that must not repeat (RFC 4475 §3.3.8), with the name a 400 gives them. */
+const SINGLE_VALUED = ["to", "from", "call-id", "cseq", "max-forwards"] as const;
+const HEADER_NAMES: Readonly<Record<(typeof SINGLE_VALUED)[number], string>> = {
+  to: "To",
+  from: "From",
+  "call-id": "Call-ID",
+  cseq: "CSeq",
+  "max-forwards": "Max-Forwards",
+};
+const IMPLEMENTED = new Set<string>(SUPPORTED_METHODS);
+
+/**
+ * rfc2543Branch names the transaction of a request whose top Via has no branch (RFC 2543,
+ * RFC 3261 §17.2.3): Request-URI, Call-ID, From (with its tag, if any), the CSeq number and the
+ * top Via, not the CSeq method, so that its CANCEL and the ACK of a non-2xx match the INVITE.
+ * The prefix cannot be a real RFC 3261 branch (those start with z9hG4bK).
+ */
+function rfc2543Branch(raw: RawMessage, line: RequestLine, topVia: string | undefined): string {
+  const cseq = CSEQ.exec(rawHeaderValue(raw, "cseq") ?? "")?.[1] ?? "";
+  const key = [
+    line.requestUri,
+    rawHeaderValue(raw, "call-id")?.trim() ?? "",
+    rawHeaderValue(raw, "from")?.trim() ?? "",
+    cseq,
+    topVia?.trim() ?? "",
+  ].join("\n");
+  return `rfc2543-${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
 }
 
 function isKeepalive(data: Uint8Array): boolean {
@@ -219,7 +250,13 @@ export class SipUdpTransport implements Core.Transport {
     }
     const line = parseRequestLine(raw.startLine);
     if (line === undefined) {
-      this.counters.malformed++;
+      // a request we cannot serve (another SIP version, LWS in the start line) is answered
+      const problem = requestLineProblem(raw.startLine);
+      if (problem === undefined) this.counters.malformed++;
+      else {
+        const loose = { method: problem.method, requestUri: "" };
+        this.answerStateless(raw, loose, source, problem.status, problem.reason);
+      }
       return;
     }
     this.receiveRequest(data, text, raw, line, source);
@@ -235,6 +272,17 @@ export class SipUdpTransport implements Core.Transport {
     const problem = this.checkRequest(raw, line);
     if (problem !== undefined) {
       this.answerBadRequest(raw, line, source, problem);
+      return;
+    }
+    // RFC 3261 §8.2.2.1: a Request-URI scheme we do not serve gets 416 (RFC 4475 §3.3.2, §3.3.3)
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(line.requestUri)?.[1]?.toLowerCase();
+    if (scheme === undefined) {
+      // no scheme at all, e.g. a Request-URI in <> (RFC 4475 §3.1.2.7 ltgtruri)
+      this.answerBadRequest(raw, line, source, "Malformed Request-URI");
+      return;
+    }
+    if (scheme !== "sip" && scheme !== "sips") {
+      this.answerStateless(raw, line, source, 416, "Unsupported URI Scheme");
       return;
     }
     const message = this.parse(text);
@@ -257,15 +305,20 @@ export class SipUdpTransport implements Core.Transport {
       this.answerBadRequest(raw, line, source, "Bad Via");
       return;
     }
-    if (via.branch === undefined || via.branch === "") {
-      this.answerBadRequest(raw, line, source, "Via Without Branch");
-      return;
-    }
     // The stamped value is what responses copy (sip.js constructOutgoingResponse reads raw).
     vias[0] = { raw: stamped };
     message.via = { host: via.host, port: via.port ?? 5060 };
     // sip.js merges a comma-separated Via list into one parse: take the top branch ourselves.
-    message.viaBranch = via.branch;
+    // An RFC 2543 client sends no branch (RFC 4475 §3.4.1): its transaction is named from the
+    // fields RFC 3261 §17.2.3 matches it by instead.
+    if (via.branch === undefined || via.branch === "") {
+      message.viaBranch = rfc2543Branch(raw, line, top?.raw);
+      // RFC 2543 did not require Contact in an INVITE: its From URI is the remote target then
+      const from = message.from?.uri.toString();
+      if (line.method === "INVITE" && !message.hasHeader("contact") && from !== undefined) {
+        message.setHeader("contact", `<${from}>`);
+      }
+    } else message.viaBranch = via.branch;
     this.options.onRequest(message, source);
   }
 
@@ -323,10 +376,19 @@ export class SipUdpTransport implements Core.Transport {
     for (const name of MANDATORY) {
       if (rawHeaderValue(raw, name) === undefined) return `Missing ${name} Header Field`;
     }
+    // RFC 4475 §3.3.8: one value each (RFC 3261 §20: not lists), else 400
+    for (const name of SINGLE_VALUED) {
+      if (rawHeaderValues(raw, name).length > 1) return `Multiple ${HEADER_NAMES[name]} Values`;
+    }
     const cseq = CSEQ.exec(rawHeaderValue(raw, "cseq") ?? "");
     if (cseq === null || Number(cseq[1]) >= 2 ** 31) return "Bad CSeq";
-    if ((cseq[2] ?? "").toUpperCase() !== line.method) return "CSeq Method Does Not Match";
-    const length = rawHeaderValue(raw, "content-length");
+    // an unknown method gets 501 whatever its CSeq says (RFC 4475 §3.1.2.18 prefers it)
+    const known = IMPLEMENTED.has(line.method) || KNOWN_METHODS.has(line.method);
+    if (known && (cseq[2] ?? "").toUpperCase() !== line.method) return "CSeq Method Does Not Match";
+    // RFC 4475 §3.3.9: Content-Length values that disagree frame nothing (one value is kept)
+    const lengths = rawHeaderValues(raw, "content-length").map((v) => v.trim());
+    if (new Set(lengths).size > 1) return "Conflicting Content-Length";
+    const length = lengths[0];
     if (length !== undefined && !/^\d{1,9}$/.test(length)) return "Bad Content-Length";
     return undefined;
   }
@@ -351,6 +413,17 @@ export class SipUdpTransport implements Core.Transport {
     source: SipAddress,
     reason: string,
   ): void {
+    this.answerStateless(raw, line, source, 400, reason);
+  }
+
+  /** answerStateless rejects a request the core never sees (400, 416, 505), counted in badRequests. */
+  private answerStateless(
+    raw: RawMessage,
+    line: RequestLine,
+    source: SipAddress,
+    statusCode: number,
+    reason: string,
+  ): void {
     // Never answer an ACK (RFC 3261 §17.1.1.3); unanswerable requests are dropped.
     if (line.method === "ACK" || !canAnswer(raw)) {
       this.counters.malformed++;
@@ -362,14 +435,14 @@ export class SipUdpTransport implements Core.Transport {
     const to = via === undefined ? source : responseDestination(via);
     const response = buildStatelessResponse(
       raw,
-      400,
+      statusCode,
       reason,
       stamped ?? topValue,
       newStatelessTag(),
     );
     this.counters.badRequests++;
     this.sendTo(response, to).catch((error: unknown) => {
-      this.logger.warn(`cannot send 400: ${String(error)}`);
+      this.logger.warn(`cannot send ${statusCode}: ${String(error)}`);
     });
   }
 }
