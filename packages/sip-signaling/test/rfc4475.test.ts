@@ -15,7 +15,14 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { IncomingCall } from "../src/sip/call-types.js";
 import { SipUserAgent } from "../src/sip/sip-user-agent.js";
 import type { SipAddress } from "../src/sip/via.js";
-import { FakeNetwork, parseSip, type Received } from "./fake-sip-network.js";
+import {
+  DialogScript,
+  FakeNetwork,
+  FakePeer,
+  parseSip,
+  type Received,
+  testSdp,
+} from "./fake-sip-network.js";
 
 const DIR = join(fixturesDir(), "rfc4475");
 const UA = { host: "127.0.0.1", port: 5060 };
@@ -174,5 +181,30 @@ describe("RFC 4475 torture messages", () => {
         expect(finals[0]?.header(outcome.header[0])).toBe(outcome.header[1]);
       }
     }
+  });
+});
+
+describe("RFC 2543 transactions (a Via without branch, RFC 3261 §17.2.3)", () => {
+  it("the CANCEL of a branchless INVITE reaches its transaction: 200, 487; the INVITE resent is absorbed", async () => {
+    vi.useFakeTimers();
+    const network = new FakeNetwork();
+    const peer = new FakePeer(network, PEER);
+    ua = new SipUserAgent({ socketFactory: network.socketFactory });
+    const calls: IncomingCall[] = [];
+    ua.incomingCalls$.subscribe((call) => calls.push(call)); // never answered
+    await ua.start(UA);
+    const script = new DialogScript(PEER, UA);
+    const via = `SIP/2.0/UDP ${PEER.host}:${PEER.port}`;
+    const invite = script.request("INVITE", { via, body: testSdp(PEER.host, 30000) });
+    peer.send(invite, UA);
+    await vi.advanceTimersByTimeAsync(10);
+    peer.send(invite, UA); // a retransmission: the same transaction, no second call
+    await vi.advanceTimersByTimeAsync(10);
+    expect(calls).toHaveLength(1);
+    peer.send(script.request("CANCEL", { via }), UA);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(peer.responses(200, "CANCEL")).toHaveLength(1);
+    expect(peer.responses(487, "INVITE")).toHaveLength(1);
+    expect(calls[0]?.state).toBe("terminated");
   });
 });
