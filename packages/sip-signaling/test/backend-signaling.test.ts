@@ -192,6 +192,31 @@ describe("CANCEL and Digest authentication (SIPp)", () => {
   );
 
   sippTest(
+    "SHA-256 first (RFC 8760's order): SIPp 3.6.1 cannot authenticate, why MD5 is the default",
+    async () => {
+      const { realm, lookup } = auth;
+      const { backend, port } = await startBackend({
+        auth: { realm, lookup, algorithms: ["SHA-256", "MD5"] },
+      });
+      const sessions = sessionsOf(backend);
+      const r = await runSipp("backend-auth.xml", port, sippAuth(port, "s3cret"));
+      const seen = r.messages.map((m) => `${m.direction[0]}:${m.startLine.split(" ")[1]}`);
+      report("digest SHA-256 first", {
+        sippRc: r.code,
+        messages: seen.join(","),
+        sippError: r.errors.split("\n").find((l) => /auth|algorithm/i.test(l)),
+      });
+      // SIPp reads the first challenge only, and computes only MD5
+      expect(r.code).not.toBe(0);
+      expect(r.errors).toMatch(/authentication must use MD5/);
+      expect(sessions).toHaveLength(0);
+      expect(backend.userAgentStats.authChallenges).toBe(1);
+      await expectIdle(backend);
+    },
+    60_000,
+  );
+
+  sippTest(
     "wrong credentials → 401 → 403, and no RTP port allocated at any moment",
     async () => {
       const { backend, port } = await startBackend({ auth: { ...auth, maxFailures: 1 } });
