@@ -95,4 +95,44 @@ describe("DemoBridge + DemoCaller + DemoState + metrics", () => {
     expect(bridge.backend.portsInUse).toBe(0);
     expect(callers.map((c) => c.stats().state)).toEqual(["ended", "ended"]);
   });
+
+  it("a third caller beyond maxParticipants 2 is refused before the answer: 486 Room Full, no session left", async () => {
+    const bridge = new DemoBridge({
+      host: "127.0.0.1",
+      port: 0,
+      rtpPortStart: 26_000,
+      maxParticipants: 2,
+    });
+    const port = await bridge.start();
+    cleanups.push(() => bridge.stop());
+    const out = mkdtempSync(join(tmpdir(), "framewire-demo-full-"));
+    const caller = (i: number) =>
+      new DemoCaller({
+        name: `caller-${i + 1}`,
+        host: "127.0.0.1",
+        uri: `sip:demo@127.0.0.1:${port}`,
+        video: clip,
+        tone,
+        fps: 30,
+        startAt: 0,
+        recordTo: join(out, `caller-${i + 1}.h264`),
+        rtpPortStart: 36_000 + i * 400,
+      });
+    const [first, second, third] = [caller(0), caller(1), caller(2)];
+    cleanups.push(
+      () => first.hangUp(),
+      () => second.hangUp(),
+      () => third.hangUp(),
+    );
+    await first.dial();
+    await second.dial();
+    const refused = await third.dial().then(
+      () => undefined,
+      (e: unknown) => e as { statusCode?: number; message: string },
+    );
+    expect(refused?.statusCode, refused?.message).toBe(486);
+    expect(bridge.joinErrors).toBe(1);
+    expect(bridge.active().length).toBe(2);
+    expect(bridge.backend.sessionCount).toBe(2);
+  });
 });

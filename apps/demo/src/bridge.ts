@@ -18,6 +18,8 @@ export interface BridgeOptions {
   readonly auth?: { readonly username: string; readonly password: string };
   /** now is the clock for "time since the last keyframe" (default Date.now). */
   readonly now?: () => number;
+  /** maxParticipants per room (default 10); a caller beyond it is answered 486 Room Full. */
+  readonly maxParticipants?: number;
 }
 
 /** Participant is one call in a room, with what the bridge saw of it. */
@@ -85,7 +87,10 @@ export class DemoBridge {
       new AudioVideoChannel("av", {
         backend: this.backend,
         bridge: { forwardingStrategy: options.audio ?? "forward" },
-        videoBridge: { maxParticipants: 10, forwardingStrategy: "forward" },
+        videoBridge: {
+          maxParticipants: options.maxParticipants ?? 10,
+          forwardingStrategy: "forward",
+        },
       }),
     );
     this.kit.events$.subscribe((event) => {
@@ -133,10 +138,12 @@ export class DemoBridge {
         await this.kit.join(session.roomId, "av", { session });
         // the first picture sooner than the caller's next periodic keyframe
         if (meta.hasVideo) this.backend.requestKeyframe(session);
-      } catch {
+      } catch (e) {
         this.joinErrors++;
         this.participants.delete(session.id);
         this.backend.disconnect(session);
+        // the backend answers the INVITE with the error's status (a full room: 486 Room Full)
+        throw e;
       }
     });
   }
