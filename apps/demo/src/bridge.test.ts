@@ -20,27 +20,32 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
 });
 
+/** makeCallers makes `n` DemoCallers of room "demo" at `port`, hung up by the test's cleanups. */
+function makeCallers(port: number, n: number, options: { rtpPortStart: number; stagger: number }) {
+  const out = mkdtempSync(join(tmpdir(), "framewire-demo-callers-"));
+  return Array.from({ length: n }, (_, i) => {
+    const c = new DemoCaller({
+      name: `caller-${i + 1}`,
+      host: "127.0.0.1",
+      uri: `sip:demo@127.0.0.1:${port}`,
+      video: clip,
+      tone,
+      fps: 30,
+      startAt: i * options.stagger,
+      recordTo: join(out, `caller-${i + 1}.h264`),
+      rtpPortStart: options.rtpPortStart + i * 400,
+    });
+    cleanups.push(() => c.hangUp());
+    return c;
+  });
+}
+
 describe("DemoBridge + DemoCaller + DemoState + metrics", () => {
   it("bridges two callers' video and audio, and the state and /metrics show it", async () => {
     const bridge = new DemoBridge({ host: "127.0.0.1", port: 0, rtpPortStart: 24_000 });
     const port = await bridge.start();
     cleanups.push(() => bridge.stop());
-    const out = mkdtempSync(join(tmpdir(), "framewire-demo-bridge-"));
-    const callers = [0, 1].map(
-      (i) =>
-        new DemoCaller({
-          name: `caller-${i + 1}`,
-          host: "127.0.0.1",
-          uri: `sip:demo@127.0.0.1:${port}`,
-          video: clip,
-          tone,
-          fps: 30,
-          startAt: i * 150,
-          recordTo: join(out, `caller-${i + 1}.h264`),
-          rtpPortStart: 34_000 + i * 400,
-        }),
-    );
-    for (const c of callers) cleanups.push(() => c.hangUp());
+    const callers = makeCallers(port, 2, { rtpPortStart: 34_000, stagger: 150 });
     const state = new DemoState({
       bridge,
       callers: () => callers.map((c) => c.stats()),
@@ -105,25 +110,11 @@ describe("DemoBridge + DemoCaller + DemoState + metrics", () => {
     });
     const port = await bridge.start();
     cleanups.push(() => bridge.stop());
-    const out = mkdtempSync(join(tmpdir(), "framewire-demo-full-"));
-    const caller = (i: number) =>
-      new DemoCaller({
-        name: `caller-${i + 1}`,
-        host: "127.0.0.1",
-        uri: `sip:demo@127.0.0.1:${port}`,
-        video: clip,
-        tone,
-        fps: 30,
-        startAt: 0,
-        recordTo: join(out, `caller-${i + 1}.h264`),
-        rtpPortStart: 36_000 + i * 400,
-      });
-    const [first, second, third] = [caller(0), caller(1), caller(2)];
-    cleanups.push(
-      () => first.hangUp(),
-      () => second.hangUp(),
-      () => third.hangUp(),
-    );
+    const [first, second, third] = makeCallers(port, 3, { rtpPortStart: 36_000, stagger: 0 }) as [
+      DemoCaller,
+      DemoCaller,
+      DemoCaller,
+    ];
     await first.dial();
     await second.dial();
     const refused = await third.dial().then(

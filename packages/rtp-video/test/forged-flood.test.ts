@@ -16,7 +16,7 @@ import { createSocket, type Socket } from "node:dgram";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { h264AccessUnits } from "@framewire/test-support";
+import { h264AccessUnits, prng } from "@framewire/test-support";
 import { fixture } from "@framewire/test-support/fixtures";
 import {
   ffmpegDecodeFile,
@@ -66,18 +66,6 @@ afterEach(async () => {
   await runCleanups();
 });
 
-/** rng is a small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type FloodKind = "random-ssrc" | "sequential" | "rtcp";
 
 /**
@@ -92,7 +80,7 @@ class Flooder {
   readonly byKind: Record<FloodKind, number> = { "random-ssrc": 0, sequential: 0, rtcp: 0 };
   private kinds: readonly FloodKind[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly random = rng(0x15);
+  private readonly random = prng(0x15);
   private readonly forgedStream: Uint8Array[];
   private next = 0;
 

@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from "node:dgram";
-import { ManualScheduler } from "@framewire/test-support";
+import { ManualScheduler, prng } from "@framewire/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { until } from "../../test/until.js";
 import { serializeRtcp } from "../rtcp/serialize.js";
@@ -46,18 +46,6 @@ function packet(ssrc: number, seq: number, timestamp: number): Uint8Array {
   return d;
 }
 
-/** rng is a small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** sendAll sends datagrams to `port` one after another and waits until `s` has read them all. */
 async function sendAll(from: Socket, port: number, ds: Uint8Array[], s: VideoRtpSession) {
   const before = s.transport.datagrams;
@@ -66,7 +54,7 @@ async function sendAll(from: Socket, port: number, ds: Uint8Array[], s: VideoRtp
 }
 
 function randomSsrcFlood(n: number, seed: number): Uint8Array[] {
-  const r = rng(seed);
+  const r = prng(seed);
   return Array.from({ length: n }, () =>
     packet(Math.floor(r() * 0x100000000), Math.floor(r() * 0x10000), Math.floor(r() * 2 ** 32)),
   );
@@ -145,7 +133,7 @@ describe("VideoRtpSession source latching (strict source, probation)", () => {
     await sendAll(real, s.localPort, sequential(0xcafe, 0, 10), s);
     scheduler.advance(60_000);
     await sendAll(forger, s.localPort, randomSsrcFlood(200, 4), s);
-    const r = rng(5);
+    const r = prng(5);
     const shuffled = Array.from({ length: 200 }, () =>
       packet(0xbad, Math.floor(r() * 0x10000), 90_000),
     );

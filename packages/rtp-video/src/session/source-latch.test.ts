@@ -1,3 +1,4 @@
+import { prng } from "@framewire/test-support";
 import { describe, expect, it } from "vitest";
 import { type LatchVerdict, SourceLatch, type SourceLatchOptions } from "./source-latch.js";
 import type { Address } from "./udp-pair.js";
@@ -13,18 +14,6 @@ function latch(o: Partial<SourceLatchOptions> = {}): SourceLatch<number> {
     nowMs: 0,
     ...o,
   });
-}
-
-/** rng is a small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** stream offers `count` in-sequence packets of one SSRC from `from`, 20 ms apart. */
@@ -70,7 +59,7 @@ describe("SourceLatch: probation (Asterisk strictrtp-like)", () => {
   });
 
   it("never latches from a flood of random SSRCs, from one address or from many ports", () => {
-    const r = rng(15);
+    const r = prng(15);
     const one = latch();
     const many = latch();
     for (let i = 0; i < 10_000; i++) {
@@ -89,7 +78,7 @@ describe("SourceLatch: probation (Asterisk strictrtp-like)", () => {
   });
 
   it("never latches from one SSRC sent out of sequence (random, repeated or skipping numbers)", () => {
-    const r = rng(16);
+    const r = prng(16);
     const l = latch();
     for (let i = 0; i < 5000; i++) {
       const seq = i % 3 === 0 ? Math.floor(r() * 0x10000) : i % 3 === 1 ? 7 : 2 * i;
@@ -114,7 +103,7 @@ describe("SourceLatch: probation (Asterisk strictrtp-like)", () => {
   });
 
   it("a real stream wins over a flood of random SSRCs arriving at the same time", () => {
-    const r = rng(17);
+    const r = prng(17);
     const l = latch();
     const kinds: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -175,7 +164,7 @@ describe("SourceLatch: re-latching after silence", () => {
   });
 
   it("a silent source is not replaced by random SSRCs or out-of-sequence packets", () => {
-    const r = rng(18);
+    const r = prng(18);
     const l = latch({ timeoutMs: 1000 });
     stream(l, REAL, 0xcafe, 0, 10, 0);
     for (let i = 0; i < 1000; i++) {
