@@ -67,6 +67,21 @@ export function demoMetrics(state: DemoState): Registry {
     "Audio packets received from the participant",
     (p) => p.audioPacketsIn,
   );
+  per(
+    "framewire_participant_rtp_foreign_packets",
+    "RTP/RTCP datagrams from another address than the participant's accepted source, dropped",
+    (p) => p.foreignPackets,
+  );
+  per(
+    "framewire_participant_rtp_source_changes",
+    "Times the participant's accepted RTP source moved to another address",
+    (p) => p.sourceChanges,
+  );
+  per(
+    "framewire_participant_rtp_malformed_packets",
+    "RTP/RTCP datagrams from the participant's source that did not parse",
+    (p) => p.malformedPackets,
+  );
   new Gauge({
     name: "framewire_room_participants",
     help: "Participants in each room",
@@ -104,5 +119,22 @@ export function demoMetrics(state: DemoState): Registry {
     (b) => b.keyframeRequests,
   );
   bridge("framewire_rtp_ports_in_use", "RTP port pairs held by calls", (b) => b.portsInUse);
+  bridge(
+    "framewire_sip_malformed_datagrams",
+    "Datagrams on the SIP port that were not SIP, dropped",
+    (b) => b.sip.malformed,
+  );
+  bridge("framewire_sip_bad_requests", "SIP requests answered 400", (b) => b.sip.badRequests);
+  bridge(
+    "framewire_sip_oversize_datagrams",
+    "Datagrams on the SIP port over the size cap, dropped",
+    (b) => b.sip.oversize,
+  );
+  bridge(
+    "framewire_sip_rejected_requests",
+    "SIP requests answered 404/405/501/503 before reaching a call",
+    (b) => b.sip.rejectedRequests,
+  );
+  bridge("framewire_sip_auth_failures", "SIP requests answered 403", (b) => b.sip.authFailures);
   return registry;
 }

@@ -25,6 +25,14 @@ export interface ParticipantView {
   readonly dropped: number;
   readonly keyframeRequestsSent: number;
   readonly audioPacketsIn: number;
+  /**
+   * security counters of the participant's RTP sessions (video + audio, RTP + RTCP): datagrams
+   * from another address than the accepted source (forged, a flood, a source on probation),
+   * dropped and never counted in `lost`; moves of the accepted source; datagrams that did not parse.
+   */
+  readonly foreignPackets: number;
+  readonly sourceChanges: number;
+  readonly malformedPackets: number;
   /** msSinceKeyframe is undefined before the first keyframe. */
   readonly msSinceKeyframe: number | undefined;
   readonly joinedAt: number;
@@ -78,6 +86,21 @@ export interface BridgeView {
   };
   /** authChallenges: 401s the bridge sent (with --auth). */
   readonly authChallenges: number;
+  /** sip: the SIP layer's security counters since the start. */
+  readonly sip: SipSecurityView;
+}
+
+/** SipSecurityView counts SIP input the demo refused, since the start. */
+export interface SipSecurityView {
+  /** malformed: datagrams that are not SIP (dropped); badRequests: answered 400. */
+  readonly malformed: number;
+  readonly badRequests: number;
+  /** oversize: datagrams over the size cap (dropped). */
+  readonly oversize: number;
+  /** rejectedRequests: answered 404/405/501/503 before reaching a call. */
+  readonly rejectedRequests: number;
+  /** authFailures: 403s sent. */
+  readonly authFailures: number;
 }
 
 const HISTORY = 120;
@@ -109,6 +132,7 @@ export class DemoState {
     for (const p of bridge.active()) {
       const session = bridge.session(p.id);
       const v = session === undefined ? undefined : bridge.backend.videoStats(session);
+      const a = session === undefined ? undefined : bridge.backend.audioStats(session);
       out.push({
         id: p.id,
         roomId: p.roomId,
@@ -127,6 +151,9 @@ export class DemoState {
         dropped: (v?.framesDropped ?? 0) + p.dropped,
         keyframeRequestsSent: v?.keyframeRequestsSent ?? 0,
         audioPacketsIn: p.audioPacketsIn,
+        foreignPackets: (v?.foreignSource ?? 0) + (a?.foreignSource ?? 0),
+        sourceChanges: (v?.sourceChanges ?? 0) + (a?.sourceChanges ?? 0),
+        malformedPackets: (v?.malformed ?? 0) + (a?.malformed ?? 0),
         msSinceKeyframe: p.lastKeyframeAt === undefined ? undefined : now - p.lastKeyframeAt,
         joinedAt: p.joinedAt,
         thumbnails: this.sources.thumbnails?.get(p.id)?.count ?? 0,
@@ -178,6 +205,7 @@ export class DemoState {
     const bridge = this.sources.bridge;
     const stats = bridge?.kit.videoBridge("av")?.stats();
     const audio = bridge?.kit.audioBridge("av")?.stats();
+    const ua = bridge?.backend.userAgentStats;
     return {
       framesIn: stats?.framesIn ?? 0,
       framesSent: stats?.framesSent ?? 0,
@@ -193,7 +221,14 @@ export class DemoState {
         transcoded: audio?.transcoded ?? 0,
         mixed: audio?.mixed ?? 0,
       },
-      authChallenges: bridge?.backend.userAgentStats.authChallenges ?? 0,
+      authChallenges: ua?.authChallenges ?? 0,
+      sip: {
+        malformed: ua?.transport.malformed ?? 0,
+        badRequests: ua?.transport.badRequests ?? 0,
+        oversize: ua?.transport.oversize ?? 0,
+        rejectedRequests: ua?.rejectedRequests ?? 0,
+        authFailures: ua?.authFailures ?? 0,
+      },
     };
   }
 }

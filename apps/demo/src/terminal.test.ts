@@ -20,6 +20,9 @@ const participant = (id: string, over: Partial<ParticipantView> = {}): Participa
   dropped: 1,
   keyframeRequestsSent: 1,
   audioPacketsIn: 500,
+  foreignPackets: 0,
+  sourceChanges: 0,
+  malformedPackets: 0,
   msSinceKeyframe: 400,
   joinedAt: 0,
   thumbnails: 3,
@@ -52,6 +55,7 @@ const snapshot = (over: Partial<DemoSnapshot> = {}): DemoSnapshot => ({
     portsInUse: 4,
     audio: { forwarded: 1000, transcoded: 0, mixed: 0 },
     authChallenges: 0,
+    sip: { malformed: 0, badRequests: 0, oversize: 0, rejectedRequests: 0, authFailures: 0 },
   },
   ...over,
 });
@@ -83,6 +87,29 @@ describe("renderView", () => {
       "codec mismatch: 12 frames not sent (a phone decodes another codec; the bridge does not transcode)",
     );
     expect(renderView(s, undefined).join("\n")).not.toContain("codec mismatch");
+  });
+
+  it("shows a security line only once something was refused, summed over participants", () => {
+    const s = snapshot();
+    expect(renderView(s, undefined).join("\n")).not.toContain("security:");
+    const attacked = snapshot({
+      rooms: [
+        {
+          id: "demo",
+          participants: [
+            participant("a", { foreignPackets: 1500, malformedPackets: 2 }),
+            participant("b", { foreignPackets: 500, sourceChanges: 1 }),
+          ],
+        },
+      ],
+      bridge: {
+        ...s.bridge,
+        sip: { malformed: 4, badRequests: 3, oversize: 1, rejectedRequests: 7, authFailures: 2 },
+      },
+    });
+    expect(renderView(attacked, undefined)[2]).toBe(
+      "security: RTP 2000 foreign datagrams dropped, 1 source changes, 2 malformed · SIP 4 not SIP, 3 answered 400, 1 oversize, 7 refused, 2 auth failures",
+    );
   });
 
   it("without a time limit, says how to stop; without calls, how to dial", () => {

@@ -29,6 +29,36 @@ function shortCaller(caller: string): string {
   return caller.replace(/^sips?:/, "").slice(0, 32);
 }
 
+/**
+ * securityLine sums what the demo refused — RTP/RTCP from another address than a participant's
+ * accepted source, moves of that source, datagrams that did not parse, and the SIP layer's
+ * refusals — or undefined while all of it is zero.
+ */
+function securityLine(s: DemoSnapshot): string | undefined {
+  let foreign = 0;
+  let changes = 0;
+  let malformed = 0;
+  for (const room of s.rooms) {
+    for (const p of room.participants) {
+      foreign += p.foreignPackets;
+      changes += p.sourceChanges;
+      malformed += p.malformedPackets;
+    }
+  }
+  const sip = s.bridge.sip;
+  const total =
+    foreign +
+    changes +
+    malformed +
+    sip.malformed +
+    sip.badRequests +
+    sip.oversize +
+    sip.rejectedRequests +
+    sip.authFailures;
+  if (total === 0) return undefined;
+  return `security: RTP ${foreign} foreign datagrams dropped, ${changes} source changes, ${malformed} malformed · SIP ${sip.malformed} not SIP, ${sip.badRequests} answered 400, ${sip.oversize} oversize, ${sip.rejectedRequests} refused, ${sip.authFailures} auth failures`;
+}
+
 /** renderView turns a snapshot into the lines of the live terminal view. */
 export function renderView(s: DemoSnapshot, dashboard: string | undefined): string[] {
   const elapsed = s.now - s.startedAt;
@@ -44,6 +74,8 @@ export function renderView(s: DemoSnapshot, dashboard: string | undefined): stri
     lines.push(
       `bridge: ${b.framesSent} frames sent to targets (${b.keyframesSent} keyframes, ${b.cachedKeyframesSent} from the cache), ${b.keyframeRequests} keyframe requests, RTP ports in use ${b.portsInUse}`,
     );
+    const security = securityLine(s);
+    if (security !== undefined) lines.push(security);
     if (b.codecMismatch > 0)
       lines.push(
         `codec mismatch: ${b.codecMismatch} frames not sent (a phone decodes another codec; the bridge does not transcode)`,

@@ -71,6 +71,7 @@ describe("getVideoSession / listVideoSessions: sessions with video only", () => 
     // it is a session all the same: audio calls and stats work on it
     expect(backend.sendVideoSync(s, joinAnnexB([SPS]))).toBe(0);
     expect(backend.videoStats(s)).toBeUndefined();
+    expect(backend.audioStats(s)).toMatchObject({ packets: 0, foreignSource: 0 });
   });
 
   it("a session with video is its own video session (same id as the audio one)", async () => {

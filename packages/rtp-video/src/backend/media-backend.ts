@@ -2,7 +2,11 @@ import { randomUUID } from "node:crypto";
 import { EMPTY, type Observable, Subject, type Subscription } from "rxjs";
 import { RtpVideoError } from "../errors.js";
 import type { AudioFrame } from "../session/audio-frame.js";
-import type { AudioRtpSession, OutgoingAudio } from "../session/audio-session.js";
+import type {
+  AudioRtpSession,
+  AudioSessionStats,
+  OutgoingAudio,
+} from "../session/audio-session.js";
 import type { Address } from "../session/udp-pair.js";
 import type {
   KeyframeRequest,
@@ -255,6 +259,11 @@ export abstract class MediaBackend {
   /** videoStats returns the video session's stats (undefined for an audio-only session). */
   videoStats(session: VideoSession): VideoSessionStats | undefined {
     return this.active(session).video?.stats();
+  }
+
+  /** audioStats returns the audio session's stats (packets, loss, and its security counters). */
+  audioStats(session: MediaSession): AudioSessionStats {
+    return this.active(session).audio.stats();
   }
 
   /** register adds a session whose RTP sessions are open, wires its streams, fires ready. */

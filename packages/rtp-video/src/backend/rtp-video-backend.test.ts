@@ -157,6 +157,7 @@ describe("RtpVideoBackend source latching options", () => {
         packets: 0,
       });
       expect(s.audio.stats()).toMatchObject({ foreignSource: 10, sourceChanges: 0, packets: 0 });
+      expect(backend.audioStats(s)).toMatchObject({ foreignSource: 10, packets: 0 });
       expect(s.video.latchedSource).toEqual(["127.0.0.1", 9]);
       expect(s.audio.latchedSource).toEqual(["127.0.0.1", 11]);
     } finally {
