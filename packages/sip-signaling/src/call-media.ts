@@ -43,6 +43,11 @@ export interface CallMedia {
   /** preset is what the placeholders of an outgoing call were opened for. */
   preset?: OfferPreset;
   /**
+   * routes are the addresses and latching last applied to the audio and video sessions (see
+   * `routeOf`), so a re-INVITE that changes nothing (a session refresh) leaves the latches be.
+   */
+  routes?: { audio?: string; video?: string };
+  /**
    * videoError says why the video RTP session could not be set up (no port pair left, a socket
    * error): the call goes on audio-only. Undefined when video is set up or was not wanted.
    */
@@ -211,15 +216,16 @@ export class CallMediaAllocator {
         clockRate: a.clockRate,
       });
     }
+    const audioRoute = routeOf(a);
     media.audio = await AudioRtpSession.open({
       ...this.sessionCommon(),
+      ...routeOptions(audioRoute),
       localAddr: [ip, media.audioPort],
-      remoteAddr: sendTarget(a),
-      rtcpRemoteAddr: rtcpOf(a),
       rtcpMux: a.rtcpMux,
       payloadTypes: audioTypes,
       payloadType: a.payloadType,
     });
+    media.routes = { audio: audioRoute.key };
     const v = n.video;
     const videoPort = media.videoPort;
     if (v === undefined || videoPort === undefined) {
@@ -227,11 +233,11 @@ export class CallMediaAllocator {
       return media;
     }
     try {
+      const videoRoute = routeOf(v);
       media.video = await VideoRtpSession.open({
         ...this.sessionCommon(),
+        ...routeOptions(videoRoute),
         localAddr: [ip, videoPort],
-        remoteAddr: sendTarget(v),
-        rtcpRemoteAddr: rtcpOf(v),
         rtcpMux: v.rtcpMux,
         codec: VIDEO_CODEC_OF_NAME[v.codec as VideoCodecName],
         payloadType: v.payloadType,
@@ -240,6 +246,7 @@ export class CallMediaAllocator {
         ...(v.parameterSets === undefined ? {} : { h264ParameterSets: v.parameterSets }),
         nack: this.options.nack && v.feedback.nack,
       });
+      media.routes.video = videoRoute.key;
     } catch (e) {
       media.video = undefined;
       this.dropVideo(media);
@@ -249,19 +256,28 @@ export class CallMediaAllocator {
   }
 
   /**
-   * retarget points the media at the addresses of a new offer/answer (re-INVITE, hold) and
-   * gives the video session the parameter sets the remote declared, if it declared new ones.
-   * Returns false when those parameter sets were refused (they are ignored; the call goes on).
+   * retarget points the media at the addresses of a new offer/answer (re-INVITE, hold): where
+   * to send, the signalled source to latch onto and whether to latch at all (`routeOf`), applied
+   * only to a stream whose route changed, so a refresh that changes nothing keeps the latched
+   * source. It also gives the video session the parameter sets the remote declared, if it
+   * declared new ones. Returns false when those parameter sets were refused (they are ignored;
+   * the call goes on).
    */
   retarget(media: CallMedia, n: NegotiatedSession): boolean {
-    const a = n.audio;
-    media.audio.setRemoteAddr(sendTarget(a), rtcpOf(a));
+    const routes = media.routes ?? {};
+    media.routes = routes;
+    const audioRoute = routeOf(n.audio);
+    if (routes.audio !== audioRoute.key) {
+      applyRoute(media.audio, audioRoute);
+      routes.audio = audioRoute.key;
+    }
     const v = n.video;
     if (media.video === undefined) return true;
-    media.video.setRemoteAddr(
-      v === undefined ? null : sendTarget(v),
-      v === undefined ? undefined : rtcpOf(v),
-    );
+    const videoRoute = v === undefined ? NO_ROUTE : routeOf(v);
+    if (routes.video !== videoRoute.key) {
+      applyRoute(media.video, videoRoute);
+      routes.video = videoRoute.key;
+    }
     if (v?.parameterSets === undefined || media.video.codec !== "h264") return true;
     try {
       media.video.setH264ParameterSets(v.parameterSets);
@@ -311,6 +327,71 @@ export class CallMediaAllocator {
       ...(o.latencyMs === undefined ? {} : { latencyMs: o.latencyMs }),
     };
   }
+}
+
+/**
+ * StreamRoute is where one stream's media goes and where it is expected from, as the SDP says:
+ * `send`/`rtcp` are where to send RTP and RTCP; `expected`/`expectedRtcp` are the addresses the
+ * remote signalled (c=/m=, a=rtcp, rtcp-mux), handed to the session as its expected sources
+ * (rtp-video's strict latching: accepted at once, others only after probation while they are
+ * silent); `symmetric` false for a stream the remote does not send on (our direction sendonly):
+ * media goes to the signalled address and nothing is latched from inbound packets.
+ */
+export interface StreamRoute {
+  readonly send: Address | null;
+  readonly rtcp: Address | undefined;
+  readonly expected: Address | null;
+  readonly expectedRtcp: Address | undefined;
+  readonly symmetric: boolean;
+  /** key identifies the route, to apply it only when it changed. */
+  readonly key: string;
+}
+
+/** NO_ROUTE is a stream refused or gone: send nothing, expect nothing, latch as by default. */
+const NO_ROUTE: StreamRoute = route(null, undefined, null, undefined, true);
+
+function route(
+  send: Address | null,
+  rtcp: Address | undefined,
+  expected: Address | null,
+  expectedRtcp: Address | undefined,
+  symmetric: boolean,
+): StreamRoute {
+  const key = JSON.stringify([send, rtcp ?? null, expected, expectedRtcp ?? null, symmetric]);
+  return { send, rtcp, expected, expectedRtcp, symmetric, key };
+}
+
+/**
+ * routeOf is the route of a negotiated stream. Nothing is expected from an unspecified address
+ * (c=0.0.0.0, RFC 3264 §8.4) or port 0; RTCP is expected where `a=rtcp` (RFC 3605), rtcp-mux
+ * (RFC 5761) or port + 1 (RFC 3550 §11) puts it.
+ */
+export function routeOf(m: NegotiatedMedia): StreamRoute {
+  const signalled = !m.remoteAddressUnspecified && m.remotePort > 0;
+  const expected: Address | null = signalled ? [m.remoteAddress, m.remotePort] : null;
+  const expectedRtcp = signalled && m.remoteRtcpPort > 0 ? rtcpOf(m) : undefined;
+  const send = sendTarget(m);
+  // the remote sends nothing on a stream we only send on: no latching, send where it signalled
+  const symmetric = !(m.direction === "sendonly" && send !== null);
+  return route(send, rtcpOf(m), expected, expectedRtcp, symmetric);
+}
+
+/** routeOptions are a route as RTP session options (remote, expected sources, symmetric). */
+function routeOptions(r: StreamRoute) {
+  return {
+    remoteAddr: r.send,
+    ...(r.rtcp === undefined ? {} : { rtcpRemoteAddr: r.rtcp }),
+    symmetric: r.symmetric,
+    ...(r.expected === null ? {} : { expectedSource: r.expected }),
+    ...(r.expectedRtcp === undefined ? {} : { expectedRtcpSource: r.expectedRtcp }),
+  };
+}
+
+/** applyRoute re-targets a live session to a route (each setter starts latching afresh). */
+function applyRoute(session: AudioRtpSession | VideoRtpSession, r: StreamRoute): void {
+  session.setRemoteAddr(r.send, r.rtcp);
+  session.setSymmetric(r.symmetric);
+  session.setExpectedSource(r.expected, r.expectedRtcp);
 }
 
 /**

@@ -1,18 +1,29 @@
 import { SipSignalingError } from "./errors.js";
 
+/** PortPoolOptions tune a PortPool. */
+export interface PortPoolOptions {
+  /** random source for the port draw, in [0, 1); default Math.random (tests pass a seeded one). */
+  readonly random?: () => number;
+}
+
+/** RANDOM_DRAWS bounds the random draws of one reservation before a scan of the whole range. */
+const RANDOM_DRAWS = 32;
+
 /**
  * PortPool hands out even RTP ports (RTCP on port + 1, RFC 3550 §11) from [start, end) and takes
- * them back. A port pair is reserved before a socket binds it and released on every path; a
- * pair that fails to bind (taken by another process) is skipped. `inUse` tells whether every
- * port came back.
+ * them back. Each pair is drawn at random among the free ones (RFC 3550 §8.2 and RFC 6056's
+ * reasoning for source ports: a port that cannot be guessed from the previous call's is harder
+ * to inject into), reserved before a socket binds it and released on every path; a pair that
+ * fails to bind (taken by another process) is skipped. `inUse` tells whether every port came
+ * back.
  */
 export class PortPool {
   private readonly start: number;
   private readonly end: number;
   private readonly used = new Set<number>();
-  private cursor: number;
+  private readonly random: () => number;
 
-  constructor(start: number, end: number) {
+  constructor(start: number, end: number, options: PortPoolOptions = {}) {
     const first = start + (start % 2);
     if (
       !Number.isInteger(start) ||
@@ -28,7 +39,7 @@ export class PortPool {
     }
     this.start = first;
     this.end = end;
-    this.cursor = first;
+    this.random = options.random ?? Math.random;
   }
 
   /** capacity is the number of port pairs in the range. */
@@ -42,16 +53,20 @@ export class PortPool {
   }
 
   /**
-   * withPort reserves a pair and calls `bind(port)`; when bind throws (port taken elsewhere) the
-   * pair is released and the next one tried, up to `attempts` times. Returns bind's result.
+   * withPort reserves a random free pair and calls `bind(port)`; when bind throws (e.g.
+   * EADDRINUSE: the port is taken by another process) the pair is released and another one,
+   * not tried yet, is drawn, up to `attempts` times. Returns bind's result and the port.
    */
   async withPort<T>(
     bind: (port: number) => Promise<T>,
     attempts = 16,
   ): Promise<{ port: number; value: T }> {
     let lastError: unknown;
+    const tried = new Set<number>();
     for (let i = 0; i < attempts; i++) {
-      const port = this.reserve();
+      const port = this.reserve(tried);
+      if (port === undefined) break;
+      tried.add(port);
       try {
         return { port, value: await bind(port) };
       } catch (e) {
@@ -59,9 +74,15 @@ export class PortPool {
         lastError = e;
       }
     }
+    if (lastError === undefined) {
+      throw new SipSignalingError(
+        "PORTS_EXHAUSTED",
+        `all ${this.capacity} RTP port pairs are in use`,
+      );
+    }
     throw new SipSignalingError(
       "PORTS_EXHAUSTED",
-      `no bindable RTP port pair after ${attempts} tries: ${(lastError as Error | undefined)?.message ?? "pool exhausted"}`,
+      `no bindable RTP port pair after ${tried.size} tries: ${messageOf(lastError)}`,
     );
   }
 
@@ -70,17 +91,39 @@ export class PortPool {
     this.used.delete(port);
   }
 
-  private reserve(): number {
+  /**
+   * reserve takes a free pair not in `skip`: a few random draws, then (a nearly full range) a
+   * scan from a random pair on. Undefined when none is left.
+   */
+  private reserve(skip: ReadonlySet<number>): number | undefined {
     const pairs = this.capacity;
-    for (let i = 0; i < pairs; i++) {
-      const port = this.cursor;
-      this.cursor += 2;
-      if (this.cursor + 1 > this.end) this.cursor = this.start;
-      if (!this.used.has(port)) {
-        this.used.add(port);
-        return port;
-      }
+    const free = (port: number): boolean => !this.used.has(port) && !skip.has(port);
+    for (let i = 0; i < RANDOM_DRAWS; i++) {
+      const port = this.portAt(this.draw(pairs));
+      if (free(port)) return this.take(port);
     }
-    throw new SipSignalingError("PORTS_EXHAUSTED", `all ${pairs} RTP port pairs are in use`);
+    const from = this.draw(pairs);
+    for (let i = 0; i < pairs; i++) {
+      const port = this.portAt((from + i) % pairs);
+      if (free(port)) return this.take(port);
+    }
+    return undefined;
   }
+
+  private draw(pairs: number): number {
+    return Math.min(pairs - 1, Math.floor(this.random() * pairs));
+  }
+
+  private portAt(index: number): number {
+    return this.start + 2 * index;
+  }
+
+  private take(port: number): number {
+    this.used.add(port);
+    return port;
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
