@@ -23,10 +23,21 @@
 //   - CPU of this process (process.cpuUsage): % of one core and µs per forwarded frame;
 //   - end to end phone → phone (measured in the child, one clock): context only.
 //
+// Part 3, capacity (run first): how many such two-party rooms one core sustains — the largest
+// count whose end-to-end p99 phone → phone stays < 50 ms with ≥ 99 % of the frames delivered,
+// phones in their own process (its CPU is printed: when it nears 100 %, the phones are the
+// limit, not the bridge). Found per mode (relay, then bridge) by doubling from
+// BENCH_CAPACITY_START (8) rooms, then bisecting to BENCH_CAPACITY_STEP (4) rooms; each probe is
+// a 2 s warm-up + BENCH_CAPACITY_SECONDS (5) measured. Part 2 then runs at BENCH_ROOMS, by default
+// 80 % of the smaller capacity (a load the plain relay itself sustains, so that its latency and
+// CPU are a baseline and not a queue).
+//
 // Run: pnpm --filter @framewire/video-bridge bench (after bench/audio.ts), or
 //   tsx --conditions=@framewire/source bench/bridge.ts
-// Knobs: BENCH_ROOMS (50), BENCH_SECONDS (10, measured), BENCH_WARMUP_S (3), BENCH_ROUNDS (400,
-// part 1), BENCH_MODES (relay,bridge,bridge+hook), BENCH_PART (1|2|both).
+// Knobs: BENCH_ROOMS (80 % of the capacity found), BENCH_SECONDS (10, measured), BENCH_WARMUP_S (3),
+// BENCH_ROUNDS (400, part 1), BENCH_MODES (relay,bridge,bridge+hook), BENCH_PART (1|2|3|all;
+// default all), BENCH_CAPACITY_START, BENCH_CAPACITY_STEP, BENCH_CAPACITY_SECONDS,
+// BENCH_CAPACITY_MAX (256).
 // The rows of the summary table go to .bench-results/bridge.json (@framewire/test-support/bench-results).
 import { type ChildProcess, fork } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
@@ -55,6 +66,8 @@ import { RoomKit, VideoBridge, VideoChannel } from "../src/index.js";
 import { X264_PPS as PPS, X264_SPS_640X360 as SPS } from "../test/video-fakes.js";
 
 const HOST = "127.0.0.1";
+/** part2Rooms is the room count part 2 ran with (for its rows). */
+let part2Rooms = 0;
 const FPS = 30;
 const GOP = 30;
 const KEY_BYTES = 30_000;
@@ -723,8 +736,117 @@ async function load(mode: Mode, rooms: number, warmupMs: number, measureMs: numb
   } satisfies LoadResult;
 }
 
-async function part2(): Promise<LoadResult[]> {
-  const rooms = env("BENCH_ROOMS", 50);
+// ---------------------------------------------------------------------------
+// part 3: capacity — two-party rooms one core sustains with e2e p99 < 50 ms
+
+const CAPACITY_E2E_P99_MS = 50;
+const CAPACITY_DELIVERED = 0.99;
+
+interface Probe {
+  readonly rooms: number;
+  readonly ok: boolean;
+  readonly e2eP99: number;
+  readonly delivered: number;
+  readonly cpuPct: number;
+  readonly phonesCpuPct: number;
+}
+
+interface Capacity {
+  readonly mode: Mode;
+  /** rooms: the largest count that passed (0 when even the first probe failed). */
+  readonly rooms: number;
+  /** at: the passing probe at `rooms` (undefined when none passed). */
+  readonly at: Probe | undefined;
+  /** capped: every probe passed up to BENCH_CAPACITY_MAX (the capacity is at least `rooms`). */
+  readonly capped: boolean;
+  /** limitedByPhones: the phones' process was near a full core at the first failing probe. */
+  readonly limitedByPhones: boolean;
+  readonly probes: readonly Probe[];
+}
+
+async function probe(mode: Mode, rooms: number, measureMs: number): Promise<Probe> {
+  const r = await load(mode, rooms, 2000, measureMs);
+  const delivered = r.phonesSent === 0 ? 0 : r.phonesReceived / r.phonesSent;
+  const ok = r.e2e.p99 < CAPACITY_E2E_P99_MS && delivered >= CAPACITY_DELIVERED;
+  const p: Probe = {
+    rooms,
+    ok,
+    e2eP99: r.e2e.p99,
+    delivered,
+    cpuPct: r.cpuPct,
+    phonesCpuPct: r.phonesCpuPct,
+  };
+  console.log(
+    `  ${mode} ${rooms} rooms: e2e p99 ${r.e2e.p99.toFixed(1)} ms, ${(delivered * 100).toFixed(2)} % delivered, CPU ${r.cpuPct.toFixed(0)} % (phones ${r.phonesCpuPct.toFixed(0)} %) → ${ok ? "sustained" : "not sustained"}`,
+  );
+  await new Promise((res) => setTimeout(res, 300));
+  return p;
+}
+
+async function capacity(mode: Mode): Promise<Capacity> {
+  const start = env("BENCH_CAPACITY_START", 8);
+  const step = env("BENCH_CAPACITY_STEP", 4);
+  const max = env("BENCH_CAPACITY_MAX", 256);
+  const measureMs = env("BENCH_CAPACITY_SECONDS", 5) * 1000;
+  const probes: Probe[] = [];
+  let pass: Probe | undefined;
+  let fail: Probe | undefined;
+  // doubling until a probe fails (or the cap), then bisection to `step` rooms
+  for (let n = start; n <= max; n *= 2) {
+    const p = await probe(mode, n, measureMs);
+    probes.push(p);
+    if (!p.ok) {
+      fail = p;
+      break;
+    }
+    pass = p;
+  }
+  while (fail !== undefined && fail.rooms - (pass?.rooms ?? 0) > step) {
+    const lo = pass?.rooms ?? 0;
+    const mid = Math.max(1, Math.round((lo + fail.rooms) / 2));
+    if (mid === lo || mid === fail.rooms) break;
+    const p = await probe(mode, mid, measureMs);
+    probes.push(p);
+    if (p.ok) pass = p;
+    else fail = p;
+  }
+  return {
+    mode,
+    rooms: pass?.rooms ?? 0,
+    at: pass,
+    capped: fail === undefined,
+    limitedByPhones: fail !== undefined && fail.phonesCpuPct >= 90,
+    probes,
+  };
+}
+
+async function part3(): Promise<Capacity[]> {
+  console.log(
+    `\nPart 3: capacity — two-party rooms (720p30-like: ${KEY_BYTES / 1000} kB keyframe every ${GOP} frames, ${DELTA_BYTES / 1000} kB deltas, 30 fps each way) sustained with e2e p99 < ${CAPACITY_E2E_P99_MS} ms and ≥ ${CAPACITY_DELIVERED * 100} % delivered, phones in a child process`,
+  );
+  const out: Capacity[] = [];
+  for (const mode of ["relay", "bridge"] as const) out.push(await capacity(mode));
+  console.table(
+    out.map((c) => ({
+      mode: c.mode,
+      "rooms sustained": c.rooms,
+      "e2e p99 ms": c.at === undefined ? "-" : Number(c.at.e2eP99.toFixed(1)),
+      "CPU %": c.at === undefined ? "-" : Number(c.at.cpuPct.toFixed(0)),
+      "phones CPU %": c.at === undefined ? "-" : Number(c.at.phonesCpuPct.toFixed(0)),
+      "limited by the phones": c.limitedByPhones ? "yes" : "no",
+      probes: c.probes.map((p) => `${p.rooms}${p.ok ? "✓" : "✗"}`).join(" "),
+    })),
+  );
+  return out;
+}
+
+async function part2(capacities: readonly Capacity[]): Promise<LoadResult[]> {
+  const found = capacities.map((c) => c.rooms).filter((n) => n > 0);
+  const rooms = env(
+    "BENCH_ROOMS",
+    found.length === 0 ? 50 : Math.max(2, Math.floor(0.8 * Math.min(...found))),
+  );
+  part2Rooms = rooms;
   const measureMs = env("BENCH_SECONDS", 10) * 1000;
   const warmupMs = env("BENCH_WARMUP_S", 3) * 1000;
   const modes = (process.env.BENCH_MODES ?? "relay,bridge,bridge+hook").split(",") as Mode[];
@@ -775,7 +897,8 @@ async function part2(): Promise<LoadResult[]> {
 // ---------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const part = process.env.BENCH_PART ?? "both";
+  const part = process.env.BENCH_PART ?? "all";
+  const all = part === "all" || part === "both";
   console.log(
     `video bridge bench: node ${process.version}, load average ${loadavg()
       .map((l) => l.toFixed(2))
@@ -783,8 +906,10 @@ async function main(): Promise<void> {
   );
   let ratios: Awaited<ReturnType<typeof part1>> | undefined;
   let results: LoadResult[] = [];
-  if (part === "1" || part === "both") ratios = await part1();
-  if (part === "2" || part === "both") results = await part2();
+  let capacities: Capacity[] = [];
+  if (part === "1" || all) ratios = await part1();
+  if (part === "3" || all) capacities = await part3();
+  if (part === "2" || all) results = await part2(capacities);
   console.log("\nTargets:");
   if (ratios !== undefined) {
     console.log(
@@ -813,7 +938,7 @@ async function main(): Promise<void> {
     packageName: "@framewire/video-bridge",
     revision: headRevision(packageDir(import.meta.dirname)),
     notes: [],
-    rows: summaryRows(ratios?.figures, results),
+    rows: summaryRows(ratios?.figures, results, capacities),
   });
 }
 
@@ -821,6 +946,7 @@ async function main(): Promise<void> {
 function summaryRows(
   figures: Map<string, Part1Figure> | undefined,
   results: readonly LoadResult[],
+  capacities: readonly Capacity[],
 ): BenchRow[] {
   const command = `cd packages/video-bridge && ${envPrefix()}pnpm exec tsx --conditions=@framewire/source bench/bridge.ts`;
   const rows: BenchRow[] = [];
@@ -856,8 +982,34 @@ function summaryRows(
     "plain callback relay → null backend",
     false,
   );
+  const capRelay = capacities.find((c) => c.mode === "relay");
+  const capBridge = capacities.find((c) => c.mode === "bridge");
+  if (capBridge !== undefined) {
+    const note = (c: Capacity): string =>
+      c.at === undefined
+        ? "none sustained"
+        : `${c.capped ? "at least (every probe passed), " : ""}e2e p99 ${c.at.e2eP99.toFixed(1)} ms, CPU ${c.at.cpuPct.toFixed(0)} %, phones ${c.at.phonesCpuPct.toFixed(0)} %${c.limitedByPhones ? "; limited by the phones' process" : ""}`;
+    rows.push({
+      what: `Two-party 720p30-like rooms one core sustains (e2e p99 < ${CAPACITY_E2E_P99_MS} ms, ≥ ${CAPACITY_DELIVERED * 100} % delivered), bridge, phones in a child process`,
+      ours: { value: capBridge.rooms, unit: "rooms", note: note(capBridge) },
+      anchor:
+        capRelay === undefined
+          ? null
+          : {
+              name: "plain callback relay",
+              value: capRelay.rooms,
+              unit: "rooms",
+              note: note(capRelay),
+            },
+      ratio:
+        capRelay === undefined || capRelay.rooms === 0 ? null : capBridge.rooms / capRelay.rooms,
+      target: null,
+      verdict: "—",
+      command,
+    });
+  }
   const relay = results.find((r) => r.mode === "relay");
-  const rooms = env("BENCH_ROOMS", 50);
+  const rooms = part2Rooms;
   const under = (
     what: string,
     mode: Mode,
