@@ -11,6 +11,11 @@ import type { SipAddress } from "./via.js";
 export interface DatagramSocket {
   /** local is the bound address (the real port when 0 was asked for). */
   readonly local: SipAddress;
+  /**
+   * receiveBufferBytes is the kernel receive buffer the socket got (SO_RCVBUF as the OS reports
+   * it; Linux doubles the value asked for and caps it at net.core.rmem_max), if known.
+   */
+  readonly receiveBufferBytes?: number;
   /** send sends one datagram; `to.host` may be an IP literal or a host name. */
   send(data: Uint8Array, to: SipAddress): Promise<void>;
   /** close releases the socket; calling it twice is safe. */
@@ -21,6 +26,11 @@ export interface DatagramSocket {
 export interface DatagramSocketBindOptions {
   readonly host: string;
   readonly port: number;
+  /**
+   * receiveBufferBytes asks for this kernel receive buffer (SO_RCVBUF) where the OS allows it;
+   * a refusal keeps the default. Bursts beyond the buffer are dropped by the kernel.
+   */
+  readonly receiveBufferBytes?: number;
   /** onMessage receives every datagram with its source address. */
   readonly onMessage: (data: Uint8Array, source: SipAddress) => void;
   /** onError receives socket errors after the bind. */
@@ -40,6 +50,7 @@ class NodeDatagramSocket implements DatagramSocket {
   constructor(
     private readonly socket: Socket,
     readonly local: SipAddress,
+    readonly receiveBufferBytes: number,
   ) {}
 
   send(data: Uint8Array, to: SipAddress): Promise<void> {
@@ -77,6 +88,22 @@ class NodeDatagramSocket implements DatagramSocket {
   }
 }
 
+/** receiveBuffer asks for the receive buffer of `options` and returns what the socket has. */
+function receiveBuffer(socket: Socket, options: DatagramSocketBindOptions): number {
+  if (options.receiveBufferBytes !== undefined) {
+    try {
+      socket.setRecvBufferSize(options.receiveBufferBytes);
+    } catch {
+      // the OS refused (e.g. a limit): the default buffer stays
+    }
+  }
+  try {
+    return socket.getRecvBufferSize();
+  } catch {
+    return 0;
+  }
+}
+
 /** bindNodeDatagramSocket binds a node:dgram socket (udp6 for an IPv6 host, else udp4). */
 export const bindNodeDatagramSocket: DatagramSocketFactory = (options) =>
   new Promise((resolve, reject) => {
@@ -98,6 +125,7 @@ export const bindNodeDatagramSocket: DatagramSocketFactory = (options) =>
       socket.off("error", onBindError);
       socket.on("error", options.onError);
       const address = socket.address();
-      resolve(new NodeDatagramSocket(socket, { host: address.address, port: address.port }));
+      const local = { host: address.address, port: address.port };
+      resolve(new NodeDatagramSocket(socket, local, receiveBuffer(socket, options)));
     });
   });

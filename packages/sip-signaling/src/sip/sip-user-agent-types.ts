@@ -53,6 +53,12 @@ export interface SipUserAgentOptions {
    * pass a virtual one). sip.js's internal timers use the global `setTimeout`.
    */
   readonly scheduler?: SchedulerLike;
+  /**
+   * receiveBufferBytes is the kernel receive buffer (SO_RCVBUF) asked for the SIP socket, where
+   * the OS allows it (default 4 MiB; Linux caps it at net.core.rmem_max and reports double);
+   * what was granted is `stats.transport.receiveBufferBytes`.
+   */
+  readonly receiveBufferBytes?: number;
   /** socketFactory binds the UDP socket (default node:dgram; tests pass a fake). */
   readonly socketFactory?: DatagramSocketFactory;
   /** log receives log lines (default: none). */

@@ -124,6 +124,9 @@ export class SipUserAgent {
         ...(this.options.socketFactory === undefined
           ? {}
           : { socketFactory: this.options.socketFactory }),
+        ...(this.options.receiveBufferBytes === undefined
+          ? {}
+          : { receiveBufferBytes: this.options.receiveBufferBytes }),
         loggerFactory,
         onRequest: (message) => this.receiveRequest(message),
         onResponse: (message) => this.receiveResponse(message),

@@ -3,6 +3,12 @@
 /** MAX_SIP_DATAGRAM_BYTES is the largest UDP payload over IPv4 (65,535 − 8 − 20 bytes). */
 export const MAX_SIP_DATAGRAM_BYTES = 65_507;
 
+/**
+ * DEFAULT_RECEIVE_BUFFER_BYTES is the SO_RCVBUF the transport asks for (4 MiB): about 5 000
+ * OPTIONS-sized datagrams, a second of a flood at our rate, instead of the ~200 KB default.
+ */
+export const DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** SipTransportStats counts what the transport received, sent and dropped. */
 export interface SipTransportStats {
   readonly datagramsIn: number;
@@ -19,6 +25,10 @@ export interface SipTransportStats {
   readonly misrouted: number;
   /** sendErrors counts messages that could not be routed or sent. */
   readonly sendErrors: number;
+  /** overloaded counts requests answered 503 (or dropped) by the overload guard before parsing. */
+  readonly overloaded: number;
+  /** receiveBufferBytes is the socket's kernel receive buffer (SO_RCVBUF as reported; 0 unknown). */
+  readonly receiveBufferBytes: number;
 }
 
 /** noTransportStats are the counters of a transport that has seen nothing (every one 0). */
@@ -32,5 +42,7 @@ export function noTransportStats(): { -readonly [K in keyof SipTransportStats]: 
     badRequests: 0,
     misrouted: 0,
     sendErrors: 0,
+    overloaded: 0,
+    receiveBufferBytes: 0,
   };
 }

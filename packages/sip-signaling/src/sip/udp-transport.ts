@@ -31,16 +31,19 @@ import {
   scanMessage,
 } from "./raw-message.js";
 import {
+  DEFAULT_RECEIVE_BUFFER_BYTES,
   MAX_SIP_DATAGRAM_BYTES,
   noTransportStats,
   type SipTransportStats,
 } from "./transport-stats.js";
 import {
+  type ParsedVia,
   parseVia,
   responseDestination,
   type SipAddress,
   splitTopViaParm,
-  stampViaHeader,
+  stampParsedVia,
+  viaFromGrammar,
   viaMatchesSentBy,
 } from "./via.js";
 
@@ -56,6 +59,8 @@ export interface SipUdpTransportOptions {
   readonly maxDatagramBytes?: number;
   /** socketFactory binds the socket (default node:dgram). */
   readonly socketFactory?: DatagramSocketFactory;
+  /** receiveBufferBytes is the SO_RCVBUF asked for (default {@link DEFAULT_RECEIVE_BUFFER_BYTES}). */
+  readonly receiveBufferBytes?: number;
   /** loggerFactory is sip.js's logger factory (its parser logs through it). */
   readonly loggerFactory: Core.LoggerFactory;
   /** onRequest receives each valid request, its top Via stamped. */
@@ -109,6 +114,24 @@ function rfc2543Branch(raw: RawMessage, line: RequestLine, topVia: string | unde
   return `rfc2543-${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
 }
 
+/** ROUTE_MEMO bounds the response routes remembered (about one per live server transaction). */
+const ROUTE_MEMO = 4096;
+
+/**
+ * topVia is the top via-parm of a Via header entry sip.js parsed: sip.js's own parse when the
+ * entry holds that via-parm alone (no comma list), else parsed here. One parse per message.
+ */
+function topVia(
+  entry: { readonly parsed?: unknown; readonly raw: string },
+  split: { readonly first: string; readonly rest: string | undefined },
+): ParsedVia | undefined {
+  if (split.rest === undefined && entry.parsed !== undefined) {
+    const reused = viaFromGrammar(entry.parsed);
+    if (reused !== undefined) return reused;
+  }
+  return parseVia(split.first);
+}
+
 function isKeepalive(data: Uint8Array): boolean {
   if (data.length === 0) return true;
   for (const b of data) if (b !== 13 && b !== 10) return false;
@@ -132,6 +155,7 @@ export class SipUdpTransport implements Core.Transport {
   private readonly decoder = new TextDecoder("utf-8");
   private readonly logger: Core.Logger;
   private readonly maxBytes: number;
+  private readonly routes = new Map<string, SipAddress>();
   private socket: DatagramSocket | undefined;
   private closed = false;
 
@@ -155,6 +179,7 @@ export class SipUdpTransport implements Core.Transport {
     const socket = await (options.socketFactory ?? bindNodeDatagramSocket)({
       host: options.host,
       port: options.port,
+      receiveBufferBytes: options.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER_BYTES,
       onMessage: (data, source) => {
         if (transport === undefined) {
           if (pending.length < 64) pending.push([data, source]);
@@ -168,6 +193,7 @@ export class SipUdpTransport implements Core.Transport {
       socket.local.port,
     );
     transport.socket = socket;
+    transport.counters.receiveBufferBytes = socket.receiveBufferBytes ?? 0;
     for (const [data, source] of pending) transport.receiveDatagram(data, source);
     return transport;
   }
@@ -185,6 +211,8 @@ export class SipUdpTransport implements Core.Transport {
 
   /** send routes and sends one SIP message (sip.js's `Transport.send`). */
   send(message: string): Promise<void> {
+    const remembered = this.rememberedRoute(message);
+    if (remembered !== undefined) return this.sendTo(message, remembered);
     let to: SipAddress;
     try {
       to = messageDestination(message);
@@ -217,6 +245,29 @@ export class SipUdpTransport implements Core.Transport {
       this.counters.sendErrors++;
       throw new Core.TransportError(`send to ${to.host}:${to.port} failed: ${String(error)}`);
     }
+  }
+
+  /**
+   * rememberRoute notes where a response to a request whose stamped top via-parm is `viaParm`
+   * goes ({@link responseDestination}, a function of that text alone), so that {@link send}
+   * does not parse the Via a response copies back (the oldest entries go past ROUTE_MEMO).
+   */
+  private rememberRoute(viaParm: string, via: ParsedVia): void {
+    if (this.routes.size >= ROUTE_MEMO) {
+      const oldest = this.routes.keys().next();
+      if (oldest.done !== true) this.routes.delete(oldest.value);
+    }
+    this.routes.set(viaParm, responseDestination(via));
+  }
+
+  /** rememberedRoute is the destination of a response whose top via-parm was remembered. */
+  private rememberedRoute(message: string): SipAddress | undefined {
+    if (!message.startsWith("SIP/2.0 ")) return undefined;
+    const at = message.indexOf("\r\nVia: ");
+    if (at < 0) return undefined;
+    const end = message.indexOf("\r\n", at + 7);
+    if (end < 0) return undefined;
+    return this.routes.get(splitTopViaParm(message.slice(at + 7, end)).first);
   }
 
   /** close stops receiving and releases the socket; calling it twice is safe. */
@@ -299,14 +350,18 @@ export class SipUdpTransport implements Core.Transport {
     message.body = body;
     const vias = message.headers.Via;
     const top = vias?.[0];
-    const stamped = top === undefined ? undefined : stampViaHeader(top.raw, source);
-    const via = stamped === undefined ? undefined : parseVia(splitTopViaParm(stamped).first);
-    if (vias === undefined || stamped === undefined || via === undefined) {
+    const split = top === undefined ? undefined : splitTopViaParm(top.raw);
+    const parsed = top === undefined || split === undefined ? undefined : topVia(top, split);
+    if (vias === undefined || split === undefined || parsed === undefined) {
       this.answerBadRequest(raw, line, source, "Bad Via");
       return;
     }
-    // The stamped value is what responses copy (sip.js constructOutgoingResponse reads raw).
+    const { text: stampedParm, via } = stampParsedVia(split.first, parsed, source);
+    const stamped = split.rest === undefined ? stampedParm : `${stampedParm}, ${split.rest}`;
+    // The stamped value is what responses copy (sip.js constructOutgoingResponse reads raw), and
+    // where they go is known now: remembered, so that send() need not parse it back
     vias[0] = { raw: stamped };
+    this.rememberRoute(stampedParm, via);
     message.via = { host: via.host, port: via.port ?? 5060 };
     // sip.js merges a comma-separated Via list into one parse: take the top branch ourselves.
     // An RFC 2543 client sends no branch (RFC 4475 §3.4.1): its transaction is named from the
@@ -339,7 +394,7 @@ export class SipUdpTransport implements Core.Transport {
       return;
     }
     const top = message.headers.Via?.[0];
-    const via = top === undefined ? undefined : parseVia(splitTopViaParm(top.raw).first);
+    const via = top === undefined ? undefined : topVia(top, splitTopViaParm(top.raw));
     if (via === undefined || via.branch === undefined) {
       this.counters.malformed++;
       return;
@@ -430,16 +485,17 @@ export class SipUdpTransport implements Core.Transport {
       return;
     }
     const topValue = rawHeaderValue(raw, "via") ?? "";
-    const stamped = stampViaHeader(topValue, source);
-    const via = stamped === undefined ? undefined : parseVia(splitTopViaParm(stamped).first);
-    const to = via === undefined ? source : responseDestination(via);
-    const response = buildStatelessResponse(
-      raw,
-      statusCode,
-      reason,
-      stamped ?? topValue,
-      newStatelessTag(),
-    );
+    const { first, rest } = splitTopViaParm(topValue);
+    const parsed = parseVia(first);
+    const stamped = parsed === undefined ? undefined : stampParsedVia(first, parsed, source);
+    const to = stamped === undefined ? source : responseDestination(stamped.via);
+    const header =
+      stamped === undefined
+        ? topValue
+        : rest === undefined
+          ? stamped.text
+          : `${stamped.text}, ${rest}`;
+    const response = buildStatelessResponse(raw, statusCode, reason, header, newStatelessTag());
     this.counters.badRequests++;
     this.sendTo(response, to).catch((error: unknown) => {
       this.logger.warn(`cannot send ${statusCode}: ${String(error)}`);

@@ -3,8 +3,10 @@ import {
   parseVia,
   responseDestination,
   splitTopViaParm,
+  stampParsedVia,
   stampViaHeader,
   stampViaParm,
+  viaFromGrammar,
   viaMatchesSentBy,
 } from "./via.js";
 
@@ -89,5 +91,35 @@ describe("responseDestination (RFC 3261 §18.2.2, RFC 3581 §4)", () => {
     const via = parseVia("SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKx")!;
     expect(viaMatchesSentBy(via, { host: "127.0.0.1", port: 5060 })).toBe(true);
     expect(viaMatchesSentBy(via, { host: "127.0.0.1", port: 5070 })).toBe(false);
+  });
+});
+
+describe("stampParsedVia: one parse per message", () => {
+  const cases = [
+    "SIP/2.0/UDP 10.1.1.1:4540;branch=z9hG4bKx;rport",
+    "SIP/2.0/UDP 192.0.2.1:9988;branch=z9hG4bKx",
+    "SIP/2.0/UDP host.example.com;branch=z9hG4bKx;received=1.1.1.1",
+    "SIP/2.0/UDP [::1]:5070;rport=1;branch=z9hG4bKx",
+    "SIP/2.0/UDP 10.1.1.1;maddr=239.1.1.1;branch=z9hG4bKx",
+  ];
+  it("gives stampViaParm's text and what parsing that text again gives", () => {
+    for (const parm of cases) {
+      const stamped = stampParsedVia(parm, parseVia(parm)!, SOURCE);
+      expect(stamped.text).toBe(stampViaParm(parm, SOURCE));
+      expect(stamped.via).toEqual(parseVia(stamped.text));
+      expect(responseDestination(stamped.via)).toEqual(
+        responseDestination(parseVia(stamped.text)!),
+      );
+    }
+  });
+  it("viaFromGrammar reads sip.js's own Via parse; anything else is undefined", () => {
+    expect(viaFromGrammar(-1)).toBeUndefined();
+    expect(viaFromGrammar({ host: "a" })).toBeUndefined();
+    expect(viaFromGrammar({ host: "a", transport: "udp", port: 5, branch: "b" })).toMatchObject({
+      transport: "UDP",
+      host: "a",
+      port: 5,
+      branch: "b",
+    });
   });
 });

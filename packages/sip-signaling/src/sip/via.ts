@@ -58,7 +58,15 @@ function field(obj: Record<string, unknown>, name: string): unknown {
  * the parameters of a comma-separated list into one object). Returns undefined if invalid.
  */
 export function parseVia(viaParm: string): ParsedVia | undefined {
-  const parsed: unknown = Grammar.parse(viaParm, "Via");
+  return viaFromGrammar(Grammar.parse(viaParm, "Via"));
+}
+
+/**
+ * viaFromGrammar reads what sip.js's `Via` grammar rule returned for one via-parm (e.g. the
+ * `via` sip.js's parser already put on a message whose first Via holds one via-parm), so that
+ * the value is not parsed again. Returns undefined for anything else.
+ */
+export function viaFromGrammar(parsed: unknown): ParsedVia | undefined {
   if (typeof parsed !== "object" || parsed === null) return undefined;
   const obj = parsed as Record<string, unknown>;
   const host = field(obj, "host");
@@ -126,10 +134,24 @@ function splitOutsideQuotes(s: string, sep: string): string[] {
  */
 export function stampViaParm(viaParm: string, source: SipAddress): string | undefined {
   const via = parseVia(viaParm);
-  if (via === undefined) return undefined;
+  return via === undefined ? undefined : stampParsedVia(viaParm, via, source).text;
+}
+
+/** StampedVia is a stamped via-parm: its text and what it says, parsed once. */
+export interface StampedVia {
+  readonly text: string;
+  readonly via: ParsedVia;
+}
+
+/**
+ * stampParsedVia is {@link stampViaParm} for a via-parm already parsed (`via` is `viaParm`
+ * parsed): the stamped text, and the parsed via with the `received`/`rport` it now carries,
+ * without parsing again.
+ */
+export function stampParsedVia(viaParm: string, via: ParsedVia, source: SipAddress): StampedVia {
   const needsRport = via.rport === true;
   const needsReceived = needsRport || !sameHost(via.host, source.host);
-  if (!needsRport && !needsReceived) return viaParm;
+  if (!needsRport && !needsReceived) return { text: viaParm, via };
   const [head = "", ...params] = splitOutsideQuotes(viaParm, ";");
   const kept: string[] = [];
   for (const param of params) {
@@ -138,9 +160,17 @@ export function stampViaParm(viaParm: string, source: SipAddress): string | unde
     if (name === "rport" && needsRport) continue;
     kept.push(param.trim());
   }
-  if (needsReceived) kept.push(`received=${unbracket(source.host)}`);
+  const received = unbracket(source.host);
+  if (needsReceived) kept.push(`received=${received}`);
   if (needsRport) kept.push(`rport=${source.port}`);
-  return [head.trim(), ...kept].join(";");
+  return {
+    text: [head.trim(), ...kept].join(";"),
+    via: {
+      ...via,
+      received: needsReceived ? received : via.received,
+      rport: needsRport ? source.port : via.rport,
+    },
+  };
 }
 
 /**

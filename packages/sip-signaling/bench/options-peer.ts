@@ -1,0 +1,64 @@
+// The OPTIONS flooder of bench/options-flood.ts, in its own process so that the CPU time the
+// benchmark measures is the responder's alone. Usage: options-peer <port> <rate/s> <ms>.
+// Prints {"ready":true}, waits for "go" on stdin, sends OPTIONS requests (each its own branch,
+// Call-ID and CSeq) at <rate> per second for <ms>, then counts the 200 responses for 500 ms
+// more and prints {"sent":n,"answered":n,"other":n}.
+import { createSocket } from "node:dgram";
+import { createInterface } from "node:readline";
+
+const [portArg, rateArg, msArg] = process.argv.slice(2);
+const port = Number(portArg);
+const rate = Number(rateArg);
+const durationMs = Number(msArg);
+const socket = createSocket("udp4");
+await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
+socket.setRecvBufferSize(8 * 1024 * 1024);
+socket.setSendBufferSize(8 * 1024 * 1024);
+const local = socket.address().port;
+const tag = Math.random().toString(36).slice(2, 10);
+let answered = 0;
+let other = 0;
+socket.on("message", (m) => {
+  // "SIP/2.0 200": byte 8 is the status code's first digit
+  if (m[8] === 0x32 && m[9] === 0x30 && m[10] === 0x30) answered++;
+  else other++;
+});
+
+function options(n: number): Buffer {
+  return Buffer.from(
+    `OPTIONS sip:bridge@127.0.0.1:${port} SIP/2.0\r\n` +
+      `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK-${tag}-${n};rport\r\n` +
+      "Max-Forwards: 70\r\n" +
+      `From: <sip:flood@127.0.0.1:${local}>;tag=${tag}\r\n` +
+      `To: <sip:bridge@127.0.0.1:${port}>\r\n` +
+      `Call-ID: ${tag}-${n}@127.0.0.1\r\n` +
+      `CSeq: ${n + 1} OPTIONS\r\n` +
+      `Contact: <sip:flood@127.0.0.1:${local}>\r\n` +
+      "Accept: application/sdp\r\n" +
+      "Content-Length: 0\r\n\r\n",
+  );
+}
+
+const lines = createInterface({ input: process.stdin });
+console.log(JSON.stringify({ ready: true }));
+for await (const line of lines) if (line.trim() === "go") break;
+
+let sent = 0;
+const start = performance.now();
+await new Promise<void>((resolve) => {
+  const tick = (): void => {
+    const elapsed = performance.now() - start;
+    const due = Math.min(
+      Math.floor((elapsed / 1000) * rate),
+      Math.floor((durationMs / 1000) * rate),
+    );
+    while (sent < due) socket.send(options(sent++), port, "127.0.0.1");
+    if (elapsed >= durationMs) resolve();
+    else setTimeout(tick, 1);
+  };
+  tick();
+});
+await new Promise((resolve) => setTimeout(resolve, 500));
+console.log(JSON.stringify({ sent, answered, other }));
+socket.close();
+process.exit(0);
