@@ -106,6 +106,17 @@ export {
   TimestampUnwrapper,
 } from "./rtp/sequence.js";
 export {
+  RtxAssociation,
+  type RtxAssociationStats,
+} from "./rtx/rtx-association.js";
+export {
+  originalFromRtx,
+  originalSequenceNumber,
+  type RtxHeader,
+  type RtxOriginalStream,
+  rtxDatagram,
+} from "./rtx/rtx-packet.js";
+export {
   type AudioCodec,
   type AudioFrame,
   type AudioPayloadType,
@@ -120,6 +131,7 @@ export {
 export {
   VideoSender,
   type VideoSenderOptions,
+  type VideoSenderRtx,
   type VideoSenderStats,
 } from "./session/video-sender.js";
 export { VIDEO_CODECS, type VideoCodec, type VideoFrame } from "./video-frame.js";

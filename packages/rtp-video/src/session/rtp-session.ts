@@ -310,6 +310,14 @@ export abstract class RtpSessionBase {
   }
 
   protected abstract acceptsPayloadType(pt: number): boolean;
+  /**
+   * isRepairPayloadType: packets of this payload type repair another stream (RTX, RFC 4588)
+   * and carry their own SSRC and sequence numbers, so they take no part in latching: taken only
+   * from the accepted source (delivered to `onRtp`), never counted towards a probation.
+   */
+  protected isRepairPayloadType(_pt: number): boolean {
+    return false;
+  }
   protected abstract onRtp(packet: RtpPacket): void;
   protected abstract onFeedback(packet: RtcpPacket): void;
   /** senderInfo is the SR sender info when this session has sent media since the last report. */
@@ -431,11 +439,16 @@ export abstract class RtpSessionBase {
     if (latch.isAccepted(address, port)) {
       parsed = this.parseAccepted(msg);
       if (parsed === undefined) return;
+      if (this.isRepairPayloadType(parsed.payloadType)) {
+        this.onRtp(parsed);
+        return;
+      }
     } else {
       // another source: counted now; taken back out of the count if it is delivered later
       this.transport.foreignSource++;
       if (!latch.mayChange(now) && !this.isAt(this.expectedRtpAddr(), address, port)) return;
       const p = tryParseRtpPacket(msg);
+      if (typeof p !== "string" && this.isRepairPayloadType(p.payloadType)) return;
       if (typeof p === "string" || !this.acceptsPayloadType(p.payloadType)) {
         latch.spoil(address, port);
         return;

@@ -26,9 +26,29 @@ export interface VideoReceiverOptions {
   readonly latencyMs?: number;
   /** nack enables generic NACK requests for missing packets (RFC 4585 §6.2.1); default true. */
   readonly nack?: boolean;
-  /** nackDelayMs is how long a gap may be plain reordering before the first NACK; default 5. */
+  /**
+   * nackDelayMs is the least time a gap may be plain reordering before the first NACK; default 5.
+   * The wait grows with the reordering measured (see `nackReorderFactor`).
+   */
   readonly nackDelayMs?: number;
-  /** nackRetryMs is the interval between NACKs of the same packet; default 40 (≈ an RTT). */
+  /**
+   * nackReorderFactor scales the reorder window: a missing packet is NACKed only after
+   * `nackDelayMs + nackReorderFactor × reorder` ms, where `reorder` is the longest a packet has
+   * recently been late (a gap filled by the packet itself, not by a retransmission, or the
+   * arrival spread of a frame that came out of order; kept for `reorderMemoryMs`), and never
+   * while the frame that revealed the gap is still arriving. Default 2; 0 waits
+   * `nackDelayMs` only (the behaviour before the reorder window).
+   */
+  readonly nackReorderFactor?: number;
+  /** maxNackDelayMs caps that wait; default half of `latencyMs`. */
+  readonly maxNackDelayMs?: number;
+  /** reorderMemoryMs is how long a reordering measured counts; default 4000. */
+  readonly reorderMemoryMs?: number;
+  /**
+   * nackRetryMs is the interval between NACKs of the same packet while the round-trip time is
+   * unknown; default 40. Once `setRoundTripTime` gave one, the interval is RTT + the reorder
+   * window (a retransmission is late by as much as any packet), at least `2 × nackDelayMs`.
+   */
   readonly nackRetryMs?: number;
   /** maxNackRetries bounds the NACKs sent per packet; default 4. */
   readonly maxNackRetries?: number;
@@ -42,6 +62,13 @@ export interface VideoReceiverOptions {
   readonly reorderWindow?: number;
   /** maxFrameBytes of the assembler; default 8 MiB. */
   readonly maxFrameBytes?: number;
+  /**
+   * rtx says retransmissions come on an RTX stream (RFC 4588, given to `receiveRetransmission`),
+   * so a NACKed packet arriving on the media stream is a late original, not a retransmission;
+   * default false (same-stream retransmission, RFC 4585: a NACKed packet that arrives is counted
+   * as a retransmission).
+   */
+  readonly rtx?: boolean;
 }
 
 /** VideoReceiverSink receives what a VideoReceiver produces. */
@@ -62,6 +89,17 @@ export interface VideoReceiverStats extends FrameAssemblerStats {
   nackedPackets: number;
   /** missing packets that arrived after all (retransmitted or late within the latency bound). */
   recovered: number;
+  /**
+   * retransmissionsReceived: RTX packets received for this stream, and (without RTX) packets of
+   * the media stream that arrived after being NACKed.
+   */
+  retransmissionsReceived: number;
+  /** retransmissionsUseful: retransmissions of a missing packet that came before it was given up. */
+  retransmissionsUseful: number;
+  /** duplicateRetransmissions: retransmissions of a packet already received (dropped). */
+  duplicateRetransmissions: number;
+  /** lateRetransmissions: retransmissions that came after their packet was given up (dropped). */
+  lateRetransmissions: number;
   /** keyframe requests sent. */
   keyframeRequestsSent: number;
 }
@@ -69,9 +107,20 @@ export interface VideoReceiverStats extends FrameAssemblerStats {
 interface Missing {
   readonly sequenceNumber: number;
   readonly since: number;
+  /** revealedBy is the RTP timestamp of the packet whose arrival showed the gap. */
+  readonly revealedBy: number;
   lastNack: number;
   retries: number;
 }
+
+/**
+ * WARMUP_FRAMES: the arrival spread of a stream's first frames counts as reordering, since none
+ * has been measured yet (a gap in them may be a packet behind its frame's burst).
+ */
+const WARMUP_FRAMES = 3;
+
+/** RECEIVED_RING is how many recent extended sequence numbers are remembered as received. */
+const RECEIVED_RING = 4096;
 
 /**
  * VideoReceiver is the receiving half of a video RTP session without the socket: a jitter buffer
@@ -89,7 +138,28 @@ export class VideoReceiver {
   private readonly latencyMs: number;
   private readonly nackOn: boolean;
   private readonly nackDelayMs: number;
+  private readonly nackReorderFactor: number;
+  private readonly maxNackDelayMs: number;
+  private readonly reorderMemoryMs: number;
   private readonly nackRetryMs: number;
+  private readonly rtx: boolean;
+  private rttMs: number | undefined;
+  /** received[ext % RECEIVED_RING] is ext when that packet was received. */
+  private readonly received = new Float64Array(RECEIVED_RING).fill(-1);
+  /** reorder: the longest lateness in the current and the previous half of the memory. */
+  private reorderNow = 0;
+  private reorderBefore = 0;
+  private reorderBucketStart = 0;
+  /** the newest frame seen: its RTP timestamp, first and last arrival, whether it came in order. */
+  private newestTs = -1;
+  private newestFirstAt = 0;
+  private newestLastAt = 0;
+  private newestDisordered = false;
+  private newestEnded = false;
+  /** framesSeen counts the frames whose packets began to arrive (up to WARMUP_FRAMES). */
+  private framesSeen = 0;
+  /** warmup: first arrival of each of the first WARMUP_FRAMES frames, by RTP timestamp. */
+  private readonly warmup = new Map<number, number>();
   private readonly maxNackRetries: number;
   private readonly maxMissing: number;
   private readonly keyframeIntervalMs: number;
@@ -108,7 +178,17 @@ export class VideoReceiver {
     this.latencyMs = options.latencyMs ?? 200;
     this.nackOn = options.nack ?? true;
     this.nackDelayMs = options.nackDelayMs ?? 5;
+    this.nackReorderFactor = options.nackReorderFactor ?? 2;
+    this.maxNackDelayMs = options.maxNackDelayMs ?? this.latencyMs / 2;
+    this.reorderMemoryMs = options.reorderMemoryMs ?? 4000;
     this.nackRetryMs = options.nackRetryMs ?? 40;
+    this.rtx = options.rtx ?? false;
+    if (!(this.nackReorderFactor >= 0))
+      throw new RtpVideoError("BAD_OPTION", "nackReorderFactor must be >= 0");
+    if (!(this.maxNackDelayMs >= 0))
+      throw new RtpVideoError("BAD_OPTION", "maxNackDelayMs must be >= 0");
+    if (!(this.reorderMemoryMs > 0))
+      throw new RtpVideoError("BAD_OPTION", "reorderMemoryMs must be > 0");
     this.maxNackRetries = options.maxNackRetries ?? 4;
     this.maxMissing = options.maxMissing ?? 512;
     this.keyframeIntervalMs = options.keyframeIntervalMs ?? 200;
@@ -142,8 +222,99 @@ export class VideoReceiver {
       nacksSent: 0,
       nackedPackets: 0,
       recovered: 0,
+      retransmissionsReceived: 0,
+      retransmissionsUseful: 0,
+      duplicateRetransmissions: 0,
+      lateRetransmissions: 0,
       keyframeRequestsSent: 0,
     });
+  }
+
+  /** mediaSsrc is the SSRC of the stream received now (0 before the first packet). */
+  get mediaSsrc(): number {
+    return this.ssrc;
+  }
+
+  /**
+   * setRoundTripTime gives the round-trip time to the sender (RTCP LSR/DLSR, RFC 3550 §6.4.1):
+   * NACKs are then repeated after about one RTT, and not sent when the answer could not come
+   * before the packet is given up. undefined: unknown again.
+   */
+  setRoundTripTime(rttMs: number | undefined): void {
+    this.rttMs = rttMs !== undefined && Number.isFinite(rttMs) && rttMs >= 0 ? rttMs : undefined;
+  }
+
+  /**
+   * reorderWindowMs is how long a gap waits now before its first NACK: `nackDelayMs` plus
+   * `nackReorderFactor` × the reordering measured, at most `maxNackDelayMs`.
+   */
+  get reorderWindowMs(): number {
+    this.ageReorder(this.scheduler.now());
+    const measured = Math.max(this.reorderNow, this.reorderBefore);
+    return Math.min(this.maxNackDelayMs, this.nackDelayMs + this.nackReorderFactor * measured);
+  }
+
+  /** isMissing tells whether the packet with this 16-bit sequence number is awaited now. */
+  isMissing(sequenceNumber: number): boolean {
+    const ext = this.extend(sequenceNumber);
+    return ext !== undefined && this.missing.has(ext);
+  }
+
+  /**
+   * receiveRetransmission feeds an original packet restored from an RTX packet (RFC 4588 §4,
+   * `originalFromRtx`): one still missing goes into the jitter buffer as if it had come in time
+   * (counted useful); one already received is dropped and counted as a duplicate; one given up
+   * already is dropped and counted late.
+   */
+  receiveRetransmission(packet: RtpPacket): void {
+    if (this.closed) return;
+    this.stats.retransmissionsReceived++;
+    const ext = packet.ssrc === this.ssrc ? this.extend(packet.sequenceNumber) : undefined;
+    if (ext === undefined) return;
+    if (this.received[ext % RECEIVED_RING] === ext) {
+      this.stats.duplicateRetransmissions++;
+      return;
+    }
+    if (!this.missing.has(ext)) {
+      if (ext <= this.highest) {
+        this.stats.lateRetransmissions++;
+        return;
+      }
+      // ahead of everything received: the original is on its way too; take it as it is
+      this.receive(packet);
+      return;
+    }
+    this.stats.retransmissionsUseful++;
+    this.inRetransmission = true;
+    try {
+      this.receive(packet);
+    } finally {
+      this.inRetransmission = false;
+    }
+  }
+
+  private inRetransmission = false;
+
+  /** extend gives the extended sequence number of `seq` near the highest, if tracking. */
+  private extend(seq: number): number | undefined {
+    if (this.highest < 0) return undefined;
+    let delta = (seq - (this.highest & 0xffff)) & 0xffff;
+    if (delta >= 0x8000) delta -= 0x10000;
+    return this.highest + delta;
+  }
+
+  /** sampleReorder notes that a packet was late by `ms` (reordering, not loss). */
+  private sampleReorder(ms: number, now: number): void {
+    this.ageReorder(now);
+    if (ms > this.reorderNow) this.reorderNow = ms;
+  }
+
+  private ageReorder(now: number): void {
+    const half = this.reorderMemoryMs / 2;
+    if (now - this.reorderBucketStart < half) return;
+    this.reorderBefore = now - this.reorderBucketStart < 2 * half ? this.reorderNow : 0;
+    this.reorderNow = 0;
+    this.reorderBucketStart = now;
   }
 
   /** depacketizerDrops are the depacketizer's counters by reason. */
@@ -187,7 +358,12 @@ export class VideoReceiver {
       // sequence numbers: track from here
       this.ssrc = current;
       this.missing.clear();
+      this.received.fill(-1);
+      this.newestTs = -1;
+      this.framesSeen = 0;
+      this.warmup.clear();
       this.highest = packet.ssrc === current ? packet.sequenceNumber + 0x10000 : -1;
+      if (this.highest >= 0) this.noteArrival(packet, this.highest, true);
     } else if (packet.ssrc === current && a.outOfWindow === outOfWindow) {
       // (a packet the assembler holds on probation, far from the stream, is not tracked)
       this.track(packet);
@@ -257,6 +433,35 @@ export class VideoReceiver {
     this.sink.frame(frame);
   }
 
+  /** noteArrival records a received packet and the arrival spread of the newest frame. */
+  private noteArrival(packet: RtpPacket, ext: number, newest: boolean): void {
+    this.received[ext % RECEIVED_RING] = ext;
+    if (this.inRetransmission) return;
+    const now = this.scheduler.now();
+    if (newest && packet.timestamp !== this.newestTs) {
+      this.newestTs = packet.timestamp;
+      this.newestFirstAt = now;
+      this.newestEnded = false;
+      this.newestDisordered = false;
+      // the first frames: no reordering measured yet, so their whole arrival spread counts
+      if (this.framesSeen < WARMUP_FRAMES) {
+        this.framesSeen++;
+        this.warmup.set(packet.timestamp, now);
+      }
+    }
+    const first = this.warmup.get(packet.timestamp);
+    if (first !== undefined) this.sampleReorder(now - first, now);
+    else if (packet.timestamp === this.newestTs) {
+      if (!newest) this.newestDisordered = true;
+      // a frame that comes out of order: all of its arrival spread may be reordering
+      if (this.newestDisordered) this.sampleReorder(now - this.newestFirstAt, now);
+    }
+    if (packet.timestamp === this.newestTs) {
+      this.newestLastAt = now;
+      if (packet.marker) this.newestEnded = true;
+    }
+  }
+
   private track(packet: RtpPacket): void {
     const seq = packet.sequenceNumber;
     let delta = (seq - (this.highest & 0xffff)) & 0xffff;
@@ -267,7 +472,18 @@ export class VideoReceiver {
       if (m !== undefined) {
         this.missing.delete(ext);
         this.stats.recovered++;
+        if (!this.inRetransmission) {
+          if (m.retries > 0 && !this.rtx) {
+            // same-stream retransmission (RFC 4585): what was NACKed came
+            this.stats.retransmissionsReceived++;
+            this.stats.retransmissionsUseful++;
+          } else {
+            // the packet itself, late: reordering, which the reorder window must cover
+            this.sampleReorder(this.scheduler.now() - m.since, this.scheduler.now());
+          }
+        }
       }
+      this.noteArrival(packet, ext, false);
       return;
     }
     if (delta > 1) {
@@ -281,6 +497,7 @@ export class VideoReceiver {
           this.missing.set(e, {
             sequenceNumber: e & 0xffff,
             since: now,
+            revealedBy: packet.timestamp,
             lastNack: Number.NEGATIVE_INFINITY,
             retries: 0,
           });
@@ -288,6 +505,7 @@ export class VideoReceiver {
       }
     }
     this.highest = ext;
+    this.noteArrival(packet, ext, true);
   }
 
   private schedule(): void {
@@ -303,15 +521,27 @@ export class VideoReceiver {
     const now = this.scheduler.now();
     const nacks: number[] = [];
     let giveUpTo: number | undefined;
+    const wait = this.reorderWindowMs;
+    const rtt = this.rttMs;
+    const retry = rtt === undefined ? this.nackRetryMs : Math.max(2 * this.nackDelayMs, rtt + wait);
+    // the frame that revealed a gap still arriving (its last packet, with the marker, not in
+    // yet, or a packet of it just in): its missing packets may just be behind
+    const arriving = !this.newestEnded || now - this.newestLastAt < wait;
     for (const [ext, m] of this.missing) {
       if (now - m.since >= this.latencyMs) {
         giveUpTo = ext;
         this.missing.delete(ext);
         continue;
       }
-      if (!this.nackOn || m.retries >= this.maxNackRetries || now - m.since < this.nackDelayMs)
-        continue;
-      if (now - m.lastNack >= this.nackRetryMs) {
+      if (!this.nackOn || m.retries >= this.maxNackRetries) continue;
+      if (m.retries === 0) {
+        if (now - m.since < wait) continue;
+        if (arriving && m.revealedBy === this.newestTs && now - m.since < this.maxNackDelayMs)
+          continue;
+      }
+      // an answer that could only come after the packet is given up is not asked for
+      if (rtt !== undefined && now + rtt >= m.since + this.latencyMs) continue;
+      if (now - m.lastNack >= retry) {
         m.lastNack = now;
         m.retries++;
         nacks.push(m.sequenceNumber);

@@ -1,7 +1,18 @@
 import type { Packetizer } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
 import { RtpPacketizer } from "../rtp/rtp-packetizer.js";
-import type { SequenceSource } from "../rtp/sequence.js";
+import { type SequenceSource, sequenceFrom } from "../rtp/sequence.js";
+import { rtxDatagram } from "../rtx/rtx-packet.js";
+
+/** VideoSenderRtx is the RTX stream a VideoSender retransmits on (RFC 4588 §4, §5.3). */
+export interface VideoSenderRtx {
+  /** payloadType of the RTX format (`a=rtpmap:<pt> rtx/90000`, `apt=` the media's). */
+  readonly payloadType: number;
+  /** ssrc of the RTX stream; must differ from the media SSRC. */
+  readonly ssrc: number;
+  /** sequence of the RTX stream; default random start (its own numbers, RFC 4588 §4). */
+  readonly sequence?: SequenceSource;
+}
 
 /** VideoSenderOptions configure a VideoSender. */
 export interface VideoSenderOptions {
@@ -15,6 +26,19 @@ export interface VideoSenderOptions {
   readonly sequence?: SequenceSource;
   /** historyPackets is how many sent packets are kept to answer NACKs (power of 2); 1024. */
   readonly historyPackets?: number;
+  /**
+   * historyMs: a packet sent longer ago than this is not retransmitted any more (the receiver
+   * has given it up); default 1000. Needs `now`.
+   */
+  readonly historyMs?: number;
+  /** now gives the time in ms (the session's scheduler); without it packets do not age. */
+  readonly now?: () => number;
+  /**
+   * rtx makes retransmissions go out on this RTX stream (RFC 4588: own SSRC and sequence
+   * numbers, the original sequence number in front of the payload); without it a NACKed packet
+   * is resent as it was, on the media stream (RFC 4585 §6.2.1), for peers without RTX.
+   */
+  readonly rtx?: VideoSenderRtx;
 }
 
 /** VideoSenderStats count what a VideoSender sent. */
@@ -29,14 +53,20 @@ export interface VideoSenderStats {
   octets: number;
   /** packets retransmitted in answer to NACKs. */
   retransmitted: number;
-  /** NACKed packets no longer in the history (or never sent). */
+  /** NACKed packets no longer in the history (or never sent, or older than `historyMs`). */
   retransmitMisses: number;
+  /** RTX packets sent (retransmissions on the RTX stream; included in `retransmitted`). */
+  rtxPackets: number;
 }
 
 /**
  * VideoSender is the sending half of a video RTP session without the socket: it packetizes
  * frames into datagrams, remembers the last packets sent in a bounded history, and answers
- * generic NACKs (RFC 4585 §6.2.1) by resending the very packets that were asked for.
+ * generic NACKs (RFC 4585 §6.2.1) by resending the very packets that were asked for, on the RTX
+ * stream when one is set (RFC 4588), else as they were. The history holds the last
+ * `historyPackets` packets (slot = sequence number mod size, so a newer packet overwrites the one
+ * `historyPackets` before it) and nothing older than `historyMs`; a NACK for anything else is a
+ * `retransmitMisses`.
  */
 export class VideoSender {
   /** stats are live counters. */
@@ -47,7 +77,10 @@ export class VideoSender {
     octets: 0,
     retransmitted: 0,
     retransmitMisses: 0,
+    rtxPackets: 0,
   };
+  /** rtxSsrc is the SSRC of the RTX stream, when there is one. */
+  readonly rtxSsrc: number | undefined;
   /** ssrc of the stream. */
   readonly ssrc: number;
   /** lastRtpTimestamp is the timestamp of the last frame sent (for sender reports). */
@@ -65,6 +98,11 @@ export class VideoSender {
   private readonly historyOffset: Int32Array;
   private readonly historyLength: Int32Array;
   private readonly historySeq: Int32Array;
+  private readonly historyAt: Float64Array;
+  private readonly historyMs: number;
+  private readonly now: (() => number) | undefined;
+  private readonly rtx: { readonly payloadType: number; readonly ssrc: number } | undefined;
+  private readonly rtxSequence: SequenceSource | undefined;
 
   constructor(send: (datagram: Uint8Array) => void, options: VideoSenderOptions) {
     this.send = send;
@@ -79,6 +117,34 @@ export class VideoSender {
     this.historyOffset = new Int32Array(size);
     this.historyLength = new Int32Array(size);
     this.historySeq = new Int32Array(size).fill(-1);
+    this.historyAt = new Float64Array(size);
+    this.historyMs = options.historyMs ?? 1000;
+    if (!(this.historyMs > 0)) throw new RtpVideoError("BAD_OPTION", "historyMs must be > 0");
+    this.now = options.now;
+    const rtx = options.rtx;
+    if (rtx !== undefined) {
+      const pt = rtx.payloadType;
+      if (!Number.isInteger(pt) || pt < 0 || pt > 127 || pt === options.payloadType) {
+        throw new RtpVideoError(
+          "BAD_OPTION",
+          "rtx.payloadType must be 0..127 and differ from the media's (RFC 4588 §8.1)",
+        );
+      }
+      if (
+        !Number.isInteger(rtx.ssrc) ||
+        rtx.ssrc < 0 ||
+        rtx.ssrc > 0xffffffff ||
+        rtx.ssrc === options.ssrc
+      ) {
+        throw new RtpVideoError(
+          "BAD_OPTION",
+          "rtx.ssrc must be a 32-bit SSRC other than the media's (RFC 4588 §5.3)",
+        );
+      }
+      this.rtx = { payloadType: pt, ssrc: rtx.ssrc >>> 0 };
+      this.rtxSequence = rtx.sequence ?? sequenceFrom();
+    }
+    this.rtxSsrc = this.rtx?.ssrc;
   }
 
   /** sendFrame packetizes one access unit and sends its datagrams; returns how many. */
@@ -100,11 +166,28 @@ export class VideoSender {
   /** retransmit resends the packets with these sequence numbers that are still in the history. */
   retransmit(sequenceNumbers: readonly number[]): number {
     let sent = 0;
+    const now = this.now?.();
     for (const seq of sequenceNumbers) {
       const slot = seq & this.mask;
       const n = this.historyLength[slot]!;
-      if (n > 0 && this.historySeq[slot] === (seq & 0xffff)) {
-        this.send(new Uint8Array(this.historyBuffer[slot]!, this.historyOffset[slot]!, n));
+      const fresh = now === undefined || now - this.historyAt[slot]! <= this.historyMs;
+      if (n > 0 && this.historySeq[slot] === (seq & 0xffff) && fresh) {
+        const original = new Uint8Array(this.historyBuffer[slot]!, this.historyOffset[slot]!, n);
+        if (this.rtx === undefined) {
+          this.send(original);
+        } else {
+          const d = rtxDatagram(original, {
+            payloadType: this.rtx.payloadType,
+            ssrc: this.rtx.ssrc,
+            sequenceNumber: this.rtxSequence!.next(),
+          });
+          if (d === undefined) {
+            this.stats.retransmitMisses++;
+            continue;
+          }
+          this.send(d);
+          this.stats.rtxPackets++;
+        }
         sent++;
       } else {
         this.stats.retransmitMisses++;
@@ -122,6 +205,7 @@ export class VideoSender {
     this.historyOffset[slot] = d.byteOffset;
     this.historyLength[slot] = d.length;
     this.historySeq[slot] = seq;
+    this.historyAt[slot] = this.now?.() ?? 0;
   }
 }
 

@@ -6,6 +6,8 @@ import { type H264PacketizationMode, H264Packetizer } from "../h264/h264-packeti
 import { checkH264ParameterSets } from "../h264/parameter-sets.js";
 import type { RtcpPacket } from "../rtcp/types.js";
 import type { RtpPacket } from "../rtp/rtp-packet.js";
+import { RtxAssociation } from "../rtx/rtx-association.js";
+import { originalFromRtx, originalSequenceNumber } from "../rtx/rtx-packet.js";
 import type { VideoCodec, VideoFrame } from "../video-frame.js";
 import { Vp8Depacketizer } from "../vp8/vp8-depacketizer.js";
 import { Vp8Packetizer } from "../vp8/vp8-packetizer.js";
@@ -48,6 +50,24 @@ export interface VideoSessionOptions
    * built-in depacketizer only; a bad unit throws `BAD_OPTION` before any socket is bound.
    */
   readonly h264ParameterSets?: readonly Uint8Array[];
+  /**
+   * rtxPayloadType is the negotiated RTX payload type (RFC 4588 §8.1: `a=rtpmap:<pt> rtx/90000`
+   * with `a=fmtp:<pt> apt=<payloadType>`), the same number both ways like `payloadType`. With
+   * it, the remote's retransmissions on that payload type and their own SSRC are restored and
+   * fed to the jitter buffer, and NACKs from the remote are answered on our own RTX stream
+   * (`rtxSsrc`). Without it: same-stream retransmission both ways (RFC 4585).
+   */
+  readonly rtxPayloadType?: number;
+  /** rtxSsrc is the SSRC of our RTX stream; default random (other than `ssrc`). */
+  readonly rtxSsrc?: number;
+  /** sendRtx: answer NACKs on our RTX stream; default true when `rtxPayloadType` is given. */
+  readonly sendRtx?: boolean;
+  /**
+   * remoteRtx is the remote's RTX SSRC as signalled (`a=ssrc-group:FID <media> <rtx>`, RFC 5576
+   * §4, RFC 4588 §8.3); without it the RTX SSRC is learned from the first RTX packet that
+   * carries a packet we miss.
+   */
+  readonly remoteRtx?: { readonly mediaSsrc?: number; readonly rtxSsrc: number };
 }
 
 /** OutgoingVideoFrame is what `sendFrame` takes: a VideoFrame, or just data and timing. */
@@ -84,6 +104,18 @@ export interface VideoSessionStats extends SourceStats {
   readonly parameterSetsInserted: number;
   readonly nacksSent: number;
   readonly recovered: number;
+  /** retransmissionsReceived: RTX packets (or, without RTX, NACKed packets that came). */
+  readonly retransmissionsReceived: number;
+  /** retransmissionsUseful: retransmissions that filled a gap before it was given up. */
+  readonly retransmissionsUseful: number;
+  /** duplicateRetransmissions: retransmissions of packets already received, dropped. */
+  readonly duplicateRetransmissions: number;
+  /** lateRetransmissions: retransmissions that came after their packet was given up, dropped. */
+  readonly lateRetransmissions: number;
+  /** rtxUnassociated: RTX packets of an SSRC not associated with the media stream, dropped. */
+  readonly rtxUnassociated: number;
+  /** reorderWindowMs is the wait before a gap is NACKed now (see `nackReorderFactor`). */
+  readonly reorderWindowMs: number;
   readonly keyframeRequestsSent: number;
   readonly keyframeRequestsReceived: number;
   readonly sent: {
@@ -92,6 +124,10 @@ export interface VideoSessionStats extends SourceStats {
     readonly packets: number;
     readonly octets: number;
     readonly retransmitted: number;
+    /** rtxPackets: retransmissions sent on our RTX stream (in `retransmitted`). */
+    readonly rtxPackets: number;
+    /** retransmitMisses: NACKed packets no longer in the send history. */
+    readonly retransmitMisses: number;
     /** fps and bitrate sent over the last second. */
     readonly fps: number;
     readonly bitrate: number;
@@ -116,6 +152,11 @@ export class VideoRtpSession extends RtpSessionBase {
   readonly payloadType: number;
   /** clockRate of the stream. */
   readonly clockRate: number;
+  /** rtxPayloadType is the negotiated RTX payload type, if any. */
+  readonly rtxPayloadType: number | undefined;
+  /** rtxSsrc is the SSRC of our RTX stream, when we send one. */
+  readonly rtxSsrc: number | undefined;
+  private readonly rtxAssociation: RtxAssociation;
   private readonly receiver: VideoReceiver;
   private readonly sender: VideoSender;
   private readonly framesSubject = new Subject<VideoFrame>();
@@ -142,6 +183,16 @@ export class VideoRtpSession extends RtpSessionBase {
     const pt = options.payloadType ?? 96;
     if (!Number.isInteger(pt) || pt < 0 || pt > 127)
       throw new RtpVideoError("BAD_OPTION", "payloadType must be 0..127");
+    const rtxPt = options.rtxPayloadType;
+    if (
+      rtxPt !== undefined &&
+      (!Number.isInteger(rtxPt) || rtxPt < 0 || rtxPt > 127 || rtxPt === pt)
+    ) {
+      throw new RtpVideoError(
+        "BAD_OPTION",
+        "rtxPayloadType must be 0..127 and differ from payloadType (RFC 4588 §8.1)",
+      );
+    }
     if (options.h264ParameterSets !== undefined) {
       if (codec !== "h264" || options.codecs?.h264 !== undefined) {
         throw new RtpVideoError(
@@ -161,6 +212,13 @@ export class VideoRtpSession extends RtpSessionBase {
     this.codec = options.codec ?? "h264";
     this.payloadType = options.payloadType ?? 96;
     this.clockRate = options.clockRate ?? 90000;
+    this.rtxPayloadType = options.rtxPayloadType;
+    this.rtxAssociation = new RtxAssociation(options.remoteRtx);
+    const sendRtx = this.rtxPayloadType !== undefined && (options.sendRtx ?? true);
+    let rtxSsrc = options.rtxSsrc;
+    while (sendRtx && (rtxSsrc === undefined || rtxSsrc === this.ssrc))
+      rtxSsrc = randomSsrc(random);
+    this.rtxSsrc = sendRtx ? rtxSsrc : undefined;
     this.rtpBase = Math.floor(random() * 0x100000000);
     const mtu = options.mtu ?? 1200;
     const plug = options.codecs?.[this.codec] ?? BUILT_IN[this.codec]!;
@@ -179,6 +237,10 @@ export class VideoRtpSession extends RtpSessionBase {
       mtu: _m,
       codecs: _x,
       h264ParameterSets: _ps,
+      rtxPayloadType: _rp,
+      rtxSsrc: _rs,
+      sendRtx: _sr,
+      remoteRtx: _rr,
       ...receiverOptions
     } = options;
     this.receiver = new VideoReceiver(
@@ -197,12 +259,17 @@ export class VideoRtpSession extends RtpSessionBase {
         depacketizer,
         scheduler: this.scheduler,
         clockRate: this.clockRate,
+        rtx: this.rtxPayloadType !== undefined,
       },
     );
     this.sender = new VideoSender((d) => this.sendRtpDatagram(d), {
       packetizer,
       payloadType: this.payloadType,
       ssrc: this.ssrc,
+      now: () => this.scheduler.now(),
+      ...(this.rtxSsrc === undefined || this.rtxPayloadType === undefined
+        ? {}
+        : { rtx: { payloadType: this.rtxPayloadType, ssrc: this.rtxSsrc } }),
     });
     this.frames$ = this.framesSubject.asObservable();
     this.keyframeRequests$ = this.keyframeSubject.asObservable();
@@ -253,6 +320,14 @@ export class VideoRtpSession extends RtpSessionBase {
     this.receiver.setH264ParameterSets(units);
   }
 
+  /**
+   * setRemoteRtx sets the remote's RTX SSRC as signalled (`a=ssrc-group:FID`), e.g. from a new
+   * SDP; undefined: learn it from the first RTX packet that carries a packet we miss.
+   */
+  setRemoteRtx(remoteRtx?: { readonly mediaSsrc?: number; readonly rtxSsrc: number }): void {
+    this.rtxAssociation.setSignalled(remoteRtx);
+  }
+
   /** stats returns a snapshot of the session's counters and rates. */
   stats(): VideoSessionStats {
     const now = this.scheduler.now();
@@ -281,6 +356,12 @@ export class VideoRtpSession extends RtpSessionBase {
       parameterSetsInserted: this.receiver.parameterSetsInserted,
       nacksSent: r.nacksSent,
       recovered: r.recovered,
+      retransmissionsReceived: r.retransmissionsReceived,
+      retransmissionsUseful: r.retransmissionsUseful,
+      duplicateRetransmissions: r.duplicateRetransmissions,
+      lateRetransmissions: r.lateRetransmissions,
+      rtxUnassociated: this.rtxAssociation.stats.rtxUnassociated,
+      reorderWindowMs: this.receiver.reorderWindowMs,
       keyframeRequestsSent: r.keyframeRequestsSent,
       keyframeRequestsReceived: this.keyframeRequestsReceived,
       sent: { ...s, fps: outRate.perSecond, bitrate: outRate.bitsPerSecond },
@@ -295,10 +376,18 @@ export class VideoRtpSession extends RtpSessionBase {
   }
 
   protected override acceptsPayloadType(pt: number): boolean {
-    return pt === this.payloadType;
+    return pt === this.payloadType || pt === this.rtxPayloadType;
+  }
+
+  protected override isRepairPayloadType(pt: number): boolean {
+    return pt === this.rtxPayloadType;
   }
 
   protected override onRtp(packet: RtpPacket): void {
+    if (packet.payloadType === this.rtxPayloadType) {
+      this.onRtx(packet);
+      return;
+    }
     const now = this.scheduler.now();
     let reception = this.reception;
     if (reception === undefined || reception.ssrc !== packet.ssrc) {
@@ -308,7 +397,21 @@ export class VideoRtpSession extends RtpSessionBase {
     this.receiver.receive(packet);
   }
 
+  /** onRtx restores the original of an RTX packet (RFC 4588 §4) and feeds it to the receiver. */
+  private onRtx(packet: RtpPacket): void {
+    const media = this.receiver.mediaSsrc;
+    const osn = originalSequenceNumber(packet);
+    if (osn === undefined || this.reception === undefined) return; // padding, or no media yet
+    const missing = (seq: number): boolean => this.receiver.isMissing(seq);
+    if (!this.rtxAssociation.accepts(packet.ssrc, media, osn, missing)) return;
+    const original = originalFromRtx(packet, { payloadType: this.payloadType, ssrc: media });
+    if (original !== undefined) this.receiver.receiveRetransmission(original);
+  }
+
   protected override onFeedback(p: RtcpPacket): void {
+    if ((p.type === "sr" || p.type === "rr") && this.remoteReport?.rttMs !== undefined) {
+      this.receiver.setRoundTripTime(this.remoteReport.rttMs);
+    }
     if (p.type === "nack" && p.mediaSsrc === this.ssrc) {
       this.sender.retransmit(p.lost);
     } else if (p.type === "pli" && p.mediaSsrc === this.ssrc) {
