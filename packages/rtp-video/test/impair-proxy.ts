@@ -37,6 +37,10 @@
  *     a little lower than J/2 per packet would suggest. Held-back packets in stage 2 wait for
  *     later packets (at most `reorderHoldMs`), so their delay is that wait plus their jitter.
  *
+ * With `jitterReorders` (off by default), stage 3 draws the same delays but each datagram leaves
+ * at its own due time, as netem's jitter does: datagrams sent closer together than the jitter
+ * overtake each other (every burst is reordered), the reordering real jitter causes.
+ *
  * `setImpairment` changes the settings at runtime: what is already in stage 3 keeps its
  * departure time (new datagrams queue behind it, so order is kept); turning `reorder` to 0
  * releases the held datagrams at once, in order. Queues are bounded (`maxQueue` datagrams in
@@ -107,6 +111,16 @@ export interface ImpairProxyOptions {
   readonly maxRecorded?: number;
   /** tap sees every datagram the proxy receives, before impairment (synchronously). */
   readonly tap?: (event: ProxyTapEvent) => void;
+  /**
+   * jitterReorders gives each datagram its own jitter delay, independent of the others (netem
+   * style), so jitter reorders; default false (order-preserving FIFO jitter, see above).
+   */
+  readonly jitterReorders?: boolean;
+  /**
+   * reverseRtcpTo is where B's RTCP is relayed to, instead of where A's RTCP came from (a peer
+   * such as gst-launch sends its RTCP from another socket than the one it receives RTCP on).
+   */
+  readonly reverseRtcpTo?: ProxyAddress;
 }
 
 /** ImpairCounts count what the proxy did. */
@@ -208,6 +222,9 @@ export class ImpairProxy {
   private readonly maxHeld: number;
   private readonly maxRecorded: number;
   private readonly tap: ((event: ProxyTapEvent) => void) | undefined;
+  private readonly jitterReorders: boolean;
+  private readonly reverseRtcpTo: ProxyAddress | undefined;
+  private readonly jitterTimers = new Set<NodeJS.Timeout>();
   private aRtpPeer: ProxyAddress | undefined;
   private aRtcpPeer: ProxyAddress | undefined;
   private bRtcpPeer: ProxyAddress | undefined;
@@ -250,6 +267,8 @@ export class ImpairProxy {
     this.maxHeld = options.maxHeld ?? 64;
     this.maxRecorded = options.maxRecorded ?? 65536;
     this.tap = options.tap;
+    this.jitterReorders = options.jitterReorders ?? false;
+    this.reverseRtcpTo = options.reverseRtcpTo;
     a.rtp.on("message", (m, r) => this.onForwardRtp(m, r));
     a.rtcp.on("message", (m, r) => this.onForwardRtcp(m, r));
     b.rtp.on("message", (m) => this.onReverseRtp(m));
@@ -270,7 +289,7 @@ export class ImpairProxy {
 
   /** queued is how many forward datagrams wait in the proxy (held + jitter queue). */
   get queued(): number {
-    return this.held.length + this.queue.length - this.queueHead;
+    return this.held.length + this.queue.length - this.queueHead + this.jitterTimers.size;
   }
 
   /** close stops relaying, drops what is queued and closes the sockets. */
@@ -280,6 +299,8 @@ export class ImpairProxy {
     for (const h of this.held) clearTimeout(h.timer);
     this.held.length = 0;
     clearTimeout(this.queueTimer);
+    for (const t of this.jitterTimers) clearTimeout(t);
+    this.jitterTimers.clear();
     this.queue.length = 0;
     this.queueHead = 0;
     await Promise.all([closePair(this.a), closePair(this.b)]);
@@ -371,6 +392,20 @@ export class ImpairProxy {
   private jitterStage(data: Uint8Array): void {
     const rJitter = this.jitterRandom();
     const now = performance.now();
+    if (this.jitterReorders) {
+      const delay = rJitter * this.impairment.jitterMs;
+      if (delay <= 0) {
+        this.sendForward(data);
+        return;
+      }
+      this.counts.delayed++;
+      const t = setTimeout(() => {
+        this.jitterTimers.delete(t);
+        if (!this.closed) this.sendForward(data);
+      }, delay);
+      this.jitterTimers.add(t);
+      return;
+    }
     const due = Math.max(now + rJitter * this.impairment.jitterMs, this.lastDeparture);
     this.lastDeparture = due;
     const waiting = this.queue.length - this.queueHead;
@@ -451,7 +486,10 @@ export class ImpairProxy {
     const data = new Uint8Array(msg);
     this.tap?.({ leg: "rtcp", direction: "reverse", data, atMs: performance.now() });
     const rtp = this.aRtpPeer;
-    const to = this.aRtcpPeer ?? (rtp === undefined ? undefined : [rtp[0], rtp[1] + 1]);
+    const to =
+      this.reverseRtcpTo ??
+      this.aRtcpPeer ??
+      (rtp === undefined ? undefined : [rtp[0], rtp[1] + 1]);
     if (to === undefined) {
       this.counts.unroutable++;
       return;
