@@ -1,6 +1,7 @@
 import { SipSignalingError } from "../errors.js";
 import { AUDIO_CODECS } from "./codecs.js";
 import { checkLocalOptions } from "./local-options.js";
+import { OFFER_RTX_PAYLOAD_TYPES, rtxAttributes, ssrcAttributes } from "./rtx.js";
 import { feedbackAttributes, rtpmapAttribute, TELEPHONE_EVENTS } from "./sdp-attributes.js";
 import type { SdpOfferOptions, VideoCodecName } from "./sdp-types.js";
 import { type MediaSection, writeSessionDescription } from "./write-session-description.js";
@@ -27,7 +28,9 @@ const ALL_FEEDBACK = { nack: true, pli: true, fir: true };
  * audio codecs in preference order (telephone-event at 8000 Hz beside G.711 and at 48000 Hz
  * beside opus, RFC 4733 §2.1), and with `withVideo` an m=video line with our video codecs —
  * H.264 as packetization-mode=1 with our first profile-level-id (default 42e01f), VP8, VP9 —
- * each with `a=rtcp-fb` nack, nack pli and ccm fir. Bad options throw `BAD_OPTION`.
+ * each with `a=rtcp-fb` nack, nack pli and ccm fir; with `videoRtx`, an RTX format for each
+ * (`OFFER_RTX_PAYLOAD_TYPES`, RFC 4588 §8.1) and, with `videoSsrcs`, `a=ssrc-group:FID`.
+ * Bad options throw `BAD_OPTION`.
  */
 export function createOffer(local: SdpOfferOptions): string {
   const side = checkLocalOptions(local);
@@ -80,11 +83,20 @@ export function createOffer(local: SdpOfferOptions): string {
       if (fmtp !== undefined) attributes.push(`fmtp:${pt} ${fmtp}`);
       attributes.push(...feedbackAttributes(pt, ALL_FEEDBACK));
     }
+    const formats: number[] = side.videoCodecs.map((c) => OFFER_PAYLOAD_TYPES[c]);
+    if (side.videoRtx) {
+      for (const codec of side.videoCodecs) {
+        const rtxPt = OFFER_RTX_PAYLOAD_TYPES[codec];
+        formats.push(rtxPt);
+        attributes.push(...rtxAttributes(rtxPt, OFFER_PAYLOAD_TYPES[codec]));
+      }
+      attributes.push(...ssrcAttributes(side.videoSsrcs));
+    }
     media.push({
       media: "video",
       port: side.videoPort,
       proto: "RTP/AVP",
-      formats: side.videoCodecs.map((c) => OFFER_PAYLOAD_TYPES[c]),
+      formats,
       attributes: [...attributes, ...muxAttribute, side.videoDirection],
     });
   }

@@ -24,6 +24,8 @@ export interface LocalSide {
   readonly h264ProfileLevelIds: readonly string[];
   readonly audioDirection: MediaDirection;
   readonly videoDirection: MediaDirection;
+  readonly videoRtx: boolean;
+  readonly videoSsrcs?: { readonly media: number; readonly rtx: number; readonly cname: string };
 }
 
 const AUDIO: ReadonlySet<string> = new Set(["PCMU", "PCMA", "opus", "telephone-event"]);
@@ -90,6 +92,17 @@ export function checkLocalOptions(local: SdpLocalOptions): LocalSide {
   if (!isMediaDirection(audioDirection) || !isMediaDirection(videoDirection)) {
     throw bad("audioDirection and videoDirection must be sendrecv, sendonly, recvonly or inactive");
   }
+  const ssrcs = local.videoSsrcs;
+  if (ssrcs !== undefined) {
+    const isSsrc = (n: unknown) =>
+      Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffffffff;
+    if (!isSsrc(ssrcs.media) || !isSsrc(ssrcs.rtx) || ssrcs.media === ssrcs.rtx) {
+      throw bad("videoSsrcs.media and .rtx must be two different 32-bit SSRCs (RFC 4588 §5.3)");
+    }
+    if (typeof ssrcs.cname !== "string" || !/^[\x21-\x7e]{1,255}$/.test(ssrcs.cname)) {
+      throw bad("videoSsrcs.cname must be 1..255 visible ASCII characters (RFC 5576 §6.1)");
+    }
+  }
   return {
     audioCodecs,
     videoCodecs,
@@ -104,5 +117,7 @@ export function checkLocalOptions(local: SdpLocalOptions): LocalSide {
     h264ProfileLevelIds: h264ProfileLevelIds.map((id) => id.toLowerCase()),
     audioDirection,
     videoDirection,
+    videoRtx: local.videoRtx === true,
+    ...(ssrcs === undefined ? {} : { videoSsrcs: ssrcs }),
   };
 }

@@ -13,6 +13,7 @@ import { checkLocalOptions, type LocalSide } from "./local-options.js";
 import { remoteEndpoint, streamProblem } from "./media-endpoint.js";
 import { noAcceptableAudio } from "./no-acceptable-audio.js";
 import { parseSessionDescription } from "./parse-session-description.js";
+import { fidSsrcs, rtxAttributes, rtxFormatFor, ssrcAttributes } from "./rtx.js";
 import { feedbackAttributes, rtpmapAttribute, TELEPHONE_EVENTS } from "./sdp-attributes.js";
 import type {
   NegotiatedMedia,
@@ -41,7 +42,9 @@ type Outcome = Accepted | { readonly reason: RejectReason };
  * telephone-event at the same clock rate when both sides list it); video takes the first of
  * `local.videoCodecs` the offer has, H.264 only with packetization-mode 0 or 1 and a profile of
  * `local.h264ProfileLevelIds` (mode 1 preferred). Directions are mirrored, rtcp-mux and the
- * nack / nack pli / ccm fir feedback are echoed when offered. A stream we cannot take (port 0,
+ * nack / nack pli / ccm fir feedback are echoed when offered; with `local.videoRtx`, an offered
+ * RTX format whose `apt` is the chosen codec is answered too (RFC 4588 §8.1; only with nack,
+ * which it answers) and comes out in `video.rtx`, with the offerer's `a=ssrc-group:FID`. A stream we cannot take (port 0,
  * other media, other transport, no common codec, a second audio or video) is answered with
  * port 0; a video failure leaves the call audio-only. The offerer's H.264 `sprop-parameter-sets`
  * come out decoded in `video.parameterSets` (or, when malformed, `video.parameterSetsIgnored`). With no usable audio it throws
@@ -223,16 +226,30 @@ function answerVideo(m: ParsedMedia, side: LocalSide): Outcome {
   const feedback = feedbackOf(format);
   const direction = intersectDirection(mirrorDirection(m.direction), side.videoDirection);
   const fmtp = formatFmtpParams(localFmtp);
+  const rtxFormat = side.videoRtx && feedback.nack ? rtxFormatFor(m, pt) : undefined;
+  const remoteSsrcs = fidSsrcs(m);
+  const rtx =
+    rtxFormat === undefined
+      ? undefined
+      : {
+          payloadType: rtxFormat.payloadType,
+          apt: pt,
+          ...(remoteSsrcs === undefined ? {} : { remoteSsrcs }),
+        };
   const attributes = [
     rtpmapAttribute(pt, codec, 90000),
     ...(fmtp === "" ? [] : [`fmtp:${pt} ${fmtp}`]),
     ...feedbackAttributes(pt, feedback),
+    ...(rtx === undefined
+      ? []
+      : [...rtxAttributes(rtx.payloadType, pt), ...ssrcAttributes(side.videoSsrcs)]),
     ...commonAttributes(m),
     direction,
   ];
+  const formats = rtx === undefined ? [pt] : [pt, rtx.payloadType];
   const connection = m.connection!;
   return {
-    section: { media: m.media, port: side.videoPort, proto: m.proto, formats: [pt], attributes },
+    section: { media: m.media, port: side.videoPort, proto: m.proto, formats, attributes },
     negotiated: {
       kind: "video",
       index: m.index,
@@ -252,6 +269,7 @@ function answerVideo(m: ParsedMedia, side: LocalSide): Outcome {
       rtcpMux: m.rtcpMux,
       direction,
       feedback,
+      ...(rtx === undefined ? {} : { rtx }),
     },
   };
 }

@@ -12,8 +12,10 @@ import { intersectDirection, mirrorDirection } from "./direction.js";
 import { remoteEndpoint, streamProblem } from "./media-endpoint.js";
 import { noAcceptableAudio } from "./no-acceptable-audio.js";
 import { parseSessionDescription } from "./parse-session-description.js";
+import { fidSsrcs, rtxFormatFor } from "./rtx.js";
 import type {
   NegotiatedMedia,
+  NegotiatedRtx,
   NegotiatedSession,
   ParsedMedia,
   ParsedSessionDescription,
@@ -34,7 +36,9 @@ const mismatch = (message: string): SipSignalingError =>
  * profile); answered formats we did not offer are ignored (RFC 3264 §6.1 lets the answerer
  * list them). A rejected (port 0) or unusable m=video means an audio-only call; no usable
  * audio throws `SDP_NO_ACCEPTABLE_AUDIO` (hang up). The answerer's H.264
- * `sprop-parameter-sets` come out as in `negotiateAnswer`.
+ * `sprop-parameter-sets` come out as in `negotiateAnswer`. RTX (RFC 4588) is agreed, in
+ * `video.rtx`, when the answer has an RTX format for the codec that we offered with the same
+ * payload type and `apt`, and both sides have nack.
  */
 export function parseAnswer(
   offerWeSent: ParsedSessionDescription | string,
@@ -95,6 +99,18 @@ function readStream(
   if (pick === undefined) return "no-common-codec";
   const { answered, offered } = pick;
   const rtcpMux = ours.rtcpMux && theirs.rtcpMux;
+  const feedback =
+    ours.kind === "audio"
+      ? NO_FEEDBACK
+      : {
+          nack: feedbackOf(offered).nack && feedbackOf(answered).nack,
+          pli: feedbackOf(offered).pli && feedbackOf(answered).pli,
+          fir: feedbackOf(offered).fir && feedbackOf(answered).fir,
+        };
+  const rtx =
+    ours.kind === "video" && feedback.nack
+      ? agreedRtx(ours, theirs, answered.payloadType)
+      : undefined;
   return {
     kind: ours.kind,
     index: theirs.index,
@@ -112,14 +128,22 @@ function readStream(
     ...remoteEndpoint(theirs, theirs.connection!, rtcpMux),
     rtcpMux,
     direction: intersectDirection(ours.direction, mirrorDirection(theirs.direction)),
-    feedback:
-      ours.kind === "audio"
-        ? NO_FEEDBACK
-        : {
-            nack: feedbackOf(offered).nack && feedbackOf(answered).nack,
-            pli: feedbackOf(offered).pli && feedbackOf(answered).pli,
-            fir: feedbackOf(offered).fir && feedbackOf(answered).fir,
-          },
+    feedback,
+    ...(rtx === undefined ? {} : { rtx }),
+  };
+}
+
+/** agreedRtx is the answered RTX format for `pt` that we offered alike (RFC 4588 §8.1). */
+function agreedRtx(ours: ParsedMedia, theirs: ParsedMedia, pt: number): NegotiatedRtx | undefined {
+  const answered = rtxFormatFor(theirs, pt);
+  if (answered === undefined) return undefined;
+  const offered = rtxFormatFor(ours, pt);
+  if (offered === undefined || offered.payloadType !== answered.payloadType) return undefined;
+  const remoteSsrcs = fidSsrcs(theirs);
+  return {
+    payloadType: answered.payloadType,
+    apt: pt,
+    ...(remoteSsrcs === undefined ? {} : { remoteSsrcs }),
   };
 }
 

@@ -13,6 +13,7 @@ import type {
   RtcpFeedback,
   RtpFormat,
   SdpOrigin,
+  SsrcGroup,
 } from "./sdp-types.js";
 
 /** TOKEN is RFC 4566 §9 `token`: one or more token-char. */
@@ -26,6 +27,9 @@ const FMTP = /^(\d{1,3}) +(\S.*)$/;
 const RTCP_FB = /^(\d{1,3}|\*) +(\S.*)$/;
 const RTCP = /^(\d{1,5})(?: IN (IP4|IP6) (\S+))?$/;
 const PTIME = /^\d{1,4}$/;
+const SSRC_GROUP = /^([!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+)((?: +\d{1,10})+)$/;
+/** MAX_SSRC_GROUPS bounds the `a=ssrc-group` lines kept per m-line (extra ones are ignored). */
+const MAX_SSRC_GROUPS = 8;
 const WHITESPACE = /[ \t]+/;
 
 /** ConnectionState is a `c=` line as seen: absent, usable, or present but unusable. */
@@ -53,6 +57,7 @@ interface MediaDraft {
   mid?: string;
   ptime?: number;
   direction?: MediaDirection;
+  ssrcGroups?: SsrcGroup[];
 }
 
 const malformed = (message: string): SipSignalingError =>
@@ -275,6 +280,18 @@ function parseMediaAttribute(media: MediaDraft, value: string): void {
     case "mid":
       if (media.mid === undefined && SDP_TOKEN.test(rest)) media.mid = rest;
       return;
+    case "ssrc-group": {
+      // RFC 5576 §4.2: a=ssrc-group:<semantics> <ssrc-id> ...
+      const m = SSRC_GROUP.exec(rest);
+      if (m === null) return;
+      const ssrcs = m[2]!.trim().split(WHITESPACE).map(Number);
+      if (ssrcs.length > 16 || ssrcs.some((n) => n > 0xffffffff)) return;
+      media.ssrcGroups ??= [];
+      if (media.ssrcGroups.length < MAX_SSRC_GROUPS) {
+        media.ssrcGroups.push({ semantics: m[1]!, ssrcs });
+      }
+      return;
+    }
     case "ptime": {
       const ms = Number(rest);
       if (media.ptime === undefined && PTIME.test(rest) && ms > 0) media.ptime = ms;
@@ -341,5 +358,6 @@ function finishMedia(
     rtcpMux: d.rtcpMux,
     ...(d.mid === undefined ? {} : { mid: d.mid }),
     ...(d.ptime === undefined ? {} : { ptime: d.ptime }),
+    ...(d.ssrcGroups === undefined ? {} : { ssrcGroups: d.ssrcGroups }),
   };
 }

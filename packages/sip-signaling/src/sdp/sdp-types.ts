@@ -66,6 +66,14 @@ export interface RtcpAttribute {
   readonly connection?: ConnectionAddress;
 }
 
+/** SsrcGroup is one `a=ssrc-group` (RFC 5576 §4.2): its semantics (`FID`, `FEC`, ...) and SSRCs. */
+export interface SsrcGroup {
+  /** semantics as written, e.g. "FID" (RFC 5888 flow identification: media, then its RTX). */
+  readonly semantics: string;
+  /** ssrcs in the order written. */
+  readonly ssrcs: readonly number[];
+}
+
 /** ParsedMedia is one m-line (RFC 4566 §5.14) and the attributes this package reads. */
 export interface ParsedMedia {
   /** index is the position of the m-line, from 0. */
@@ -100,6 +108,8 @@ export interface ParsedMedia {
   readonly mid?: string;
   /** ptime is `a=ptime` in milliseconds (RFC 4566 §6). */
   readonly ptime?: number;
+  /** ssrcGroups are the `a=ssrc-group` lines (RFC 5576 §4.2), when there are any. */
+  readonly ssrcGroups?: readonly SsrcGroup[];
 }
 
 /** ParsedSessionDescription is a parsed SDP body: session-level fields and the m-lines. */
@@ -149,6 +159,18 @@ export interface SdpLocalOptions {
   readonly audioDirection?: MediaDirection;
   /** videoDirection is what we want for video; default sendrecv. */
   readonly videoDirection?: MediaDirection;
+  /**
+   * videoRtx offers RTX (RFC 4588 §8.1: `a=rtpmap:<pt> rtx/90000`, `a=fmtp:<pt> apt=<media pt>`)
+   * beside each video codec, and answers it when an offer has it for the codec chosen (with
+   * `nack` feedback: RTX answers NACKs). Default false.
+   */
+  readonly videoRtx?: boolean;
+  /**
+   * videoSsrcs are the SSRCs we send video with, announced with RTX as `a=ssrc-group:FID
+   * <media> <rtx>` and `a=ssrc:<id> cname:<cname>` (RFC 5576 §4, RFC 4588 §8.3) when RTX is
+   * offered or answered; give the same numbers to the video session (`ssrc`, `rtxSsrc`).
+   */
+  readonly videoSsrcs?: { readonly media: number; readonly rtx: number; readonly cname: string };
 }
 
 /** SdpOfferOptions describe an offer we send (outbound call or re-INVITE). */
@@ -167,6 +189,19 @@ export interface RtcpFeedbackSet {
   readonly pli: boolean;
   /** fir is Full Intra Request (`ccm fir`, RFC 5104 §3.5.1). */
   readonly fir: boolean;
+}
+
+/** NegotiatedRtx is the RTX (RFC 4588) agreed for a video stream. */
+export interface NegotiatedRtx {
+  /** payloadType of the RTX format, the same number both ways (like the media's). */
+  readonly payloadType: number;
+  /** apt is the media payload type it repairs (`a=fmtp:<pt> apt=<apt>`). */
+  readonly apt: number;
+  /**
+   * remoteSsrcs are the peer's media and RTX SSRCs from its `a=ssrc-group:FID` (RFC 5576 §4),
+   * when it signalled them; otherwise its RTX SSRC is learned from the packets.
+   */
+  readonly remoteSsrcs?: { readonly media: number; readonly rtx: number };
 }
 
 /** NegotiatedMedia is one accepted stream: what to send, where, and how. */
@@ -214,6 +249,8 @@ export interface NegotiatedMedia {
   readonly direction: MediaDirection;
   /** feedback lists the RTCP feedback both sides agreed on (video only; audio: all false). */
   readonly feedback: RtcpFeedbackSet;
+  /** rtx is the RTX format agreed for the video codec (RFC 4588), when both sides have it. */
+  readonly rtx?: NegotiatedRtx;
 }
 
 /** RejectReason says why an m-line was answered (or came back) with port 0. */
