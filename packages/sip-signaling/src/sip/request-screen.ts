@@ -2,17 +2,21 @@
  * What the user agent answers itself, statelessly, before a request reaches sip.js's core:
  * methods it does not handle (405/501), a Require tag (420), an INVITE whose Accept excludes
  * SDP (406), OPTIONS (200 or 481), a branch that belongs to someone else's transaction, too
- * many server transactions (503), an unwanted Request-URI user (404).
+ * many server transactions in progress or in the table (503), an unwanted Request-URI user (404).
  */
 import { Core } from "sip.js";
 import { ALLOW_HEADER, KNOWN_METHODS, SUPPORTED_METHODS } from "./methods.js";
+import type { ServerTransactionGate } from "./server-transaction-gate.js";
 
 const SUPPORTED = new Set<string>(SUPPORTED_METHODS);
 
 /** RequestScreenOptions are the limits a request is screened against. */
 export interface RequestScreenOptions {
-  /** maxServerTransactions: a new INVITE beyond this many live server transactions gets 503. */
-  readonly maxServerTransactions: number;
+  /**
+   * gate admits a new INVITE's server transaction: 503 beyond its transactions in progress or
+   * its table size (finished transactions waiting out their timers count only there).
+   */
+  readonly gate: ServerTransactionGate;
   /** acceptUser decides which Request-URI users an initial INVITE may call (others get 404). */
   readonly acceptUser: ((user: string | undefined, requestUri: string) => boolean) | undefined;
 }
@@ -94,11 +98,7 @@ export function screenRequest(
   const ruri = message.ruri;
   const initialInvite = method === Core.C.INVITE && (message.toTag ?? "") === "";
   const isNew = existing === undefined;
-  if (
-    method === Core.C.INVITE &&
-    isNew &&
-    core.userAgentServers.size >= options.maxServerTransactions
-  ) {
+  if (method === Core.C.INVITE && isNew && options.gate.decide(core.userAgentServers) !== "open") {
     reject({ statusCode: 503, extraHeaders: ["Retry-After: 5"] });
     return false;
   }

@@ -4,6 +4,7 @@ import type { DatagramSocketFactory } from "./datagram-socket.js";
 import type { DigestAuthOptions } from "./digest-auth.js";
 import type { DigestClientCredentials } from "./digest-client.js";
 import type { RetransmissionStats } from "./retransmission-stats.js";
+import type { ServerTransactionGateStats } from "./server-transaction-gate.js";
 import type { SipTransportStats } from "./transport-stats.js";
 
 /** SipLogLevel is the level of a log line (sip.js's levels). */
@@ -37,10 +38,18 @@ export interface SipUserAgentOptions {
   /** maxCalls bounds concurrent calls; beyond it INVITEs get 503 (default 256). */
   readonly maxCalls?: number;
   /**
-   * maxServerTransactions bounds live server transactions (each lives up to 64·T1 waiting
-   * for an ACK); a new INVITE beyond it gets a stateless 503 (default 1024).
+   * maxServerTransactions bounds server transactions in progress (Trying/Proceeding, before our
+   * final response); a new INVITE beyond it gets a stateless 503 with Retry-After (default 1024).
+   * Finished transactions waiting out Timers H/I/J/L do not count here.
    */
   readonly maxServerTransactions?: number;
+  /**
+   * serverTransactionRate is the rate of new server transactions per second (two per call:
+   * INVITE and BYE) the transaction table is sized for: finished transactions stay up to
+   * 64·T1 = 32 s, so the table holds rate × 32 s + maxServerTransactions; a new INVITE beyond
+   * that gets 503 (default 250/s: 9 024 entries, ~10 KB each; see `stats.serverTransactions`).
+   */
+  readonly serverTransactionRate?: number;
   /** answerTimeoutMs: an incoming call unanswered this long gets 480 (default 60 000). */
   readonly answerTimeoutMs?: number;
   /** reinviteTimeoutMs: a re-INVITE unanswered this long gets 500 (default 10 000). */
@@ -87,6 +96,8 @@ export interface CallOptions {
 export interface SipUserAgentStats {
   readonly transport: SipTransportStats;
   readonly retransmissions: RetransmissionStats;
+  /** serverTransactions: in progress, in the table (finished ones too), its bound, 503s. */
+  readonly serverTransactions: ServerTransactionGateStats;
   /** activeCalls is the number of calls not yet terminated. */
   readonly activeCalls: number;
   /** rejectedRequests counts requests answered 404/405/501/503 before reaching a call. */

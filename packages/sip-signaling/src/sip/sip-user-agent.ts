@@ -24,6 +24,11 @@ import { OutgoingCallImpl } from "./outgoing-call.js";
 import { screenRequest } from "./request-screen.js";
 import { noRetransmissions } from "./retransmission-stats.js";
 import { RetransmissionSupervisor } from "./retransmissions.js";
+import {
+  DEFAULT_MAX_SERVER_TRANSACTIONS,
+  DEFAULT_SERVER_TRANSACTION_RATE,
+  ServerTransactionGate,
+} from "./server-transaction-gate.js";
 import { type CallHost, type SipCallBase, sdpBody } from "./sip-call.js";
 import { layerLog, sipLoggerFactory } from "./sip-log.js";
 import type {
@@ -40,6 +45,7 @@ import type { SipAddress } from "./via.js";
 
 interface Running {
   readonly transport: SipUdpTransport;
+  readonly gate: ServerTransactionGate;
   readonly core: Core.UserAgentCore;
   readonly supervisor: RetransmissionSupervisor;
   readonly contactUri: URI;
@@ -95,6 +101,13 @@ export class SipUserAgent {
     return {
       transport: this.running?.transport.stats ?? noTransportStats(),
       retransmissions: this.running?.supervisor.stats ?? noRetransmissions(),
+      serverTransactions: this.running?.gate.stats(this.running.core.userAgentServers) ?? {
+        inProgress: 0,
+        tableSize: 0,
+        tableLimit: 0,
+        busy: 0,
+        full: 0,
+      },
       activeCalls: this.calls.size,
       ...this.counters,
     };
@@ -154,7 +167,11 @@ export class SipUserAgent {
           ),
           { onInvite: (request) => this.receiveInvite(request) },
         );
-        this.running = { transport, core, supervisor, contactUri, aor };
+        const gate = new ServerTransactionGate({
+          maxInProgress: this.options.maxServerTransactions ?? DEFAULT_MAX_SERVER_TRANSACTIONS,
+          ratePerSecond: this.options.serverTransactionRate ?? DEFAULT_SERVER_TRANSACTION_RATE,
+        });
+        this.running = { transport, gate, core, supervisor, contactUri, aor };
         return transport.local;
       } catch (error) {
         await transport.close();
@@ -271,16 +288,16 @@ export class SipUserAgent {
         const toCore = screenRequest(
           running.core,
           message,
-          {
-            maxServerTransactions: this.options.maxServerTransactions ?? 1024,
-            acceptUser: this.options.acceptUser,
-          },
+          { gate: running.gate, acceptUser: this.options.acceptUser },
           (response) => {
             this.counters.rejectedRequests++;
             running.core.replyStateless(message, response);
           },
         );
-        if (toCore) running.aor.deliver(running.core, message);
+        if (!toCore) return;
+        const known = running.core.userAgentServers.has(message.viaBranch);
+        running.aor.deliver(running.core, message);
+        if (!known) running.gate.track(running.core.userAgentServers.get(message.viaBranch));
       });
     } catch (error) {
       this.counters.coreErrors++;
