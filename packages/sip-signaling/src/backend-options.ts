@@ -5,6 +5,7 @@ import { SipSignalingError } from "./errors.js";
 import type { AudioCodecName, VideoCodecName } from "./sdp/sdp-types.js";
 import type { DigestAuthOptions } from "./sip/digest-auth.js";
 import type { DigestClientCredentials } from "./sip/digest-client.js";
+import { SESSION_TIMER_DEFAULTS, type SessionTimerOptions } from "./sip/session-timer.js";
 import type { SipUserAgentOptions } from "./sip/sip-user-agent-types.js";
 
 /** InviteInfo is what the invite filter sees of an incoming call. */
@@ -58,6 +59,25 @@ export interface SipVideoBackendOptions {
    * response; default `callRejectionOf` (ROOM_FULL → 486 "Room Full", others → 500).
    */
   readonly callRejection?: (error: unknown) => CallRejection;
+  /**
+   * rtpTimeoutMs ends a call with BYE (reason "rtp-timeout") when no RTP and no RTCP came from
+   * the remote on any of its streams for this long (the remote vanished, its BYE was lost), like
+   * an SBC's RTP timeout; every port goes back to the pool. 0 disables it. Default 30 000.
+   */
+  readonly rtpTimeoutMs?: number;
+  /**
+   * rtpHoldTimeoutMs replaces rtpTimeoutMs while the remote sends us no media by the SDP (every
+   * stream sendonly or inactive on our side: on hold). 0 (the default) never ends a held call
+   * for silence; the session timer still does.
+   */
+  readonly rtpHoldTimeoutMs?: number;
+  /**
+   * sessionTimer: RFC 4028 session timers, in and out (`Supported: timer`, Session-Expires,
+   * Min-SE, 422, refreshes by re-INVITE at half the interval when we refresh, BYE with reason
+   * "session-expired" when the remote does not). Seconds; default { sessionExpires: 1800,
+   * minSE: 90 } (smaller values are allowed, for tests). `false` disables them.
+   */
+  readonly sessionTimer?: false | Partial<SessionTimerOptions>;
   /** nack / latencyMs for the video sessions (see VideoRtpSession). */
   readonly nack?: boolean;
   readonly latencyMs?: number;
@@ -81,7 +101,9 @@ type DefaultedOption =
   | "nack"
   | "onCallTimeoutMs"
   | "callRejection"
-  | "userAgent";
+  | "userAgent"
+  | "rtpTimeoutMs"
+  | "rtpHoldTimeoutMs";
 
 /** The options without a default, passed on as given. */
 type PassedOption = "latencyMs" | "scheduler" | "auth" | "credentials" | "inviteFilter";
@@ -97,6 +119,8 @@ export type ResolvedBackendOptions = {
 } & {
   readonly videoCodecs: readonly VideoCodecName[];
   readonly audioCodecs: readonly AudioCodecName[];
+  /** sessionTimer is RFC 4028's options, or false when disabled. */
+  readonly sessionTimer: SessionTimerOptions | false;
 };
 
 /** BACKEND_DEFAULTS are the defaults of SipVideoBackendOptions (roomkit's, where it has one). */
@@ -110,6 +134,9 @@ export const BACKEND_DEFAULTS = {
   maxCalls: 100,
   nack: true,
   onCallTimeoutMs: 5000,
+  rtpTimeoutMs: 30_000,
+  rtpHoldTimeoutMs: 0,
+  sessionTimer: SESSION_TIMER_DEFAULTS,
 } as const;
 
 /**
@@ -130,6 +157,12 @@ export function resolveBackendOptions(options: SipVideoBackendOptions): Resolved
       `onCallTimeoutMs must be a number >= 0 (got ${onCallTimeoutMs})`,
     );
   }
+  const rtpTimeoutMs = nonNegative("rtpTimeoutMs", options.rtpTimeoutMs ?? d.rtpTimeoutMs);
+  const rtpHoldTimeoutMs = nonNegative(
+    "rtpHoldTimeoutMs",
+    options.rtpHoldTimeoutMs ?? d.rtpHoldTimeoutMs,
+  );
+  const sessionTimer = sessionTimerOf(options.sessionTimer);
   const localRtpIp = options.localRtpIp ?? d.localRtpIp;
   return {
     localSipAddr: options.localSipAddr ?? d.localSipAddr,
@@ -149,5 +182,33 @@ export function resolveBackendOptions(options: SipVideoBackendOptions): Resolved
     credentials: options.credentials,
     inviteFilter: options.inviteFilter,
     userAgent: options.userAgent ?? {},
+    rtpTimeoutMs,
+    rtpHoldTimeoutMs,
+    sessionTimer,
   };
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new SipSignalingError("BAD_OPTION", `${name} must be a number >= 0 (got ${value})`);
+  }
+  return value;
+}
+
+/** sessionTimerOf resolves the sessionTimer option: integer seconds, sessionExpires ≥ minSE ≥ 1. */
+function sessionTimerOf(
+  option: false | Partial<SessionTimerOptions> | undefined,
+): SessionTimerOptions | false {
+  if (option === false) return false;
+  const d = BACKEND_DEFAULTS.sessionTimer;
+  const minSE = option?.minSE ?? Math.min(d.minSE, option?.sessionExpires ?? d.minSE);
+  const sessionExpires = option?.sessionExpires ?? Math.max(d.sessionExpires, minSE);
+  const ok = (n: number) => Number.isInteger(n) && n >= 1;
+  if (!ok(sessionExpires) || !ok(minSE) || sessionExpires < minSE) {
+    throw new SipSignalingError(
+      "BAD_OPTION",
+      `sessionTimer needs integer seconds with sessionExpires >= minSE >= 1 (got ${sessionExpires}, ${minSE})`,
+    );
+  }
+  return { sessionExpires, minSE };
 }

@@ -46,7 +46,7 @@ export interface CallMedia {
    * routes are the addresses and latching last applied to the audio and video sessions (see
    * `routeOf`), so a re-INVITE that changes nothing (a session refresh) leaves the latches be.
    */
-  routes?: { audio?: string; video?: string };
+  routes?: { audio?: StreamRoute; video?: StreamRoute };
   /**
    * videoError says why the video RTP session could not be set up (no port pair left, a socket
    * error): the call goes on audio-only. Undefined when video is set up or was not wanted.
@@ -225,7 +225,7 @@ export class CallMediaAllocator {
       payloadTypes: audioTypes,
       payloadType: a.payloadType,
     });
-    media.routes = { audio: audioRoute.key };
+    media.routes = { audio: audioRoute };
     const v = n.video;
     const videoPort = media.videoPort;
     if (v === undefined || videoPort === undefined) {
@@ -246,7 +246,7 @@ export class CallMediaAllocator {
         ...(v.parameterSets === undefined ? {} : { h264ParameterSets: v.parameterSets }),
         nack: this.options.nack && v.feedback.nack,
       });
-      media.routes.video = videoRoute.key;
+      media.routes.video = videoRoute;
     } catch (e) {
       media.video = undefined;
       this.dropVideo(media);
@@ -267,16 +267,16 @@ export class CallMediaAllocator {
     const routes = media.routes ?? {};
     media.routes = routes;
     const audioRoute = routeOf(n.audio);
-    if (routes.audio !== audioRoute.key) {
+    if (routes.audio?.key !== audioRoute.key) {
       applyRoute(media.audio, audioRoute);
-      routes.audio = audioRoute.key;
+      routes.audio = audioRoute;
     }
     const v = n.video;
     if (media.video === undefined) return true;
     const videoRoute = v === undefined ? NO_ROUTE : routeOf(v);
-    if (routes.video !== videoRoute.key) {
+    if (routes.video?.key !== videoRoute.key) {
       applyRoute(media.video, videoRoute);
-      routes.video = videoRoute.key;
+      routes.video = videoRoute;
     }
     if (v?.parameterSets === undefined || media.video.codec !== "h264") return true;
     try {
@@ -330,6 +330,18 @@ export class CallMediaAllocator {
 }
 
 /**
+ * isOnHold tells whether no stream of the media is expected to carry media to us (every one
+ * sendonly or inactive on our side, RFC 3264 §8.4): the remote holds or only listens.
+ */
+export function isOnHold(media: CallMedia): boolean {
+  const r = media.routes;
+  if (r === undefined) return false;
+  return (
+    !(r.audio?.receives ?? false) && !(media.video !== undefined && (r.video?.receives ?? false))
+  );
+}
+
+/**
  * StreamRoute is where one stream's media goes and where it is expected from, as the SDP says:
  * `send`/`rtcp` are where to send RTP and RTCP; `expected`/`expectedRtcp` are the addresses the
  * remote signalled (c=/m=, a=rtcp, rtcp-mux), handed to the session as its expected sources
@@ -343,12 +355,14 @@ export interface StreamRoute {
   readonly expected: Address | null;
   readonly expectedRtcp: Address | undefined;
   readonly symmetric: boolean;
+  /** receives: the remote sends us media on this stream (our direction sendrecv or recvonly). */
+  readonly receives: boolean;
   /** key identifies the route, to apply it only when it changed. */
   readonly key: string;
 }
 
 /** NO_ROUTE is a stream refused or gone: send nothing, expect nothing, latch as by default. */
-const NO_ROUTE: StreamRoute = route(null, undefined, null, undefined, true);
+const NO_ROUTE: StreamRoute = route(null, undefined, null, undefined, true, false);
 
 function route(
   send: Address | null,
@@ -356,9 +370,10 @@ function route(
   expected: Address | null,
   expectedRtcp: Address | undefined,
   symmetric: boolean,
+  receives: boolean,
 ): StreamRoute {
   const key = JSON.stringify([send, rtcp ?? null, expected, expectedRtcp ?? null, symmetric]);
-  return { send, rtcp, expected, expectedRtcp, symmetric, key };
+  return { send, rtcp, expected, expectedRtcp, symmetric, receives, key };
 }
 
 /**
@@ -373,7 +388,8 @@ export function routeOf(m: NegotiatedMedia): StreamRoute {
   const send = sendTarget(m);
   // the remote sends nothing on a stream we only send on: no latching, send where it signalled
   const symmetric = !(m.direction === "sendonly" && send !== null);
-  return route(send, rtcpOf(m), expected, expectedRtcp, symmetric);
+  const receives = m.direction === "sendrecv" || m.direction === "recvonly";
+  return route(send, rtcpOf(m), expected, expectedRtcp, symmetric, receives);
 }
 
 /** routeOptions are a route as RTP session options (remote, expected sources, symmetric). */

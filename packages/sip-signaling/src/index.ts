@@ -15,7 +15,7 @@ export {
   SipSignalingError,
   type SipSignalingErrorCode,
 } from "./errors.js";
-export { PortPool } from "./port-pool.js";
+export { PortPool, type PortPoolOptions } from "./port-pool.js";
 export { DEFAULT_H264_PROFILE_LEVEL_IDS } from "./sdp/codecs.js";
 export { createOffer, OFFER_PAYLOAD_TYPES } from "./sdp/create-offer.js";
 export { negotiateAnswer } from "./sdp/negotiate-answer.js";
@@ -57,7 +57,9 @@ export type {
   CallTermination,
   IncomingCall,
   IncomingReinvite,
+  LocalEndReason,
   OutgoingCall,
+  SessionTimerState,
   SipCall,
 } from "./sip/call-types.js";
 export {
@@ -84,6 +86,17 @@ export {
 } from "./sip/digest-response.js";
 export { SUPPORTED_METHODS } from "./sip/methods.js";
 export type { RetransmissionStats } from "./sip/retransmission-stats.js";
+export {
+  negotiateAsUas,
+  type Refresher,
+  readSessionTimer,
+  SESSION_TIMER_DEFAULTS,
+  type SessionExpires,
+  type SessionTimerOptions,
+  type SessionTimerRequest,
+  type UasDecision,
+  uacRequestHeaders,
+} from "./sip/session-timer.js";
 export { SipUserAgent } from "./sip/sip-user-agent.js";
 export type {
   CallOptions,

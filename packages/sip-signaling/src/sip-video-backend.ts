@@ -4,22 +4,30 @@ import {
   type VideoCodec,
   type VideoSession,
 } from "@framewire/rtp-video";
-import { type Observable, Subject } from "rxjs";
+import { asyncScheduler, type Observable, Subject } from "rxjs";
 import {
   type ResolvedBackendOptions,
   resolveBackendOptions,
   type SipVideoBackendOptions,
 } from "./backend-options.js";
-import { type CallMedia, CallMediaAllocator } from "./call-media.js";
+import { type CallMedia, CallMediaAllocator, isOnHold } from "./call-media.js";
 import { CALL_CLOSED_BEFORE_ANSWER } from "./call-rejection.js";
 import { SipSignalingError } from "./errors.js";
+import { MediaInactivityWatch } from "./media-inactivity.js";
 import { VIDEO_CODEC_OF_NAME } from "./sdp/codecs.js";
 import { createOffer } from "./sdp/create-offer.js";
 import { negotiateAnswer } from "./sdp/negotiate-answer.js";
 import { parseAnswer } from "./sdp/parse-answer.js";
 import type { NegotiatedSession, VideoCodecName } from "./sdp/sdp-types.js";
 import { sdpFailureStatus } from "./sdp-failure-status.js";
-import type { CallState, IncomingCall, OutgoingCall, SipCall } from "./sip/call-types.js";
+import type {
+  CallState,
+  IncomingCall,
+  LocalEndReason,
+  OutgoingCall,
+  SipCall,
+} from "./sip/call-types.js";
+import { uacRequestHeaders } from "./sip/session-timer.js";
 import { SipUserAgent } from "./sip/sip-user-agent.js";
 import type { SipAddress } from "./sip/via.js";
 
@@ -78,7 +86,17 @@ export interface SipMediaStats {
    * `sprop-parameter-sets` were malformed or over `SDP_LIMITS` and were ignored.
    */
   parameterSetsIgnored: number;
+  /** rtpTimeouts counts calls ended because no RTP or RTCP came for `rtpTimeoutMs`. */
+  rtpTimeouts: number;
+  /** sessionsExpired counts calls ended because their RFC 4028 session timer ran out. */
+  sessionsExpired: number;
 }
+
+/** LOCAL_END_REASONS are the disconnect reasons that end the SIP call with that BYE reason. */
+const LOCAL_END_REASONS: ReadonlySet<string> = new Set<LocalEndReason>([
+  "rtp-timeout",
+  "session-expired",
+]);
 
 /** Unanswered is an incoming call whose `onCall` callbacks still run (internal). */
 interface Unanswered {
@@ -119,7 +137,12 @@ export class SipVideoBackend extends MediaBackend {
   /** rejected counts incoming calls rejected, by SIP status. */
   readonly rejected: Record<number, number> = {};
   /** mediaStats count audio-only fallbacks and ignored H.264 parameter sets. */
-  readonly mediaStats: SipMediaStats = { videoSetupFailures: 0, parameterSetsIgnored: 0 };
+  readonly mediaStats: SipMediaStats = {
+    videoSetupFailures: 0,
+    parameterSetsIgnored: 0,
+    rtpTimeouts: 0,
+    sessionsExpired: 0,
+  };
   private readonly options: ResolvedBackendOptions;
   private readonly ua: SipUserAgent;
   private readonly media: CallMediaAllocator;
@@ -130,6 +153,7 @@ export class SipVideoBackend extends MediaBackend {
   private readonly callCallbacks = new Set<(session: MediaSession) => void | Promise<void>>();
   private readonly callMedia = new Map<string, CallMedia>(); // by session id
   private readonly unanswered = new Map<string, Unanswered>(); // by session id
+  private readonly watches = new Map<string, MediaInactivityWatch>(); // by session id
   private pending = 0;
   private address: SipAddress | undefined;
 
@@ -205,9 +229,17 @@ export class SipVideoBackend extends MediaBackend {
     const withVideo = options.video ?? true;
     const media = await this.media.allocate(withVideo, true);
     let outgoing: OutgoingCall | undefined;
+    const timer = this.options.sessionTimer;
     try {
       const offer = createOffer(this.media.offerOptions(media));
-      outgoing = this.ua.call(uri, offer);
+      outgoing = this.ua.call(
+        uri,
+        offer,
+        timer === false
+          ? {}
+          : { extraHeaders: uacRequestHeaders(timer.sessionExpires, timer.minSE, false) },
+      );
+      if (timer !== false) outgoing.enableSessionTimer(timer);
       const negotiated = parseAnswer(offer, await outgoing.answer);
       this.countIgnoredParameterSets(negotiated);
       // the callee may send as soon as it answered: keep the bound placeholders when they were
@@ -245,7 +277,9 @@ export class SipVideoBackend extends MediaBackend {
     else super.requestKeyframe(session);
   }
 
-  protected override beforeClose(session: MediaSession): void {
+  protected override beforeClose(session: MediaSession, reason: string): void {
+    this.watches.get(session.id)?.stop();
+    this.watches.delete(session.id);
     const unanswered = this.unanswered.get(session.id);
     // disconnected by an onCall callback: the INVITE is rejected once the callbacks settled
     if (unanswered !== undefined) unanswered.closed = true;
@@ -253,7 +287,10 @@ export class SipVideoBackend extends MediaBackend {
     this.calls.delete(session.id);
     if (call === undefined) return;
     this.callIds.delete(call.callId);
-    if (call.state === "established" || call.state === "answered") void call.bye().catch(() => {});
+    if (call.state === "established" || call.state === "answered") {
+      const byeReason = LOCAL_END_REASONS.has(reason) ? (reason as LocalEndReason) : "local-bye";
+      void call.bye(byeReason).catch(() => {});
+    }
   }
 
   protected override afterClose(session: MediaSession): void {
@@ -266,6 +303,15 @@ export class SipVideoBackend extends MediaBackend {
     const roomId = call.user ?? "default";
     if (this.callIds.has(call.callId)) return this.reject(call, 486);
     if (this.sessionCount + this.pending >= this.options.maxCalls) return this.reject(call, 503);
+    const timer = this.options.sessionTimer;
+    if (timer !== false) {
+      call.enableSessionTimer(timer);
+      // RFC 4028 §8.1: an interval below our Min-SE is refused before anything is set up
+      const minSE = call.sessionIntervalTooSmall;
+      if (minSE !== undefined) {
+        return this.reject(call, 422, "Session Interval Too Small", [`Min-SE: ${minSE}`]);
+      }
+    }
     this.pending++;
     let counted = true; // in this.pending
     let cancelled = false;
@@ -436,10 +482,15 @@ export class SipVideoBackend extends MediaBackend {
     }
   }
 
-  private reject(call: IncomingCall, statusCode: number, reasonPhrase?: string): void {
+  private reject(
+    call: IncomingCall,
+    statusCode: number,
+    reasonPhrase?: string,
+    extraHeaders?: readonly string[],
+  ): void {
     if (call.state === "terminated") return; // nothing is sent: do not count it
     this.rejected[statusCode] = (this.rejected[statusCode] ?? 0) + 1;
-    call.reject(statusCode, reasonPhrase);
+    call.reject(statusCode, reasonPhrase, extraHeaders);
   }
 
   private track(session: MediaSession, call: SipCall, media: CallMedia): void {
@@ -447,7 +498,13 @@ export class SipVideoBackend extends MediaBackend {
     this.callIds.add(call.callId);
     this.callMedia.set(session.id, media);
     call.onBye = () => this.disconnect(session, "remote-bye");
-    void call.ended.then(() => this.disconnect(session, "call-ended"));
+    void call.ended.then((t) => {
+      if (t.reason === "session-expired" && this.calls.get(session.id) === call) {
+        this.mediaStats.sessionsExpired++;
+      }
+      this.disconnect(session, t.reason === "session-expired" ? t.reason : "call-ended");
+    });
+    this.watchMedia(session, media);
     call.state$.subscribe((state) => this.stateSubject.next({ session, state }));
     call.onReinvite = (re) => {
       try {
@@ -459,6 +516,31 @@ export class SipVideoBackend extends MediaBackend {
         re.reject(sdpFailureStatus(e));
       }
     };
+  }
+
+  /**
+   * watchMedia ends the call with BYE ("rtp-timeout") when neither RTP nor RTCP came from the
+   * remote on any stream for `rtpTimeoutMs` (`rtpHoldTimeoutMs` while it sends nothing by the SDP).
+   */
+  private watchMedia(session: MediaSession, media: CallMedia): void {
+    const o = this.options;
+    if (o.rtpTimeoutMs === 0 && o.rtpHoldTimeoutMs === 0) return;
+    const watch = new MediaInactivityWatch(
+      {
+        timeoutMs: o.rtpTimeoutMs,
+        holdTimeoutMs: o.rtpHoldTimeoutMs,
+        scheduler: o.scheduler ?? asyncScheduler,
+      },
+      () => [media.audio, media.video],
+      () => isOnHold(media),
+      () => {
+        this.watches.delete(session.id);
+        if (!this.calls.has(session.id)) return;
+        this.mediaStats.rtpTimeouts++;
+        this.disconnect(session, "rtp-timeout");
+      },
+    );
+    this.watches.set(session.id, watch);
   }
 
   private countIgnoredParameterSets(n: NegotiatedSession): void {

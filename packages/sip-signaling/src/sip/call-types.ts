@@ -4,6 +4,7 @@
  * appears in the public API).
  */
 import type { Observable } from "rxjs";
+import type { SessionTimerOptions } from "./session-timer.js";
 
 /**
  * CallState is where a call stands:
@@ -27,7 +28,10 @@ export type CallState =
  * "rejected" (a final response ≥ 300, ours or the remote's), "remote-bye", "local-bye",
  * "ack-timeout" (no ACK for our 200 OK within 64·T1, RFC 3261 §13.3.1.4: we sent BYE),
  * "answer-timeout" (an incoming call neither answered nor rejected in time: 480 sent),
- * "failed" (e.g. a 2xx without SDP answer), "stopped" (the user agent stopped).
+ * "failed" (e.g. a 2xx without SDP answer), "stopped" (the user agent stopped),
+ * "rtp-timeout" (no RTP or RTCP from the remote for the configured time: we sent BYE),
+ * "session-expired" (RFC 4028: no session refresh before the session interval ran out, or our
+ * refresh got 408/481: we sent BYE).
  */
 export type CallEndReason =
   | "cancelled"
@@ -37,7 +41,26 @@ export type CallEndReason =
   | "ack-timeout"
   | "answer-timeout"
   | "failed"
-  | "stopped";
+  | "stopped"
+  | "rtp-timeout"
+  | "session-expired";
+
+/** LocalEndReason is why we end a call with BYE: by request, or a media or session timeout. */
+export type LocalEndReason = "local-bye" | "rtp-timeout" | "session-expired";
+
+/**
+ * SessionTimerState is a call's RFC 4028 session timer once negotiated: the interval, whether we
+ * refresh (re-INVITE at half of it) or the remote does (BYE from us before it runs out).
+ */
+export interface SessionTimerState {
+  /** interval is the session interval in seconds (Session-Expires). */
+  readonly interval: number;
+  /** refresher is "local" when we send the refreshes, "remote" when the other side does. */
+  readonly refresher: "local" | "remote";
+  /** refreshesSent counts our refreshes answered 2xx; refreshesReceived the remote's we answered. */
+  readonly refreshesSent: number;
+  readonly refreshesReceived: number;
+}
 
 /** CallTermination describes how a call ended. */
 export interface CallTermination {
@@ -81,11 +104,22 @@ export interface SipCall {
    */
   onReinvite: ((reinvite: IncomingReinvite) => void) | undefined;
   /**
-   * bye ends an established call (RFC 3261 §15.1.1). The call is terminated at once; the
-   * promise resolves when the BYE's final response (or its timeout, or stop()) arrives.
-   * Rejects with SipSignalingError INVALID_STATE unless established (or, incoming, answered).
+   * bye ends an established call (RFC 3261 §15.1.1); `reason` is the termination's (default
+   * "local-bye"). The call is terminated at once; the promise resolves when the BYE's final
+   * response (or its timeout, or stop()) arrives. Rejects with SipSignalingError INVALID_STATE
+   * unless established (or, incoming, answered).
    */
-  bye(): Promise<void>;
+  bye(reason?: LocalEndReason): Promise<void>;
+  /**
+   * enableSessionTimer applies RFC 4028 session timers to the call with `options`: an incoming
+   * call negotiates them when accepted (call it before accept()), an outgoing one from its 2xx
+   * (call it before the 2xx arrives; the INVITE must carry `uacRequestHeaders`). Re-INVITEs from
+   * the remote are then refreshes (422 when their interval is below our minSE). Throws
+   * BAD_OPTION for intervals that are no integers ≥ 1 or a sessionExpires below minSE.
+   */
+  enableSessionTimer(options: SessionTimerOptions): void;
+  /** sessionTimer is the negotiated session timer, undefined when none runs. */
+  readonly sessionTimer: SessionTimerState | undefined;
 }
 
 /** IncomingCall is one received INVITE and the dialog it creates once accepted. */
@@ -112,8 +146,17 @@ export interface IncomingCall extends SipCall {
    * A bye() while "answered" waits for the ACK (or its timeout).
    */
   accept(answerSdp: string): void;
-  /** reject answers with a final status 400–699 (default 486 Busy Here) and ends the call. */
-  reject(statusCode?: number, reasonPhrase?: string): void;
+  /**
+   * sessionIntervalTooSmall is the Min-SE to answer 422 Session Interval Too Small with
+   * (RFC 4028 §8.1) when session timers are enabled and the INVITE asks for a shorter interval
+   * than our minSE; undefined otherwise.
+   */
+  readonly sessionIntervalTooSmall: number | undefined;
+  /**
+   * reject answers with a final status 400–699 (default 486 Busy Here) and ends the call;
+   * `extraHeaders` are full header lines (e.g. `Min-SE: 90` with a 422).
+   */
+  reject(statusCode?: number, reasonPhrase?: string, extraHeaders?: readonly string[]): void;
 }
 
 /** OutgoingCall is one INVITE we sent and the dialog its first 2xx creates. */

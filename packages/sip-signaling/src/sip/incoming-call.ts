@@ -5,8 +5,9 @@
 import type { Subscription } from "rxjs";
 import type { Core } from "sip.js";
 import { SipSignalingError } from "../errors.js";
-import type { IncomingCall } from "./call-types.js";
-import { type CallHost, SipCallBase, sdpBody } from "./sip-call.js";
+import type { IncomingCall, LocalEndReason } from "./call-types.js";
+import { negotiateAsUas, readSessionTimer, uasResponseHeaders } from "./session-timer.js";
+import { type CallHost, headersOf, SipCallBase, sdpBody } from "./sip-call.js";
 
 /** IncomingCallInit is what the user agent passes to a new incoming call (internal). */
 export interface IncomingCallInit {
@@ -54,6 +55,18 @@ export class IncomingCallImpl extends SipCallBase implements IncomingCall {
     return this.remote ?? "";
   }
 
+  get sessionIntervalTooSmall(): number | undefined {
+    const d = this.timerDecision();
+    return d?.kind === "too-small" ? d.minSE : undefined;
+  }
+
+  /** timerDecision is the RFC 4028 answer to the INVITE, with session timers enabled. */
+  private timerDecision() {
+    const options = this.timerOptions;
+    if (options === undefined) return undefined;
+    return negotiateAsUas(readSessionTimer(headersOf(this.request.message)), options);
+  }
+
   progress(): void {
     if (this.state !== "offered" && this.state !== "ringing") {
       throw new SipSignalingError(
@@ -75,8 +88,17 @@ export class IncomingCallImpl extends SipCallBase implements IncomingCall {
     if (answerSdp.trim() === "")
       throw new SipSignalingError("BAD_OPTION", "accept() needs an SDP answer");
     this.clearAnswerTimer();
+    // RFC 4028 §9: the 2xx says the interval and who refreshes (a too-small interval should
+    // have been answered 422 before: then no timer runs)
+    const decision = this.timerDecision();
+    const timer = decision?.kind === "timer" ? decision : undefined;
     const { session } = this.host.enter(() =>
-      this.request.accept({ statusCode: 200, body: sdpBody(answerSdp) }),
+      this.request.accept({
+        statusCode: 200,
+        body: sdpBody(answerSdp),
+        ...(this.timerOptions === undefined ? {} : { supported: ["timer"] }),
+        ...(timer === undefined ? {} : { extraHeaders: uasResponseHeaders(timer) }),
+      }),
     );
     this.local = answerSdp;
     this.attachSession(session, {
@@ -96,9 +118,10 @@ export class IncomingCallImpl extends SipCallBase implements IncomingCall {
       },
     });
     this.setState("answered");
+    if (timer !== undefined) this.runSessionTimer(timer.interval, timer.refresher === "uas");
   }
 
-  reject(statusCode = 486, reasonPhrase?: string): void {
+  reject(statusCode = 486, reasonPhrase?: string, extraHeaders?: readonly string[]): void {
     if (this.state !== "offered" && this.state !== "ringing") {
       throw new SipSignalingError(
         "INVALID_STATE",
@@ -111,16 +134,20 @@ export class IncomingCallImpl extends SipCallBase implements IncomingCall {
         `reject() needs a status 400–699, not ${statusCode}`,
       );
     }
-    this.respond(reasonPhrase === undefined ? { statusCode } : { statusCode, reasonPhrase });
+    this.respond({
+      statusCode,
+      ...(reasonPhrase === undefined ? {} : { reasonPhrase }),
+      ...(extraHeaders === undefined ? {} : { extraHeaders: [...extraHeaders] }),
+    });
     this.terminate({ reason: "rejected", statusCode });
   }
 
   /** Right after accept() the BYE waits for the ACK or its timeout (RFC 3261 §15). */
-  override bye(): Promise<void> {
-    if (this.state !== "answered") return super.bye();
+  override bye(reason: LocalEndReason = "local-bye"): Promise<void> {
+    if (this.state !== "answered") return super.bye(reason);
     return new Promise((resolve) => {
       this.byeAfterAck = () => {
-        this.sendBye({ reason: "local-bye" }).then(resolve, resolve);
+        this.sendBye({ reason }).then(resolve, resolve);
       };
       void this.ended.then(() => resolve());
     });

@@ -6,7 +6,8 @@
 import type { Core } from "sip.js";
 import { SipCallRejectedError, SipSignalingError } from "../errors.js";
 import type { OutgoingCall } from "./call-types.js";
-import { type CallHost, isSdpContentType, SipCallBase } from "./sip-call.js";
+import { readSessionTimer } from "./session-timer.js";
+import { type CallHost, headersOf, isSdpContentType, SipCallBase } from "./sip-call.js";
 
 /** OutgoingCallImpl implements {@link OutgoingCall} over a sip.js INVITE client. */
 export class OutgoingCallImpl extends SipCallBase implements OutgoingCall {
@@ -77,6 +78,12 @@ export class OutgoingCallImpl extends SipCallBase implements OutgoingCall {
     this.remote = sdp;
     this.attachSession(response.session);
     this.setState("established");
+    // RFC 4028 §7.2: the 2xx's Session-Expires says the interval and who refreshes (the UAC,
+    // us, unless it names the UAS); without it there is no session timer
+    const se = readSessionTimer(headersOf(response.message)).sessionExpires;
+    if (this.timerOptions !== undefined && se !== undefined) {
+      this.runSessionTimer(se.interval, se.refresher !== "uas");
+    }
     this.resolveAnswer(sdp);
   }
 
