@@ -4,6 +4,26 @@
 // third-party peer).
 
 export { flushPromises } from "./flush-promises.js";
+export {
+  BYTE_MUTATIONS,
+  type ByteMutation,
+  concat,
+  MAX_FUZZ_INPUT_BYTES,
+  mutateByteOnce,
+  mutateBytes,
+} from "./fuzz-bytes.js";
+export { FuzzRandom, fuzzInputSeed, fuzzRandom } from "./fuzz-random.js";
+export {
+  errorOutcome,
+  exposedGc,
+  type FuzzFailure,
+  type FuzzOptions,
+  type FuzzReport,
+  type FuzzTarget,
+  formatFuzzReport,
+  runFuzz,
+  toHex,
+} from "./fuzz-run.js";
 export { type G711Codec, g711Decode, g711Encode } from "./g711.js";
 export {
   type AccessUnits,
