@@ -3,6 +3,7 @@ import type { SchedulerLike } from "rxjs";
 import type { DatagramSocketFactory } from "./datagram-socket.js";
 import type { DigestAuthOptions } from "./digest-auth.js";
 import type { DigestClientCredentials } from "./digest-client.js";
+import type { DEFAULT_RATE_LIMITS, RequestRateLimits } from "./request-rate-limiter.js";
 import type { RetransmissionStats } from "./retransmission-stats.js";
 import type { ServerTransactionGateStats } from "./server-transaction-gate.js";
 import type { SipTransportStats } from "./transport-stats.js";
@@ -50,6 +51,19 @@ export interface SipUserAgentOptions {
    * that gets 503 (default 250/s: 9 024 entries, ~10 KB each; see `stats.serverTransactions`).
    */
   readonly serverTransactionRate?: number;
+  /**
+   * rateLimits are the overload guard's per-source token buckets for INVITE, REGISTER and
+   * OPTIONS (default {@link DEFAULT_RATE_LIMITS}: 200/s, 20/s, 500/s per source address, bursts
+   * of 2 s worth). A request over its bucket gets a stateless 503 with Retry-After decided on
+   * the start line and header fields, before sip.js parses it (`stats.transport.overloaded`).
+   * `null` turns the guard off; a method set to `null` is not limited.
+   */
+  readonly rateLimits?: RequestRateLimits | null;
+  /**
+   * clock is the monotonic time in milliseconds the rate limits refill by (default the
+   * `scheduler`'s `now()` when one is given, else `performance.now()`).
+   */
+  readonly clock?: () => number;
   /** answerTimeoutMs: an incoming call unanswered this long gets 480 (default 60 000). */
   readonly answerTimeoutMs?: number;
   /** reinviteTimeoutMs: a re-INVITE unanswered this long gets 500 (default 10 000). */

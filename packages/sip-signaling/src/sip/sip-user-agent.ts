@@ -21,6 +21,7 @@ import {
 import { ALLOW_HEADER } from "./methods.js";
 import { uriDestination } from "./next-hop.js";
 import { OutgoingCallImpl } from "./outgoing-call.js";
+import { RequestRateLimiter } from "./request-rate-limiter.js";
 import { screenRequest } from "./request-screen.js";
 import { noRetransmissions } from "./retransmission-stats.js";
 import { RetransmissionSupervisor } from "./retransmissions.js";
@@ -125,6 +126,7 @@ export class SipUserAgent {
     this.starting = true;
     try {
       const loggerFactory = sipLoggerFactory(this.options);
+      const limiter = this.rateLimiter();
       const transport = await SipUdpTransport.bind({
         host: address.host,
         port: address.port ?? 5060,
@@ -141,6 +143,12 @@ export class SipUserAgent {
           ? {}
           : { receiveBufferBytes: this.options.receiveBufferBytes }),
         loggerFactory,
+        ...(limiter === undefined
+          ? {}
+          : {
+              admitRequest: (method: string, source: SipAddress) =>
+                limiter.admit(method, source.host),
+            }),
         onRequest: (message) => this.receiveRequest(message),
         onResponse: (message) => this.receiveResponse(message),
         onSocketError: (error) => this.log("error", `socket error: ${error.message}`),
@@ -231,6 +239,17 @@ export class SipUserAgent {
     this.calls.add(call);
     call.start((delegate) => running.core.invite(message, delegate));
     return call;
+  }
+
+  /** rateLimiter is the overload guard's buckets, on the injected clock (none when turned off). */
+  private rateLimiter(): RequestRateLimiter | undefined {
+    const limits = this.options.rateLimits;
+    if (limits === null) return undefined;
+    const scheduler = this.options.scheduler;
+    const clock =
+      this.options.clock ??
+      (scheduler === undefined ? () => performance.now() : () => scheduler.now());
+    return new RequestRateLimiter(limits ?? {}, clock);
   }
 
   private get maxCalls(): number {

@@ -30,6 +30,7 @@ import {
   requestLineProblem,
   scanMessage,
 } from "./raw-message.js";
+import type { RateVerdict } from "./request-rate-limiter.js";
 import {
   DEFAULT_RECEIVE_BUFFER_BYTES,
   MAX_SIP_DATAGRAM_BYTES,
@@ -39,6 +40,7 @@ import {
 import {
   type ParsedVia,
   parseVia,
+  quickVia,
   responseDestination,
   type SipAddress,
   splitTopViaParm,
@@ -69,6 +71,12 @@ export interface SipUdpTransportOptions {
   readonly onResponse: (message: Core.IncomingResponseMessage, source: SipAddress) => void;
   /** onSocketError receives socket errors after the bind. */
   readonly onSocketError?: (error: Error) => void;
+  /**
+   * admitRequest is the overload guard: asked with each request's method and source before
+   * anything but the start line and header fields is read; a verdict gets a stateless 503
+   * with Retry-After (an ACK is dropped), counted in `overloaded`.
+   */
+  readonly admitRequest?: (method: string, source: SipAddress) => RateVerdict;
 }
 
 const CRLF_CRLF = [13, 10, 13, 10] as const;
@@ -310,7 +318,43 @@ export class SipUdpTransport implements Core.Transport {
       }
       return;
     }
+    const verdict = this.options.admitRequest?.(line.method, source);
+    if (verdict !== undefined) {
+      this.answerOverloaded(raw, line, source, verdict.retryAfterSeconds);
+      return;
+    }
     this.receiveRequest(data, text, raw, line, source);
+  }
+
+  /**
+   * answerOverloaded refuses a request with 503 and Retry-After (RFC 3261 §21.5.4) from its raw
+   * header fields, its top Via read without sip.js's grammar ({@link quickVia}).
+   */
+  private answerOverloaded(
+    raw: RawMessage,
+    line: RequestLine,
+    source: SipAddress,
+    retryAfterSeconds: number,
+  ): void {
+    this.counters.overloaded++;
+    if (line.method === "ACK" || !canAnswer(raw)) return;
+    const topValue = rawHeaderValue(raw, "via") ?? "";
+    const { first, rest } = splitTopViaParm(topValue);
+    const parsed = quickVia(first);
+    if (parsed === undefined) return;
+    const stamped = stampParsedVia(first, parsed, source);
+    const header = rest === undefined ? stamped.text : `${stamped.text}, ${rest}`;
+    const response = buildStatelessResponse(
+      raw,
+      503,
+      "Service Unavailable",
+      header,
+      newStatelessTag(),
+      [`Retry-After: ${retryAfterSeconds}`],
+    );
+    this.sendTo(response, responseDestination(stamped.via)).catch((error: unknown) => {
+      this.logger.warn(`cannot send 503: ${String(error)}`);
+    });
   }
 
   private receiveRequest(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   parseVia,
+  quickVia,
   responseDestination,
   splitTopViaParm,
   stampParsedVia,
@@ -121,5 +122,24 @@ describe("stampParsedVia: one parse per message", () => {
       port: 5,
       branch: "b",
     });
+  });
+});
+
+describe("quickVia (the overload path's Via read, no grammar)", () => {
+  it("reads what parseVia reads for plain via-parms", () => {
+    for (const parm of [
+      "SIP/2.0/UDP 10.1.1.1:4540;branch=z9hG4bKx;rport",
+      "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx;rport=5000",
+      "SIP/2.0/UDP host.example.com:5062;branch=z9hG4bK.1-2",
+      "SIP/2.0/UDP [2001:db8::1]:5070;branch=z9hG4bKx",
+      "SIP/2.0/UDP 10.1.1.1;maddr=239.1.1.1;branch=z9hG4bKx",
+      "SIP / 2.0 / UDP 10.1.1.1 ; branch=z9hG4bKx",
+    ]) {
+      expect(quickVia(parm), parm).toEqual(parseVia(parm));
+    }
+  });
+  it("refuses what is no via-parm", () => {
+    expect(quickVia("garbage")).toBeUndefined();
+    expect(quickVia("SIP/2.0/UDP")).toBeUndefined();
   });
 });

@@ -93,6 +93,34 @@ export function viaFromGrammar(parsed: unknown): ParsedVia | undefined {
   };
 }
 
+const QUICK_VIA =
+  /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?:\s*:\s*(\d{1,5}))?\s*((?:;[^,]*)?)$/;
+const QUICK_RPORT = /;\s*rport\s*(?:=\s*(\d{1,5}))?\s*(?=;|$)/i;
+const QUICK_BRANCH = /;\s*branch\s*=\s*([^;\s]+)/i;
+
+/**
+ * quickVia reads one via-parm with a regular expression instead of sip.js's grammar, for the
+ * overload path (a 503 must cost less than the request it refuses): sent-protocol, sent-by,
+ * branch and rport; a via-parm with `maddr` or `received` goes to {@link parseVia}. Undefined
+ * when it is not a plain via-parm.
+ */
+export function quickVia(viaParm: string): ParsedVia | undefined {
+  const m = QUICK_VIA.exec(viaParm);
+  if (m === null) return undefined;
+  const params = m[4] ?? "";
+  if (/maddr|received/i.test(params)) return parseVia(viaParm);
+  const rport = QUICK_RPORT.exec(params);
+  return {
+    transport: (m[1] ?? "").toUpperCase(),
+    host: m[2] ?? "",
+    port: m[3] === undefined ? undefined : Number(m[3]),
+    branch: QUICK_BRANCH.exec(params)?.[1],
+    received: undefined,
+    rport: rport === null ? undefined : rport[1] === undefined ? true : Number(rport[1]),
+    maddr: undefined,
+  };
+}
+
 /** unbracket removes the brackets of an IPv6 reference (`[::1]` → `::1`). */
 export function unbracket(host: string): string {
   return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
