@@ -60,7 +60,8 @@ async function bareResponder(): Promise<Responder> {
 }
 
 async function ourResponder(): Promise<Responder> {
-  const ua = new SipUserAgent({});
+  // the guard off: every OPTIONS takes the whole path (parse, screen, 200), none a cheap 503
+  const ua = new SipUserAgent({ rateLimits: null });
   const local = await ua.start({ host: "127.0.0.1", port: 0 });
   return {
     port: local.port,
@@ -69,11 +70,9 @@ async function ourResponder(): Promise<Responder> {
   };
 }
 
-/** peerArgs runs bench/options-peer the way this process runs (tsx's loader flags included). */
+/** peerArgs runs bench/options-peer.mjs (plain JavaScript: no loader needed). */
 function peerArgs(): string[] {
-  const ts = import.meta.url.endsWith(".ts");
-  const script = fileURLToPath(new URL(`./options-peer${ts ? ".ts" : ".js"}`, import.meta.url));
-  return [...process.execArgv, script];
+  return [fileURLToPath(new URL("./options-peer.mjs", import.meta.url))];
 }
 
 async function run(kind: "bare" | "ours"): Promise<Result> {

@@ -18,7 +18,7 @@ const factory: DatagramSocketFactory = async (options) => {
     close: async () => {},
   };
 };
-const ua = new SipUserAgent({ socketFactory: factory });
+const ua = new SipUserAgent({ socketFactory: factory, rateLimits: null });
 await ua.start({ host: "127.0.0.1", port: 5060 });
 const encoder = new TextEncoder();
 function options(n: number): Uint8Array {

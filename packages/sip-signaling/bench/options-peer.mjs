@@ -1,5 +1,6 @@
-// The OPTIONS flooder of bench/options-flood.ts, in its own process so that the CPU time the
-// benchmark measures is the responder's alone. Usage: options-peer <port> <rate/s> <ms>.
+// The OPTIONS flooder of bench/options-flood.ts and test/sip-scale-sipp.test.ts (plain node, no
+// loader), in its own process so that the CPU time the
+// benchmark measures is the responder's alone. Usage: options-peer <port> <rate/s> <ms> [now].
 // Prints {"ready":true}, waits for "go" on stdin, sends OPTIONS requests (each its own branch,
 // Call-ID and CSeq) at <rate> per second for <ms>, then counts the 200 responses for 500 ms
 // more and prints {"sent":n,"answered":n,"other":n}.
@@ -11,7 +12,7 @@ const port = Number(portArg);
 const rate = Number(rateArg);
 const durationMs = Number(msArg);
 const socket = createSocket("udp4");
-await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
+await new Promise((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
 socket.setRecvBufferSize(8 * 1024 * 1024);
 socket.setSendBufferSize(8 * 1024 * 1024);
 const local = socket.address().port;
@@ -24,7 +25,8 @@ socket.on("message", (m) => {
   else other++;
 });
 
-function options(n: number): Buffer {
+/** @param {number} n */
+function options(n) {
   return Buffer.from(
     `OPTIONS sip:bridge@127.0.0.1:${port} SIP/2.0\r\n` +
       `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK-${tag}-${n};rport\r\n` +
@@ -39,14 +41,17 @@ function options(n: number): Buffer {
   );
 }
 
-const lines = createInterface({ input: process.stdin });
 console.log(JSON.stringify({ ready: true }));
-for await (const line of lines) if (line.trim() === "go") break;
+// a fifth argument "now" starts at once (a test's child without stdin)
+if (process.argv[5] !== "now") {
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) if (line.trim() === "go") break;
+}
 
 let sent = 0;
 const start = performance.now();
-await new Promise<void>((resolve) => {
-  const tick = (): void => {
+await new Promise((resolve) => {
+  const tick = () => {
     const elapsed = performance.now() - start;
     const due = Math.min(
       Math.floor((elapsed / 1000) * rate),
