@@ -14,10 +14,17 @@
  *  2. 80 ms of reordering jitter (netem-style independent delays), no loss: 0 NACKs. The same
  *     without the reorder window (`nackReorderFactor: 0`) shows what the old policy sent.
  *
+ *  3. the other way: a VideoRtpSession with RTX sends fixtures/test.h264 through 10 % loss to a
+ *     GStreamer receiver (rtpsession → rtprtxreceive → rtpjitterbuffer do-retransmission=true →
+ *     rtph264depay), whose NACKs we answer on our RTX stream; FFmpeg decodes what GStreamer
+ *     wrote. Against the same receiver with do-retransmission=false (no NACKs).
+ *
  * The figures are printed (`[rtx-gstreamer]` lines).
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { h264AccessUnits } from "@framewire/test-support";
+import { fixture } from "@framewire/test-support/fixtures";
 import {
   type Child,
   ffmpegDecodeFile,
@@ -25,12 +32,14 @@ import {
   itWithPeers,
   killAtCleanup,
   runCleanups,
+  sleep,
   startChild,
   tempDir,
 } from "@framewire/test-support/peers";
 import { afterEach, describe, expect } from "vitest";
 import {
   joinAnnexB,
+  splitAnnexB,
   VideoRtpSession,
   type VideoSessionOptions,
   type VideoSessionStats,
@@ -121,7 +130,6 @@ async function run(
   // source on probation, which wants packets in sequence)
   b.setExpectedSource(["127.0.0.1", proxy.bPort]);
   let gst: Child | undefined;
-  void dir;
   try {
     gst = killAtCleanup(
       startChild("gst-launch-1.0", gstArgs(proxy.aPort, proxy.aPort + 1, rtcpIn, rtx), {
@@ -175,8 +183,6 @@ function joinFrames(frames: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-void joinAnnexB;
-
 const withGst = itWithPeers(["gst-launch-1.0", "ffmpeg"]);
 
 describe("RTX with GStreamer rtprtxsend (real peer, real time)", () => {
@@ -218,6 +224,143 @@ describe("RTX with GStreamer rtprtxsend (real peer, real time)", () => {
       expect(r.rtxIn).toBe(0);
       expect(r.stats.recovered).toBeGreaterThan(0); // packets were late and arrived after all
       expect(old.stats.nacksSent).toBeGreaterThan(0);
+    },
+    120_000,
+  );
+});
+
+const OUR_SSRC = 0x11223344;
+const fixtureAus = h264AccessUnits(readFileSync(fixture("test.h264")), { splitAnnexB, joinAnnexB });
+
+/** gstReceiverArgs: RTP on `port`, RTCP in on port + 1, RTCP out to `rtcpOut`. */
+function gstReceiverArgs(
+  port: number,
+  rtcpOut: number,
+  out: string,
+  retransmit: boolean,
+): string[] {
+  return [
+    ...["rtpsession", "name=s", "rtp-profile=avpf"],
+    ...["udpsrc", "address=127.0.0.1", `port=${port}`],
+    `caps=application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=${MEDIA_PT}`,
+    ...["!", "s.recv_rtp_sink", "s.recv_rtp_src", "!", "rtprtxreceive"],
+    `payload-type-map=application/x-rtp-pt-map,${MEDIA_PT}=(uint)${RTX_PT}`,
+    // as in rtpbin: the RTX receiver before the SSRC demuxer, which puts the SSRC into the
+    // jitterbuffer's retransmission requests (rtpsession turns them into NACKs for it)
+    ...[
+      "!",
+      "rtpssrcdemux",
+      "name=d",
+      `d.src_${OUR_SSRC}`,
+      "!",
+      "rtpjitterbuffer",
+      `do-retransmission=${retransmit}`,
+      "latency=300",
+    ],
+    ...["!", "rtph264depay", "!", "h264parse", "!", "video/x-h264,stream-format=byte-stream"],
+    ...["!", "filesink", `location=${out}`],
+    ...["udpsrc", "address=127.0.0.1", `port=${port + 1}`, "!", "application/x-rtcp"],
+    ...["!", "s.recv_rtcp_sink"],
+    ...["s.send_rtcp_src", "!", "udpsink", "host=127.0.0.1", `port=${rtcpOut}`],
+    ...["sync=false", "async=false"],
+  ];
+}
+
+interface ToGstResult {
+  readonly sent: VideoSessionStats["sent"];
+  readonly proxy: ImpairCounts;
+  readonly decoded: { frames: number; errors: number };
+  readonly nacksFromGst: number;
+}
+
+async function sendToGst(label: string, retransmit: boolean): Promise<ToGstResult> {
+  const dir = tempDir("rtx-gst-recv-");
+  const out = join(dir, `${label}.h264`);
+  const port = await freeUdpPorts(2);
+  let nacksFromGst = 0;
+  const proxy = await ImpairProxy.open({
+    target: ["127.0.0.1", port],
+    seed: 0x4588,
+    impairment: { loss: 0.1 },
+    tap: (e) => {
+      if (e.leg === "rtcp" && e.direction === "reverse") {
+        // RTPFB (205) FMT 1: a generic NACK somewhere in the compound
+        for (let i = 0; i + 4 <= e.data.length; ) {
+          if (e.data[i + 1] === 205 && (e.data[i]! & 0x1f) === 1) nacksFromGst++;
+          i += 4 * (((e.data[i + 2]! << 8) | e.data[i + 3]!) + 1);
+        }
+      }
+    },
+  });
+  const a = await VideoRtpSession.open({
+    localAddr: ["127.0.0.1", 0],
+    remoteAddr: ["127.0.0.1", proxy.aPort],
+    rtcpIntervalMs: 500,
+    ssrc: OUR_SSRC,
+    rtxPayloadType: RTX_PT,
+  });
+  let gst: Child | undefined;
+  try {
+    gst = killAtCleanup(
+      startChild(
+        "gst-launch-1.0",
+        ["-e", ...gstReceiverArgs(port, proxy.bPort + 1, out, retransmit)],
+        {
+          timeoutMs: 60_000,
+          env: { GST_DEBUG: process.env.RTX_GST_DEBUG ?? "*:2", GST_DEBUG_NO_COLOR: "1" },
+        },
+      ),
+    );
+    await sleep(1500); // gst-launch up and listening
+    const t0 = performance.now();
+    const n = fixtureAus.units.length;
+    for (let i = 0; i < n; i++) {
+      await sleep(t0 + (i * 1000) / FPS - performance.now());
+      a.sendFrame({
+        data: fixtureAus.units[i]!,
+        keyframe: fixtureAus.idr[i]!,
+        timestampMs: (i * 1000) / FPS,
+      });
+    }
+    await sleep(1000);
+    gst.kill("SIGINT"); // -e: EOS, the file is finished
+    const fin = await gst.done;
+    // RTX_GST_DEBUG=<GST_DEBUG spec>: GStreamer's log is kept beside its output
+    if (process.env.RTX_GST_DEBUG)
+      writeFileSync(join(dir, `${label}.log`), fin.stdout + fin.stderr);
+    const decoded = await ffmpegDecodeFile(out);
+    const result: ToGstResult = {
+      sent: a.stats().sent,
+      proxy: { ...proxy.counts },
+      decoded: { frames: decoded.frames, errors: decoded.errors },
+      nacksFromGst,
+    };
+    console.log(
+      `[rtx-gstreamer] ${label}: sent ${n} frames in ${result.sent.packets} packets, proxy dropped ` +
+        `${proxy.counts.dropped}; GStreamer NACK messages ${nacksFromGst}; we retransmitted ` +
+        `${result.sent.retransmitted} (RTX ${result.sent.rtxPackets}, misses ${result.sent.retransmitMisses}); ` +
+        `rtcpReverse ${proxy.counts.rtcpReverse} FFmpeg decoded ${decoded.frames} pictures of GStreamer's output, ${decoded.errors} errors`,
+    );
+    return result;
+  } finally {
+    gst?.kill();
+    a.close();
+    await proxy.close();
+  }
+}
+
+describe("our RTX to GStreamer rtprtxreceive (real peer, real time)", () => {
+  withGst(
+    "10 % loss: GStreamer NACKs, we answer on our RTX stream, and its output decodes better than without retransmission",
+    async () => {
+      const rtx = await sendToGst("to-gst-rtx", true);
+      const none = await sendToGst("to-gst-no-retransmission", false);
+      expect(rtx.nacksFromGst).toBeGreaterThan(0);
+      expect(rtx.sent.rtxPackets).toBeGreaterThan(0);
+      expect(rtx.sent.rtxPackets).toBe(rtx.sent.retransmitted);
+      expect(none.sent.retransmitted).toBe(0);
+      expect(rtx.decoded.frames).toBeGreaterThan(none.decoded.frames);
+      expect(rtx.decoded.errors).toBeLessThanOrEqual(none.decoded.errors);
     },
     120_000,
   );
