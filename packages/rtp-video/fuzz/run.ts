@@ -4,7 +4,7 @@
 // Exit status 1 on any failure: an exception that is not a FramewireError, a broken invariant,
 // an input not counted, or heap growth after warm-up beyond the bound.
 //
-//   node --expose-gc --import tsx --conditions=@framewire/source fuzz/run.ts \
+//   tsx --expose-gc --conditions=@framewire/source fuzz/run.ts \
 //     [--count 1000000] [--seed 0x5eed] [--target rtp-h264,rtcp,...] [--from N] [--dump N]
 //
 // --dump N prints input N of the seed in hex (and its mutation) and feeds inputs 0..N to the
