@@ -1,15 +1,17 @@
 // OPTIONS flood benchmark: how many OPTIONS requests per second SipUserAgent answers on one core,
 // side by side with a bare node:dgram responder that answers each datagram with a canned 200
 // (the Node limit). The flood comes from a separate process (bench/options-peer.ts), so the CPU
-// time measured here is the responder's alone. Figures: answered/s over the send window, CPU %
+// time measured here is the responder's alone. Figures: answered/s (over the send window, or
+// to the last answer when a backlog outlasts it), CPU %
 // of one core, answered per CPU-second; medians of RUNS runs, alternating anchor and ours.
-// Usage: cd packages/sip-signaling && pnpm bench
-//        (pnpm exec tsx --conditions=@framewire/source bench/options-flood.ts)
+// Usage: cd packages/sip-signaling && pnpm bench (tsc build, plain node), or
+//        pnpm exec tsx --conditions=@framewire/source bench/options-flood.ts
 // Env: BENCH_OPTIONS_RUNS (5), BENCH_OPTIONS_RATE (offered/s, 8000), BENCH_OPTIONS_MS (3000),
 //      BENCH_QUICK=1 (2 runs of 1000 ms).
 // The summary rows go to .bench-results/options-flood.json (@framewire/test-support/bench-results).
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import {
@@ -30,6 +32,8 @@ const TARGET = 5000;
 
 interface Result {
   sent: number;
+  /** spanMs: first request sent to last response received */
+  spanMs: number;
   answered: number;
   cpuMs: number;
   wallMs: number;
@@ -70,9 +74,9 @@ async function ourResponder(): Promise<Responder> {
   };
 }
 
-/** peerArgs runs bench/options-peer.mjs (plain JavaScript: no loader needed). */
+/** peerArgs runs bench/options-peer.mjs (plain JavaScript: no loader, nothing to compile). */
 function peerArgs(): string[] {
-  return [fileURLToPath(new URL("./options-peer.mjs", import.meta.url))];
+  return [join(packageDir(fileURLToPath(import.meta.url)), "bench", "options-peer.mjs")];
 }
 
 async function run(kind: "bare" | "ours"): Promise<Result> {
@@ -88,13 +92,18 @@ async function run(kind: "bare" | "ours"): Promise<Result> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   peer.stdin!.write("go\n");
-  const done = JSON.parse((await it.next()).value as string) as { sent: number; answered: number };
+  const done = JSON.parse((await it.next()).value as string) as {
+    sent: number;
+    answered: number;
+    spanMs: number;
+  };
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
   await responder.close();
   peer.kill();
   return {
     sent: done.sent,
+    spanMs: done.spanMs,
     answered: done.answered,
     cpuMs: (cpu.user + cpu.system) / 1000,
     wallMs,
@@ -110,7 +119,8 @@ for (let i = 0; i < runs; i++) {
   bare.push(await run("bare"));
   ours.push(await run("ours"));
 }
-const perSecond = (r: Result) => r.answered / (durationMs / 1000);
+// over the send window, or longer when a backlog was still being answered after it
+const perSecond = (r: Result) => r.answered / (Math.max(durationMs, r.spanMs) / 1000);
 const perCpu = (r: Result) => r.answered / (r.cpuMs / 1000);
 const cpuPercent = (r: Result) => (100 * r.cpuMs) / r.wallMs;
 const table = (name: string, rs: Result[]) => ({
@@ -130,14 +140,15 @@ const oursPerSecond = median(ours.map(perSecond));
 const oursPerCpu = median(ours.map(perCpu));
 const ratioPerSecond = oursPerSecond / median(bare.map(perSecond));
 const ratioPerCpu = oursPerCpu / median(bare.map(perCpu));
-// one core: what we answer per second of CPU, and what we answered of the offered rate
-const capacity = Math.min(oursPerCpu, oursPerSecond >= 0.99 * rate ? oursPerCpu : oursPerSecond);
-const verdict = passFail(capacity >= TARGET);
+// one core: what we answered per second of the offered rate, and per second of CPU time
+const verdict = passFail(oursPerSecond >= TARGET);
 console.log(
   `ours/anchor: answered/s ${ratioPerSecond.toFixed(3)}, per CPU-s ${ratioPerCpu.toFixed(3)}; ` +
-    `target ≥ ${TARGET}/s on one core: ${verdict}`,
+    `target ≥ ${TARGET}/s: ${verdict}, ≥ ${TARGET} per CPU-s: ${passFail(oursPerCpu >= TARGET)}`,
 );
-const command = `cd packages/sip-signaling && ${envPrefix()}pnpm bench`;
+const command = import.meta.url.endsWith(".ts")
+  ? `cd packages/sip-signaling && ${envPrefix()}pnpm exec tsx --conditions=@framewire/source bench/options-flood.ts`
+  : `cd packages/sip-signaling && ${envPrefix()}pnpm bench`;
 const figure = (n: number) => String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, " ");
 writeResults(packageDir(import.meta.dirname), {
   bench: "options-flood",

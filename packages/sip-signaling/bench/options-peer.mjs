@@ -3,7 +3,7 @@
 // benchmark measures is the responder's alone. Usage: options-peer <port> <rate/s> <ms> [now].
 // Prints {"ready":true}, waits for "go" on stdin, sends OPTIONS requests (each its own branch,
 // Call-ID and CSeq) at <rate> per second for <ms>, then counts the 200 responses for 500 ms
-// more and prints {"sent":n,"answered":n,"other":n}.
+// more and prints {"sent":n,"answered":n,"other":n,"spanMs":n}.
 import { createSocket } from "node:dgram";
 import { createInterface } from "node:readline";
 
@@ -19,10 +19,13 @@ const local = socket.address().port;
 const tag = Math.random().toString(36).slice(2, 10);
 let answered = 0;
 let other = 0;
+let start = 0;
+let lastAt = 0;
 socket.on("message", (m) => {
   // "SIP/2.0 200": byte 8 is the status code's first digit
   if (m[8] === 0x32 && m[9] === 0x30 && m[10] === 0x30) answered++;
   else other++;
+  lastAt = performance.now();
 });
 
 /** @param {number} n */
@@ -49,7 +52,7 @@ if (process.argv[5] !== "now") {
 }
 
 let sent = 0;
-const start = performance.now();
+start = performance.now();
 await new Promise((resolve) => {
   const tick = () => {
     const elapsed = performance.now() - start;
@@ -64,6 +67,8 @@ await new Promise((resolve) => {
   tick();
 });
 await new Promise((resolve) => setTimeout(resolve, 500));
-console.log(JSON.stringify({ sent, answered, other }));
+// spanMs: from the first request sent to the last response received (a backlog answered late
+// stretches it past <ms>)
+console.log(JSON.stringify({ sent, answered, other, spanMs: Math.max(0, lastAt - start) }));
 socket.close();
 process.exit(0);
