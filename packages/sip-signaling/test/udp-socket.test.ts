@@ -92,3 +92,18 @@ it("refuses a second start and a busy port", async () => {
     /BAD_OPTION/,
   );
 });
+
+it("asks for a larger socket receive buffer (SO_RCVBUF) and reports what the OS granted", async () => {
+  const ua = new SipUserAgent();
+  await ua.start({ host: HOST, port: 0 });
+  onCleanup(() => ua.stop());
+  const granted = ua.stats.transport.receiveBufferBytes;
+  // Linux doubles what is asked, capped at net.core.rmem_max (the default buffer is ~208 KB)
+  console.log(`SO_RCVBUF granted: ${granted} bytes (4 MiB asked)`);
+  expect(granted).toBeGreaterThan(0);
+  const small = new SipUserAgent({ receiveBufferBytes: 65_536 });
+  await small.start({ host: HOST, port: 0 });
+  onCleanup(() => small.stop());
+  expect(small.stats.transport.receiveBufferBytes).toBeGreaterThanOrEqual(65_536);
+  expect(small.stats.transport.receiveBufferBytes).toBeLessThanOrEqual(granted);
+});
