@@ -137,8 +137,9 @@ export interface VideoSessionStats extends SourceStats {
 
 /**
  * VideoRtpSession is one video RTP stream over UDP, both ways: inbound packets come out as
- * frames on `frames$` (jitter bound, NACK, keyframe requests as PLI), outbound frames go out
- * with `sendFrame` (NACKs answered from a bounded history), keyframe requests from the remote
+ * frames on `frames$` (jitter bound, NACK after a reorder window, RTX received when negotiated,
+ * keyframe requests as PLI), outbound frames go out with `sendFrame` (NACKs answered from a
+ * bounded history, on our RTX stream when negotiated, RFC 4588), keyframe requests from the remote
  * come out on `keyframeRequests$`, and SR/RR/SDES flow at a regular interval.
  */
 export class VideoRtpSession extends RtpSessionBase {
