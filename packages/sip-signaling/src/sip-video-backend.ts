@@ -506,6 +506,16 @@ export class SipVideoBackend extends MediaBackend {
     });
     this.watchMedia(session, media);
     call.state$.subscribe((state) => this.stateSubject.next({ session, state }));
+    // the answer to one of our session refreshes: the media follows it (unchanged: no-op)
+    call.onRefreshAnswer = (offer, answer) => {
+      try {
+        const n = parseAnswer(offer, answer);
+        this.countIgnoredParameterSets(n);
+        if (!this.media.retarget(media, n)) this.mediaStats.parameterSetsIgnored++;
+      } catch {
+        // an answer that does not fit our offer: the media stays as it is
+      }
+    };
     call.onReinvite = (re) => {
       try {
         const answer = negotiateAnswer(re.offerSdp, this.media.localOptions(media));

@@ -245,6 +245,8 @@ describe("RFC 4028 session timers", () => {
       const answeredMs = Date.now() - t0;
       // refreshes are due at 2 s and 4 s after the 2xx: hang up between the second and a third
       await sleep(5_000 - answeredMs);
+      // the refreshes' answers (the same SDP) leave the media where it was
+      const remoteAfterRefreshes = session.audio.remoteAddr;
       backend.disconnect(session);
       const result = await uas.done;
       await waitUntil(() => backend.portsInUse === 0, 5_000);
@@ -262,6 +264,7 @@ describe("RFC 4028 session timers", () => {
       });
       expect(result.code, readText(join(dir, "e.log")) + result.stderr).toBe(0);
       expect(reinvites).toHaveLength(3); // the INVITE and two refreshes
+      expect(remoteAfterRefreshes).toEqual([HOST, media]);
       for (const r of reinvites.slice(1)) {
         expect(r.text).toMatch(/^Session-Expires: 4;refresher=uac\r$/m);
         expect(r.text).toMatch(/^Supported: timer\r$/m);

@@ -146,6 +146,8 @@ describe("UAS (RFC 4028 §9)", () => {
     expect(ok.header("session-expires")).toBe("100;refresher=uas");
     expect(ok.header("require")).toBeUndefined();
     expect(call.sessionTimer).toMatchObject({ interval: 100, refresher: "local" });
+    const refreshAnswers: [string, string][] = [];
+    call.onRefreshAnswer = (offer, answer) => void refreshAnswers.push([offer, answer]);
     await vi.advanceTimersByTimeAsync(50_000 - 600);
     expect(peer.requests("INVITE")).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(200);
@@ -165,6 +167,8 @@ describe("UAS (RFC 4028 §9)", () => {
     );
     expect(peer.requests("ACK")).toHaveLength(1);
     expect(call.sessionTimer?.refreshesSent).toBe(1);
+    // the media may follow the refresh's answer
+    expect(refreshAnswers).toEqual([[ANSWER, testSdp(PEER.host, 30000)]]);
     await vi.advanceTimersByTimeAsync(50_100);
     expect(peer.requests("INVITE")).toHaveLength(2);
     expect(call.state).toBe("established");

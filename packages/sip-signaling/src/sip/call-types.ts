@@ -104,6 +104,12 @@ export interface SipCall {
    */
   onReinvite: ((reinvite: IncomingReinvite) => void) | undefined;
   /**
+   * onRefreshAnswer is called with the offer and the SDP answer of one of our session refreshes
+   * (RFC 4028 re-INVITE with our current SDP) when its 2xx carries one, so the media can follow
+   * the answer (e.g. re-target when the remote moved).
+   */
+  onRefreshAnswer: ((offerSdp: string, answerSdp: string) => void) | undefined;
+  /**
    * bye ends an established call (RFC 3261 §15.1.1); `reason` is the termination's (default
    * "local-bye"). The call is terminated at once; the promise resolves when the BYE's final
    * response (or its timeout, or stop()) arrives. Rejects with SipSignalingError INVALID_STATE

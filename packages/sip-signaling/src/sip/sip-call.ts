@@ -86,6 +86,7 @@ export abstract class SipCallBase implements SipCall {
   readonly ended: Promise<CallTermination>;
   onBye: (() => void) | undefined;
   onReinvite: ((reinvite: IncomingReinvite) => void) | undefined;
+  onRefreshAnswer: ((offerSdp: string, answerSdp: string) => void) | undefined;
 
   protected readonly host: CallHost;
   protected session: Core.Session | undefined;
@@ -109,6 +110,7 @@ export abstract class SipCallBase implements SipCall {
     });
     this.onBye = undefined;
     this.onReinvite = undefined;
+    this.onRefreshAnswer = undefined;
   }
 
   get state(): CallState {
@@ -234,7 +236,13 @@ export abstract class SipCallBase implements SipCall {
                 this.host.warn(`ACK of the refresh of ${this.callId}: ${String(error)}`);
               }
               if (this.timer !== t || this.state !== "established") return;
-              if (response.message.body !== "") this.remote = response.message.body;
+              const answer = response.message.body;
+              if (answer !== "") {
+                this.remote = answer;
+                const handler = this.onRefreshAnswer;
+                if (handler !== undefined)
+                  this.invoke(() => handler(offer, answer), "onRefreshAnswer");
+              }
               const se = readSessionTimer(headersOf(response.message)).sessionExpires;
               t.refreshesSent++;
               // without Session-Expires in the 2xx the peer has no timer: we go on refreshing
