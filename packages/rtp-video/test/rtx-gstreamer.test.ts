@@ -126,9 +126,9 @@ async function run(
       if (e.leg === "rtp" && e.direction === "forward" && (e.data[1]! & 0x7f) === RTX_PT) rtxIn++;
     },
   });
-  // the proxy is where media comes from: accepted at once (reordered packets would keep a
-  // source on probation, which wants packets in sequence)
-  b.setExpectedSource(["127.0.0.1", proxy.bPort]);
+  // the proxy is the remote: its RTP is accepted at once (reordered packets would keep a
+  // learned source on probation, which wants packets in sequence), our RTCP goes to it
+  b.setRemoteAddr(["127.0.0.1", proxy.bPort]);
   let gst: Child | undefined;
   try {
     gst = killAtCleanup(
