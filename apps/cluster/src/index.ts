@@ -1,0 +1,29 @@
+export {
+  KAMAILIO_MODULES,
+  type RunClusterOptions,
+  type RunningCluster,
+  runCluster,
+} from "./cluster.js";
+export {
+  type ClusterConfig,
+  type ClusterShape,
+  clusterConfig,
+  DEFAULT_CLUSTER,
+  type NodeConfig,
+  nodeUri,
+  readClusterConfig,
+  validateClusterConfig,
+} from "./cluster-config.js";
+export { ClusterNode, type ClusterNodeOptions, type NodeEvent } from "./cluster-node.js";
+export { ClusterError, type ClusterErrorCode } from "./errors.js";
+export {
+  DISPATCHER_SET,
+  type KamailioPaths,
+  renderDispatcherList,
+  renderKamailioCfg,
+} from "./kamailio-cfg.js";
+export { ManagedProcess, type ManagedProcessOptions } from "./managed-process.js";
+export { drainingAnswer, type Health, healthSocketFactory } from "./options-health.js";
+export { NodeRegistry, type RegistryOptions, type RegistryStats } from "./registry.js";
+export { CLAIM_ROOM, nodeKey, RELEASE_ROOM, roomKey } from "./registry-scripts.js";
+export { sipPing } from "./sip-ping.js";
