@@ -57,6 +57,10 @@ for (const name of names) {
     from,
     heapBoundBytes: HEAP_BOUND_BYTES,
     gc: exposedGc(),
+    progress: (done, total, ms) =>
+      console.error(
+        `[fuzz] ${name}: ${done}/${total} (${Math.round((done / ms) * 1000)} inputs/s)`,
+      ),
   });
   console.log(formatFuzzReport(report));
   reports.push(report);

@@ -37,6 +37,8 @@ export interface FuzzOptions {
   readonly maxFailures?: number;
   /** gc forces a collection before each sample (node --expose-gc); without it samples are raw. */
   readonly gc?: (() => void) | undefined;
+  /** progress is told how many inputs are done at every tenth of the run. */
+  readonly progress?: (done: number, count: number, elapsedMs: number) => void;
 }
 
 /** FuzzFailure is one input that threw something other than a FramewireError. */
@@ -141,6 +143,9 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
       peak = baseline;
     } else if (done > warmupEnd && done % sampleEvery === 0) {
       peak = Math.max(peak, heapNow(gc));
+    }
+    if (options.progress !== undefined && done % Math.max(1, Math.floor(count / 10)) === 0) {
+      options.progress(done, count, performance.now() - t0);
     }
     if (failureCount >= maxFailures) break;
   }
