@@ -85,7 +85,18 @@ export {
   type DigestResponseInput,
 } from "./sip/digest-response.js";
 export { SUPPORTED_METHODS } from "./sip/methods.js";
+export {
+  DEFAULT_RATE_LIMITS,
+  type RateLimit,
+  type RateVerdict,
+  type RequestRateLimits,
+} from "./sip/request-rate-limiter.js";
 export type { RetransmissionStats } from "./sip/retransmission-stats.js";
+export {
+  DEFAULT_MAX_SERVER_TRANSACTIONS,
+  DEFAULT_SERVER_TRANSACTION_RATE,
+  type ServerTransactionGateStats,
+} from "./sip/server-transaction-gate.js";
 export {
   negotiateAsUas,
   type Refresher,
@@ -113,7 +124,11 @@ export {
   UDP_TRANSACTION_TIMERS,
   withUdpTransactionTimers,
 } from "./sip/timers.js";
-export { MAX_SIP_DATAGRAM_BYTES, type SipTransportStats } from "./sip/transport-stats.js";
+export {
+  DEFAULT_RECEIVE_BUFFER_BYTES,
+  MAX_SIP_DATAGRAM_BYTES,
+  type SipTransportStats,
+} from "./sip/transport-stats.js";
 export type { SipAddress } from "./sip/via.js";
 export {
   type BackendCallOptions,

@@ -167,6 +167,11 @@ export class SipVideoBackend extends MediaBackend {
       advertisedHost: o.advertisedHost,
       ...(o.auth === undefined ? {} : { auth: o.auth }),
       ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
+      // an INVITE may Require: timer while session timers are on (RFC 4028 §9)
+      supportedExtensions: [
+        ...(o.userAgent?.supportedExtensions ?? []),
+        ...(o.sessionTimer === false ? [] : ["timer"]),
+      ],
       // capacity is enforced here (503), so the user agent must not refuse first
       maxCalls: o.maxCalls * 2 + 16,
     });

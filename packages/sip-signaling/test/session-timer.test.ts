@@ -31,11 +31,13 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-async function setup(): Promise<{ peer: FakePeer; calls: IncomingCall[]; agent: SipUserAgent }> {
+async function setup(
+  supportedExtensions: readonly string[] = ["timer"],
+): Promise<{ peer: FakePeer; calls: IncomingCall[]; agent: SipUserAgent }> {
   vi.useFakeTimers();
   const network = new FakeNetwork();
   const peer = new FakePeer(network, PEER);
-  const agent = new SipUserAgent({ socketFactory: network.socketFactory });
+  const agent = new SipUserAgent({ socketFactory: network.socketFactory, supportedExtensions });
   const calls: IncomingCall[] = [];
   agent.incomingCalls$.subscribe((call) => calls.push(call));
   await agent.start(UA);
@@ -69,6 +71,39 @@ function refreshFromPeer(peer: FakePeer, script: DialogScript, extra: string[]):
   else peer.send(script.request("ACK", { branch }), UA);
   return response!;
 }
+
+describe("Require: timer (RFC 4028 §9: a UAC may require the extension)", () => {
+  it("reaches the call when the user agent supports timer; 420 Unsupported: timer when it does not", async () => {
+    const required = ["Supported: timer", "Require: timer", "Session-Expires: 120;refresher=uac"];
+    const on = await setup(["timer"]);
+    on.peer.send(
+      new DialogScript(PEER, UA).request("INVITE", {
+        body: testSdp(PEER.host, 30000),
+        extra: required,
+      }),
+      UA,
+    );
+    expect(on.calls).toHaveLength(1);
+    expect(on.peer.responses(420, "INVITE")).toHaveLength(0);
+    on.calls[0]!.reject(486);
+    await ua?.stop();
+    ua = undefined;
+    vi.useRealTimers();
+
+    const off = await setup([]);
+    off.peer.send(
+      new DialogScript(PEER, UA).request("INVITE", {
+        body: testSdp(PEER.host, 30000),
+        extra: required,
+      }),
+      UA,
+    );
+    expect(off.calls).toHaveLength(0);
+    const refused = off.peer.responses(420, "INVITE");
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.header("unsupported")).toBe("timer");
+  });
+});
 
 describe("UAS (RFC 4028 §9)", () => {
   it("the caller refreshes: 2xx with Session-Expires;refresher=uac and Require: timer; no refresh → our BYE before expiry", async () => {

@@ -19,6 +19,8 @@ export interface RequestScreenOptions {
   readonly gate: ServerTransactionGate;
   /** acceptUser decides which Request-URI users an initial INVITE may call (others get 404). */
   readonly acceptUser: ((user: string | undefined, requestUri: string) => boolean) | undefined;
+  /** supported: the option tags a request may Require, lower case (others get 420). */
+  readonly supported?: ReadonlySet<string>;
 }
 
 /** Whether the request's Accept header fields admit application/sdp (a media range of §20.1). */
@@ -52,14 +54,14 @@ export function screenRequest(
     reject({ statusCode, extraHeaders: [ALLOW_HEADER] });
     return false;
   }
-  // RFC 3261 §8.2.2.3: we support no extension, so any Require tag gets 420 listing them
-  // (not for ACK and CANCEL). Proxy-Require is for proxies: a UAS ignores it (RFC 4475 §3.3.5).
+  // RFC 3261 §8.2.2.3: a Require tag we do not support gets 420 listing them (not for ACK and
+  // CANCEL). Proxy-Require is for proxies: a UAS ignores it (RFC 4475 §3.3.5).
   if (method !== Core.C.ACK && method !== Core.C.CANCEL) {
     const required = message
       .getHeaders("require")
       .flatMap((v) => v.split(","))
       .map((t) => t.trim())
-      .filter((t) => t !== "");
+      .filter((t) => t !== "" && options.supported?.has(t.toLowerCase()) !== true);
     if (required.length > 0) {
       reject({ statusCode: 420, extraHeaders: [`Unsupported: ${required.join(", ")}`] });
       return false;

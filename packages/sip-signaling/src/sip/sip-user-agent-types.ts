@@ -36,6 +36,12 @@ export interface SipUserAgentOptions {
    * Default: every user (the user names the room).
    */
   readonly acceptUser?: (user: string | undefined, requestUri: string) => boolean;
+  /**
+   * supportedExtensions are the option tags (RFC 3261 §19.2) a request may Require of us; any
+   * other Require tag gets 420 with Unsupported. Default none (the backend adds "timer" while
+   * RFC 4028 session timers are on).
+   */
+  readonly supportedExtensions?: readonly string[];
   /** maxCalls bounds concurrent calls; beyond it INVITEs get 503 (default 256). */
   readonly maxCalls?: number;
   /**

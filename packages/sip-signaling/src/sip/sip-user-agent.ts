@@ -64,12 +64,14 @@ export class SipUserAgent {
   private readonly calls = new Set<SipCallBase>();
   private readonly authenticator: DigestAuthenticator | undefined;
   private readonly contactUser: string;
+  private readonly supported: ReadonlySet<string>;
   private readonly log: (level: SipLogLevel, message: string) => void;
   private running: Running | undefined;
   private starting = false;
   private counters = { rejectedRequests: 0, authChallenges: 0, authFailures: 0, coreErrors: 0 };
 
   constructor(options: SipUserAgentOptions = {}) {
+    this.supported = new Set((options.supportedExtensions ?? []).map((t) => t.toLowerCase()));
     this.options = options;
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.contactUser = options.contactUser ?? "framewire";
@@ -307,7 +309,7 @@ export class SipUserAgent {
         const toCore = screenRequest(
           running.core,
           message,
-          { gate: running.gate, acceptUser: this.options.acceptUser },
+          { gate: running.gate, acceptUser: this.options.acceptUser, supported: this.supported },
           (response) => {
             this.counters.rejectedRequests++;
             running.core.replyStateless(message, response);
