@@ -44,7 +44,12 @@ export const DEFAULT_CLUSTER = {
   heartbeatIntervalMs: 1000,
   heartbeatTtlMs: 3000,
   pingIntervalSec: 2,
-  children: 4,
+  /**
+   * one UDP worker: several relay a node's 180 and 200 in parallel and may reorder them; a UAC
+   * ignores a late 1xx (RFC 3261 §13.2.2.4) but SIPp aborts the call on it. Raise
+   * `proxy.children` for more signalling throughput when the callers are real phones.
+   */
+  children: 1,
 } as const;
 
 /** ClusterShape is what {@link clusterConfig} varies: the number of nodes and the ports. */
