@@ -13,6 +13,8 @@ export interface PortTraffic {
   readonly sources: Map<string, number>;
   /** lastAtMs is the capture time of the last packet (ms since 1970). */
   lastAtMs: number;
+  /** atMs holds every packet's capture time (ms since 1970), in capture order. */
+  readonly atMs: number[];
 }
 
 function bump<K>(map: Map<K, number>, key: K): void {
@@ -48,7 +50,14 @@ export async function rtpByDestinationPort(file: string): Promise<Map<number, Po
     const dstPort = data.readUInt16BE(udp + 2);
     let t = out.get(dstPort);
     if (t === undefined) {
-      t = { packets: 0, markers: 0, byPayloadType: new Map(), sources: new Map(), lastAtMs: 0 };
+      t = {
+        packets: 0,
+        markers: 0,
+        byPayloadType: new Map(),
+        sources: new Map(),
+        lastAtMs: 0,
+        atMs: [],
+      };
       out.set(dstPort, t);
     }
     const pt = data[rtp + 1]! & 0x7f;
@@ -58,6 +67,7 @@ export async function rtpByDestinationPort(file: string): Promise<Map<number, Po
     bump(t.byPayloadType, pt);
     bump(t.sources, `${data[ip + 12]}.${data[ip + 13]}.${data[ip + 14]}.${data[ip + 15]}`);
     t.lastAtMs = sec * 1000 + (nano ? frac / 1e6 : frac / 1e3);
+    t.atMs.push(t.lastAtMs);
   }
   return out;
 }
