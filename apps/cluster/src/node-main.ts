@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // One Framewire node of the cluster: `node-main.ts --config <cluster.json> --node <name>`.
 // Prints one JSON line per event ({"node":"n1","event":"ready"}, joins, leaves, releases);
-// SIGTERM/SIGINT: answers OPTIONS 503, hangs up every call, releases its rooms, deletes its
+// SIGUSR2 drains; SIGTERM/SIGINT: answers OPTIONS 503, hangs up every call, releases its rooms, deletes its
 // heartbeat, exits 0.
 import { parseArgs } from "node:util";
 import { readClusterConfig } from "./cluster-config.js";
@@ -43,6 +43,12 @@ const stop = (signal: NodeJS.Signals) => {
   setTimeout(() => process.exit(1), 6000).unref();
 };
 process.on("SIGTERM", stop);
+// SIGUSR2: drain (OPTIONS answered 503, so Kamailio places no new room here; rooms that meet
+// here keep their calls and take new callers)
+process.on("SIGUSR2", () => {
+  node.drain();
+  process.stdout.write(`${JSON.stringify({ node: nodeConfig.name, event: "draining" })}\n`);
+});
 process.on("SIGINT", stop);
 await node.start();
 process.stdout.write(
