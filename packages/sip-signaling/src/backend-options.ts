@@ -80,6 +80,12 @@ export interface SipVideoBackendOptions {
   readonly sessionTimer?: false | Partial<SessionTimerOptions>;
   /** nack / latencyMs for the video sessions (see VideoRtpSession). */
   readonly nack?: boolean;
+  /**
+   * rtx offers and answers RFC 4588 retransmission (`rtx/90000` with `apt=`) for video when
+   * `nack` is on: a peer that has it sends its retransmissions on their own stream, and we answer
+   * its NACKs on ours; a peer without it gets same-stream retransmissions. Default true.
+   */
+  readonly rtx?: boolean;
   readonly latencyMs?: number;
   /** scheduler for the RTP sessions' time (tests); default asyncScheduler. */
   readonly scheduler?: SchedulerLike;
@@ -99,6 +105,7 @@ type DefaultedOption =
   | "rtpPortEnd"
   | "maxCalls"
   | "nack"
+  | "rtx"
   | "onCallTimeoutMs"
   | "callRejection"
   | "userAgent"
@@ -133,6 +140,7 @@ export const BACKEND_DEFAULTS = {
   audioCodecs: ["PCMU", "PCMA", "telephone-event"] as readonly AudioCodecName[],
   maxCalls: 100,
   nack: true,
+  rtx: true,
   onCallTimeoutMs: 5000,
   rtpTimeoutMs: 30_000,
   rtpHoldTimeoutMs: 0,
@@ -174,6 +182,7 @@ export function resolveBackendOptions(options: SipVideoBackendOptions): Resolved
     audioCodecs: options.supportedAudioCodecs ?? d.audioCodecs,
     maxCalls,
     nack: options.nack ?? d.nack,
+    rtx: options.rtx ?? d.rtx,
     onCallTimeoutMs,
     callRejection: options.callRejection ?? callRejectionOf,
     latencyMs: options.latencyMs,

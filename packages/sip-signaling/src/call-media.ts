@@ -9,9 +9,11 @@ import type { ResolvedBackendOptions } from "./backend-options.js";
 import { PortPool } from "./port-pool.js";
 import { VIDEO_CODEC_OF_NAME } from "./sdp/codecs.js";
 import { OFFER_PAYLOAD_TYPES } from "./sdp/create-offer.js";
+import { OFFER_RTX_PAYLOAD_TYPES } from "./sdp/rtx.js";
 import type {
   AudioCodecName,
   NegotiatedMedia,
+  NegotiatedRtx,
   NegotiatedSession,
   SdpLocalOptions,
   SdpOfferOptions,
@@ -144,6 +146,9 @@ export class CallMediaAllocator {
                 payloadType: preset.videoPt,
                 packetizationMode: 1 as const,
                 nack: this.options.nack,
+                ...(this.rtxOn
+                  ? { rtxPayloadType: OFFER_RTX_PAYLOAD_TYPES[preset.videoCodec] }
+                  : {}),
               }),
         }),
       );
@@ -161,8 +166,9 @@ export class CallMediaAllocator {
   /**
    * reuse keeps an outgoing call's placeholders when the answer picked what they were opened
    * for (our first audio codec and telephone-event PT, no rtcp-mux; our first video codec and
-   * its payload type, H.264 mode 1): it only points them at the answer's addresses, so RTP the
-   * callee sends right after its 2xx finds a bound socket. Undefined otherwise (re-open).
+   * its payload type, H.264 mode 1, our RTX payload type or none): it only points them at the
+   * answer's addresses (and drops RTX when the answer has none), so RTP the callee sends right
+   * after its 2xx finds a bound socket. Undefined otherwise (re-open).
    * (NACK cannot be switched on a live session: the placeholder keeps the configured setting.)
    */
   reuse(n: NegotiatedSession, media: CallMedia): CallMedia | undefined {
@@ -182,11 +188,15 @@ export class CallMediaAllocator {
         v.codec !== p.videoCodec ||
         v.payloadType !== p.videoPt ||
         v.rtcpMux ||
-        (v.codec === "H264" && (v.packetizationMode ?? 0) !== 1)
+        (v.codec === "H264" && (v.packetizationMode ?? 0) !== 1) ||
+        // RTX can be dropped from a live session, not changed or added
+        (v.rtx !== undefined && v.rtx.payloadType !== media.video.rtxPayloadType)
       ) {
         return undefined;
       }
     }
+    // answered without RTX: the placeholder retransmits on the media stream (RFC 4585)
+    if (v !== undefined && v.rtx === undefined) media.video?.dropRtx();
     this.retarget(media, n);
     if (v === undefined && media.video !== undefined) this.dropVideo(media);
     return media;
@@ -245,6 +255,9 @@ export class CallMediaAllocator {
         ...(v.packetizationMode === undefined ? {} : { packetizationMode: v.packetizationMode }),
         ...(v.parameterSets === undefined ? {} : { h264ParameterSets: v.parameterSets }),
         nack: this.options.nack && v.feedback.nack,
+        ...(v.rtx === undefined
+          ? {}
+          : { rtxPayloadType: v.rtx.payloadType, ...remoteRtxOf(v.rtx) }),
       });
       media.routes.video = videoRoute;
     } catch (e) {
@@ -278,6 +291,7 @@ export class CallMediaAllocator {
       applyRoute(media.video, videoRoute);
       routes.video = videoRoute;
     }
+    if (v?.rtx !== undefined) media.video.setRemoteRtx(remoteRtxOf(v.rtx).remoteRtx);
     if (v?.parameterSets === undefined || media.video.codec !== "h264") return true;
     try {
       media.video.setH264ParameterSets(v.parameterSets);
@@ -305,7 +319,13 @@ export class CallMediaAllocator {
       videoPort: media.videoPort ?? 0,
       sessionId: Date.now(),
       sessionVersion: 1,
+      videoRtx: this.rtxOn,
     };
+  }
+
+  /** rtxOn: RTX is offered and answered (it answers NACKs, so only with NACK on). */
+  private get rtxOn(): boolean {
+    return this.options.rtx && this.options.nack;
   }
 
   /** offerOptions are our side of an offer for this media (video only with a video port). */
@@ -426,4 +446,12 @@ function rtcpOf(m: NegotiatedMedia): Address {
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** remoteRtxOf is the remote's RTX SSRC pair as VideoRtpSession takes it, when it signalled one. */
+function remoteRtxOf(rtx: NegotiatedRtx): {
+  remoteRtx?: { readonly mediaSsrc: number; readonly rtxSsrc: number };
+} {
+  const s = rtx.remoteSsrcs;
+  return s === undefined ? {} : { remoteRtx: { mediaSsrc: s.media, rtxSsrc: s.rtx } };
 }

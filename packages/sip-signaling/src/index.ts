@@ -21,6 +21,7 @@ export { createOffer, OFFER_PAYLOAD_TYPES } from "./sdp/create-offer.js";
 export { negotiateAnswer } from "./sdp/negotiate-answer.js";
 export { parseAnswer } from "./sdp/parse-answer.js";
 export { parseSessionDescription } from "./sdp/parse-session-description.js";
+export { OFFER_RTX_PAYLOAD_TYPES } from "./sdp/rtx.js";
 export { SDP_LIMITS } from "./sdp/sdp-limits.js";
 export type {
   AudioCodecName,
@@ -29,6 +30,7 @@ export type {
   MediaKind,
   NegotiatedCodec,
   NegotiatedMedia,
+  NegotiatedRtx,
   NegotiatedSession,
   ParsedMedia,
   ParsedOffer,
@@ -43,6 +45,7 @@ export type {
   SdpLocalOptions,
   SdpOfferOptions,
   SdpOrigin,
+  SsrcGroup,
   VideoCodecName,
 } from "./sdp/sdp-types.js";
 export {

@@ -142,7 +142,7 @@ export class VideoReceiver {
   private readonly maxNackDelayMs: number;
   private readonly reorderMemoryMs: number;
   private readonly nackRetryMs: number;
-  private readonly rtx: boolean;
+  private rtx: boolean;
   private rttMs: number | undefined;
   /** received[ext % RECEIVED_RING] is ext when that packet was received. */
   private readonly received = new Float64Array(RECEIVED_RING).fill(-1);
@@ -240,6 +240,11 @@ export class VideoReceiver {
    * NACKs are then repeated after about one RTT, and not sent when the answer could not come
    * before the packet is given up. undefined: unknown again.
    */
+  /** dropRtx: retransmissions come on the media stream from now on (NACK repeats as without RTX). */
+  dropRtx(): void {
+    this.rtx = false;
+  }
+
   setRoundTripTime(rttMs: number | undefined): void {
     this.rttMs = rttMs !== undefined && Number.isFinite(rttMs) && rttMs >= 0 ? rttMs : undefined;
   }

@@ -80,7 +80,9 @@ export class VideoSender {
     rtxPackets: 0,
   };
   /** rtxSsrc is the SSRC of the RTX stream, when there is one. */
-  readonly rtxSsrc: number | undefined;
+  get rtxSsrc(): number | undefined {
+    return this.rtx?.ssrc;
+  }
   /** ssrc of the stream. */
   readonly ssrc: number;
   /** lastRtpTimestamp is the timestamp of the last frame sent (for sender reports). */
@@ -101,7 +103,7 @@ export class VideoSender {
   private readonly historyAt: Float64Array;
   private readonly historyMs: number;
   private readonly now: (() => number) | undefined;
-  private readonly rtx: { readonly payloadType: number; readonly ssrc: number } | undefined;
+  private rtx: { readonly payloadType: number; readonly ssrc: number } | undefined;
   private readonly rtxSequence: SequenceSource | undefined;
 
   constructor(send: (datagram: Uint8Array) => void, options: VideoSenderOptions) {
@@ -144,7 +146,6 @@ export class VideoSender {
       this.rtx = { payloadType: pt, ssrc: rtx.ssrc >>> 0 };
       this.rtxSequence = rtx.sequence ?? sequenceFrom();
     }
-    this.rtxSsrc = this.rtx?.ssrc;
   }
 
   /** sendFrame packetizes one access unit and sends its datagrams; returns how many. */
@@ -161,6 +162,11 @@ export class VideoSender {
     if (keyframe) this.stats.keyframes++;
     this.lastRtpTimestamp = rtpTimestamp >>> 0;
     return datagrams.length;
+  }
+
+  /** dropRtx makes retransmissions go out on the media stream from now on. */
+  dropRtx(): void {
+    this.rtx = undefined;
   }
 
   /** retransmit resends the packets with these sequence numbers that are still in the history. */

@@ -153,10 +153,8 @@ export class VideoRtpSession extends RtpSessionBase {
   readonly payloadType: number;
   /** clockRate of the stream. */
   readonly clockRate: number;
-  /** rtxPayloadType is the negotiated RTX payload type, if any. */
-  readonly rtxPayloadType: number | undefined;
-  /** rtxSsrc is the SSRC of our RTX stream, when we send one. */
-  readonly rtxSsrc: number | undefined;
+  #rtxPayloadType: number | undefined;
+  #rtxSsrc: number | undefined;
   private readonly rtxAssociation: RtxAssociation;
   private readonly receiver: VideoReceiver;
   private readonly sender: VideoSender;
@@ -213,13 +211,13 @@ export class VideoRtpSession extends RtpSessionBase {
     this.codec = options.codec ?? "h264";
     this.payloadType = options.payloadType ?? 96;
     this.clockRate = options.clockRate ?? 90000;
-    this.rtxPayloadType = options.rtxPayloadType;
+    this.#rtxPayloadType = options.rtxPayloadType;
     this.rtxAssociation = new RtxAssociation(options.remoteRtx);
     const sendRtx = this.rtxPayloadType !== undefined && (options.sendRtx ?? true);
     let rtxSsrc = options.rtxSsrc;
     while (sendRtx && (rtxSsrc === undefined || rtxSsrc === this.ssrc))
       rtxSsrc = randomSsrc(random);
-    this.rtxSsrc = sendRtx ? rtxSsrc : undefined;
+    this.#rtxSsrc = sendRtx ? rtxSsrc : undefined;
     this.rtpBase = Math.floor(random() * 0x100000000);
     const mtu = options.mtu ?? 1200;
     const plug = options.codecs?.[this.codec] ?? BUILT_IN[this.codec]!;
@@ -319,6 +317,29 @@ export class VideoRtpSession extends RtpSessionBase {
    */
   setH264ParameterSets(units: readonly Uint8Array[]): void {
     this.receiver.setH264ParameterSets(units);
+  }
+
+  /** rtxPayloadType is the negotiated RTX payload type, if any. */
+  get rtxPayloadType(): number | undefined {
+    return this.#rtxPayloadType;
+  }
+
+  /** rtxSsrc is the SSRC of our RTX stream, when we send one. */
+  get rtxSsrc(): number | undefined {
+    return this.#rtxSsrc;
+  }
+
+  /**
+   * dropRtx turns RTX off on a live session (e.g. a placeholder opened with our offer's RTX
+   * payload type, answered without it): RTX packets are then a wrong payload type, NACKs are
+   * answered on the media stream and repeated as without RTX. Turning it on needs a new session.
+   */
+  dropRtx(): void {
+    if (this.#rtxPayloadType === undefined) return;
+    this.#rtxPayloadType = undefined;
+    this.#rtxSsrc = undefined;
+    this.sender.dropRtx();
+    this.receiver.dropRtx();
   }
 
   /**
