@@ -47,7 +47,17 @@ export class ClusterNode {
 
   constructor(private readonly options: ClusterNodeOptions) {
     const { node } = options;
-    this.log = (event) => options.log?.(JSON.stringify({ node: node.name, ...event }));
+    const errorLoggedAt = new Map<string, number>();
+    this.log = (event) => {
+      if (event.event === "registry-error") {
+        // ioredis reports every reconnection attempt: one line per message and 10 s
+        const now = Date.now();
+        if (now - (errorLoggedAt.get(event.message) ?? 0) < 10_000) return;
+        if (errorLoggedAt.size > 100) errorLoggedAt.clear();
+        errorLoggedAt.set(event.message, now);
+      }
+      options.log?.(JSON.stringify({ node: node.name, ...event }));
+    };
     this.registry = new NodeRegistry({
       redisHost: options.redisHost,
       redisPort: options.redisPort,

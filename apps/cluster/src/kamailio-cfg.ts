@@ -161,8 +161,11 @@ route[PLACE] {
 
 # FOLLOW_ROOM: a request for a room that already meets (no claim)
 route[FOLLOW_ROOM] {
-\tif ($rU == $null || !redis_cmd("reg", "GET %s", "room:$rU", "r")
-\t\t\t|| $redis(r=>type) != $redisd(rpl_str)) {
+\tif ($rU != $null && !redis_cmd("reg", "GET %s", "room:$rU", "r")) {
+\t\t# no registry: the hash placed the room, the hash finds it
+\t\tif (ds_select_dst("${DISPATCHER_SET}", "3")) route(RELAY);
+\t}
+\tif ($rU == $null || $redis(r=>type) != $redisd(rpl_str)) {
 \t\tif (!is_method("ACK")) sl_send_reply("404", "Room Not Found");
 \t\texit;
 \t}
