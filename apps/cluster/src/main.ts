@@ -17,7 +17,10 @@ const USAGE = `usage: start [--nodes N] [--port 5060] [--redis-port 6390] [--rec
 
 let values: ReturnType<typeof parse>;
 function parse() {
+  // `pnpm … start -- --nodes 3` hands the "--" on: drop it
+  const argv = process.argv.slice(2);
   return parseArgs({
+    args: argv[0] === "--" ? argv.slice(1) : argv,
     options: {
       nodes: { type: "string" },
       port: { type: "string" },
