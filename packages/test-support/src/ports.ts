@@ -1,5 +1,6 @@
 // Loopback UDP ports: free ones to hand to peers, and sinks that count what arrives.
 import { createSocket, type Socket } from "node:dgram";
+import { readFileSync } from "node:fs";
 import { onCleanup } from "./cleanup.js";
 
 /** HOST is where every helper binds and talks: 127.0.0.1. */
@@ -17,12 +18,35 @@ function probe(port: number): Promise<Socket | undefined> {
 }
 
 /**
- * freeUdpPorts finds `count` consecutive UDP ports on 127.0.0.1, starting at an even port in
- * [20000, 40000), that could all be bound (they are released again before it returns).
+ * portWindow is where freeUdpPorts looks: from 20000 up to the kernel's ephemeral range (Linux
+ * `ip_local_port_range`, usually 32768..60999), so a socket another test binds to port 0 in the
+ * meantime cannot take a port handed to a peer; [20000, 40000) where that range is unknown.
+ */
+function portWindow(): { start: number; end: number } {
+  try {
+    const [low] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (low !== undefined && Number.isInteger(low) && low - 20_000 >= 2_000) {
+      return { start: 20_000, end: low };
+    }
+  } catch {
+    // not Linux: the fixed window
+  }
+  return { start: 20_000, end: 40_000 };
+}
+
+/**
+ * freeUdpPorts finds `count` consecutive UDP ports on 127.0.0.1, starting at an even port below
+ * the kernel's ephemeral range (see portWindow), that could all be bound (they are released
+ * again before it returns).
  */
 export async function freeUdpPorts(count = 1, attempts = 60): Promise<number> {
+  const { start, end } = portWindow();
+  const pairs = Math.floor((end - start - count) / 2);
   for (let i = 0; i < attempts; i++) {
-    const base = 20_000 + 2 * Math.floor(Math.random() * (10_000 - count));
+    const base = start + 2 * Math.floor(Math.random() * pairs);
     const sockets = await Promise.all(Array.from({ length: count }, (_, k) => probe(base + k)));
     await Promise.all(
       sockets.map((s) => (s === undefined ? undefined : new Promise<void>((r) => s.close(r)))),
