@@ -3,6 +3,18 @@
 // RTCP wire format, SPS parsing, the RxJS operators and the socket-less sender and receiver.
 export type { Depacketizer, Packetizer, PayloadSink, PayloadWriter } from "./codec.js";
 export { InvalidVideoFrameError, RtpVideoError, type RtpVideoErrorCode } from "./errors.js";
+export {
+  h264KeyframeStart,
+  type KeyframeStartTest,
+  keyframeStartTest,
+  vp8KeyframeStart,
+  vp9KeyframeStart,
+} from "./forward/keyframe-start.js";
+export {
+  RtpRewriter,
+  type RtpRewriterOptions,
+  type RtpRewriterStats,
+} from "./forward/rtp-rewriter.js";
 export { FrameAssembler } from "./frame-assembler.js";
 export type {
   FrameAssemblerOptions,

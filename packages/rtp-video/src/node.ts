@@ -33,6 +33,8 @@ export {
   type CodecPlug,
   type KeyframeRequest,
   type OutgoingVideoFrame,
+  type ReceivedRtpPacket,
+  type RtpPacketListener,
   VideoRtpSession,
   type VideoSessionOptions,
   type VideoSessionStats,

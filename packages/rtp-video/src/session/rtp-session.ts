@@ -7,7 +7,12 @@ import { parseRtcp } from "../rtcp/parse.js";
 import { ReceptionStats } from "../rtcp/reception-stats.js";
 import { serializeRtcp } from "../rtcp/serialize.js";
 import type { ReportBlock, RtcpPacket, RtcpParseErrorCode } from "../rtcp/types.js";
-import { type RtpPacket, type RtpParseErrorCode, tryParseRtpPacket } from "../rtp/rtp-packet.js";
+import {
+  type RtpPacket,
+  type RtpParseErrorCode,
+  serializeRtpPacket,
+  tryParseRtpPacket,
+} from "../rtp/rtp-packet.js";
 import { SourceLatch } from "./source-latch.js";
 import { type Address, bindUdpPair, type PortRange, type UdpPair } from "./udp-pair.js";
 
@@ -318,7 +323,11 @@ export abstract class RtpSessionBase {
   protected isRepairPayloadType(_pt: number): boolean {
     return false;
   }
-  protected abstract onRtp(packet: RtpPacket): void;
+  /**
+   * onRtp takes one accepted RTP packet and the datagram it was parsed from (the bytes as
+   * received; for a packet held on probation and released later, the same bytes).
+   */
+  protected abstract onRtp(packet: RtpPacket, datagram: Uint8Array): void;
   protected abstract onFeedback(packet: RtcpPacket): void;
   /** senderInfo is the SR sender info when this session has sent media since the last report. */
   protected abstract senderInfo(
@@ -410,7 +419,7 @@ export abstract class RtpSessionBase {
         return;
       }
       const parsed = this.parseAccepted(msg);
-      if (parsed !== undefined) this.onRtp(parsed);
+      if (parsed !== undefined) this.onRtp(parsed, msg);
       return;
     }
     if (isRtcp) this.onLatchedRtcp(msg, rinfo);
@@ -440,7 +449,7 @@ export abstract class RtpSessionBase {
       parsed = this.parseAccepted(msg);
       if (parsed === undefined) return;
       if (this.isRepairPayloadType(parsed.payloadType)) {
-        this.onRtp(parsed);
+        this.onRtp(parsed, msg);
         return;
       }
     } else {
@@ -457,14 +466,15 @@ export abstract class RtpSessionBase {
     }
     const v = latch.offer(address, port, parsed.ssrc, parsed.sequenceNumber, now, parsed);
     if (v.kind === "accept") {
-      this.onRtp(parsed);
+      this.onRtp(parsed, msg);
     } else if (v.kind === "latched") {
       this.transport.foreignSource -= v.held.length + 1;
       this.rtpLatched([address, port], v.changed);
-      for (const p of v.held) this.onRtp(p);
-      this.onRtp(parsed);
+      for (const p of v.held) this.onRtp(p, this.heldDatagram(p));
+      this.onRtp(parsed, msg);
       this.replayHeldRtcp();
     } else if (v.kind === "probation") {
+      this.heldDatagrams.set(parsed, msg);
       this.scheduleLoneRelease();
     }
   }
@@ -555,6 +565,14 @@ export abstract class RtpSessionBase {
     return false;
   }
 
+  /** heldDatagrams: the datagram of each packet held on probation (they die with the packet). */
+  private readonly heldDatagrams = new WeakMap<RtpPacket, Uint8Array>();
+
+  /** heldDatagram is the datagram a held packet was parsed from (rebuilt if not known). */
+  private heldDatagram(p: RtpPacket): Uint8Array {
+    return this.heldDatagrams.get(p) ?? serializeRtpPacket(p);
+  }
+
   private scheduleLoneRelease(): void {
     if (this.loneTimer !== undefined) return;
     this.loneTimer = this.scheduler.schedule(() => {
@@ -570,7 +588,7 @@ export abstract class RtpSessionBase {
       }
       this.transport.foreignSource -= held.length;
       this.rtpLatched(source, false);
-      for (const p of held) this.onRtp(p);
+      for (const p of held) this.onRtp(p, this.heldDatagram(p));
       this.replayHeldRtcp();
     }, LONE_SOURCE_HOLD_MS);
   }

@@ -69,6 +69,13 @@ export interface VideoReceiverOptions {
    * as a retransmission).
    */
   readonly rtx?: boolean;
+  /**
+   * assemble: depacketize and assemble frames (`frame` of the sink); default true. false keeps
+   * the jitter tracking, NACKs and RTX handling but skips the assembler: no frames come out and
+   * the stream followed is the SSRC of the newest packet (for a session that only forwards
+   * packets, see `VideoRtpSession.onPacket`).
+   */
+  readonly assemble?: boolean;
 }
 
 /** VideoReceiverSink receives what a VideoReceiver produces. */
@@ -143,6 +150,7 @@ export class VideoReceiver {
   private readonly reorderMemoryMs: number;
   private readonly nackRetryMs: number;
   private rtx: boolean;
+  private readonly assemble: boolean;
   private rttMs: number | undefined;
   /** received[ext % RECEIVED_RING] is ext when that packet was received. */
   private readonly received = new Float64Array(RECEIVED_RING).fill(-1);
@@ -183,6 +191,7 @@ export class VideoReceiver {
     this.reorderMemoryMs = options.reorderMemoryMs ?? 4000;
     this.nackRetryMs = options.nackRetryMs ?? 40;
     this.rtx = options.rtx ?? false;
+    this.assemble = options.assemble ?? true;
     if (!(this.nackReorderFactor >= 0))
       throw new RtpVideoError("BAD_OPTION", "nackReorderFactor must be >= 0");
     if (!(this.maxNackDelayMs >= 0))
@@ -356,8 +365,8 @@ export class VideoReceiver {
     const resyncs = a.resyncs;
     const outOfWindow = a.outOfWindow;
     const signals = a.keyframeRequests;
-    this.assembler.push(packet);
-    const current = this.assembler.ssrc;
+    if (this.assemble) this.assembler.push(packet);
+    const current = this.assemble ? this.assembler.ssrc : packet.ssrc;
     if (this.highest < 0 || current !== this.ssrc || a.resyncs !== resyncs) {
       // the first packet, or the assembler has followed a new source or restarted its
       // sequence numbers: track from here
@@ -553,7 +562,7 @@ export class VideoReceiver {
       }
     }
     const signals = this.assembler.stats.keyframeRequests;
-    if (giveUpTo !== undefined) this.assembler.giveUpTo(giveUpTo & 0xffff);
+    if (giveUpTo !== undefined && this.assemble) this.assembler.giveUpTo(giveUpTo & 0xffff);
     // the assembler may wait for a packet the tracker does not know (after an overflow)
     const waiting = this.assembler.waitingFor;
     if (waiting !== undefined && this.missing.size === 0) {

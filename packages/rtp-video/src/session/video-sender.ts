@@ -164,6 +164,23 @@ export class VideoSender {
     return datagrams.length;
   }
 
+  /**
+   * sendPacket sends one datagram made elsewhere (a forwarded packet, `RtpRewriter`) on this
+   * stream and keeps it in the history, so NACKs for it are answered like those for packets of
+   * `sendFrame`. It must carry this sender's SSRC and sequence numbers that do not collide with
+   * those of `sendFrame` (a sender does one or the other). A marker bit counts a frame.
+   * The datagram is kept as it is (not copied): it must not be changed afterwards.
+   */
+  sendPacket(datagram: Uint8Array): void {
+    this.remember(datagram);
+    this.stats.packets++;
+    this.stats.octets += datagram.length - 12;
+    if ((datagram[1]! & 0x80) !== 0) this.stats.frames++;
+    this.lastRtpTimestamp =
+      ((datagram[4]! << 24) | (datagram[5]! << 16) | (datagram[6]! << 8) | datagram[7]!) >>> 0;
+    this.send(datagram);
+  }
+
   /** dropRtx makes retransmissions go out on the media stream from now on. */
   dropRtx(): void {
     this.rtx = undefined;

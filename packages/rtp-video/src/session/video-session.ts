@@ -1,11 +1,11 @@
-import { type Observable, Subject } from "rxjs";
+import { Observable, Subject } from "rxjs";
 import type { Depacketizer, Packetizer } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
 import { H264Depacketizer } from "../h264/h264-depacketizer.js";
 import { type H264PacketizationMode, H264Packetizer } from "../h264/h264-packetizer.js";
 import { checkH264ParameterSets } from "../h264/parameter-sets.js";
 import type { RtcpPacket } from "../rtcp/types.js";
-import type { RtpPacket } from "../rtp/rtp-packet.js";
+import { type RtpPacket, serializeRtpPacket } from "../rtp/rtp-packet.js";
 import { RtxAssociation } from "../rtx/rtx-association.js";
 import { originalFromRtx, originalSequenceNumber } from "../rtx/rtx-packet.js";
 import type { VideoCodec, VideoFrame } from "../video-frame.js";
@@ -25,6 +25,19 @@ export interface KeyframeRequest {
   readonly kind: "pli" | "fir";
   /** senderSsrc is who asked. */
   readonly senderSsrc: number;
+}
+
+/**
+ * RtpPacketListener receives each accepted media packet of a session as it arrives (see
+ * `VideoRtpSession.onPacket`): the packet parsed and the datagram it came in (the bytes as
+ * received; the listener may rewrite them in place once nothing else reads them).
+ */
+export type RtpPacketListener = (packet: RtpPacket, datagram: Uint8Array) => void;
+
+/** ReceivedRtpPacket is one item of `VideoRtpSession.packets$`. */
+export interface ReceivedRtpPacket {
+  readonly packet: RtpPacket;
+  readonly datagram: Uint8Array;
 }
 
 /** VideoSessionOptions configure a VideoRtpSession. */
@@ -143,8 +156,13 @@ export interface VideoSessionStats extends SourceStats {
  * come out on `keyframeRequests$`, and SR/RR/SDES flow at a regular interval.
  */
 export class VideoRtpSession extends RtpSessionBase {
-  /** frames$ emits each complete inbound frame. */
+  /** frames$ emits each complete inbound frame (none with `assemble: false`). */
   readonly frames$: Observable<VideoFrame>;
+  /**
+   * packets$ emits each accepted media packet as it arrives, like `onPacket` (which is the
+   * cheaper of the two: no object per packet).
+   */
+  readonly packets$: Observable<ReceivedRtpPacket>;
   /** keyframeRequests$ emits each PLI or FIR the remote sends about our stream. */
   readonly keyframeRequests$: Observable<KeyframeRequest>;
   /** codec of the stream. */
@@ -169,6 +187,8 @@ export class VideoRtpSession extends RtpSessionBase {
   private firstSendMs: number | undefined;
   private rtpBase: number;
   private lastSendWall = 0;
+  private packetListeners: readonly RtpPacketListener[] = [];
+  private forwardedBytes = 0;
 
   /** open binds the sockets and starts the session. Bad options throw before any bind. */
   static async open(options: VideoSessionOptions = {}): Promise<VideoRtpSession> {
@@ -271,6 +291,9 @@ export class VideoRtpSession extends RtpSessionBase {
         : { rtx: { payloadType: this.rtxPayloadType, ssrc: this.rtxSsrc } }),
     });
     this.frames$ = this.framesSubject.asObservable();
+    this.packets$ = new Observable<ReceivedRtpPacket>((subscriber) =>
+      this.onPacket((packet, datagram) => subscriber.next({ packet, datagram })),
+    );
     this.keyframeRequests$ = this.keyframeSubject.asObservable();
   }
 
@@ -291,6 +314,48 @@ export class VideoRtpSession extends RtpSessionBase {
     this.sentSinceReport = true;
     this.outMeter.record(now, frame.data.length);
     return n;
+  }
+
+  /**
+   * onPacket calls `listener` with each accepted media packet as it arrives: after source
+   * latching and the payload-type check, before (and independent of) the jitter buffer, so a
+   * forwarder can send it on at once (cut-through, see `RtpRewriter` and `forwardPacket`).
+   * Packets come in arrival order, reordered and duplicated as they came; a packet restored from
+   * RTX that fills a gap comes too (its datagram rebuilt, header without extensions). Returns a
+   * function that removes the listener. A throwing listener does not stop the others or the frame
+   * path (its error is thrown asynchronously, as RxJS reports a throwing subscriber).
+   */
+  onPacket(listener: RtpPacketListener): () => void {
+    this.packetListeners = [...this.packetListeners, listener];
+    return () => {
+      this.packetListeners = this.packetListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /**
+   * forwardPacket sends one RTP datagram made elsewhere on this session's stream (e.g. an
+   * `RtpRewriter` output carrying this session's `ssrc` and `payloadType`): it goes to the remote
+   * at once and into the send history, so NACKs from the remote are answered from it (on our RTX
+   * stream when negotiated), and it counts in the sender reports. A session either sends frames
+   * (`sendFrame`) or forwards packets, not both (their sequence numbers would collide). The
+   * datagram is kept, not copied: do not change it afterwards. Returns false (dropped) when the
+   * session is closed or the remote is not known yet.
+   */
+  forwardPacket(datagram: Uint8Array): boolean {
+    if (this.isClosed || this.remoteAddr === undefined || datagram.length < 12) return false;
+    const ts =
+      ((datagram[4]! << 24) | (datagram[5]! << 16) | (datagram[6]! << 8) | datagram[7]!) >>> 0;
+    const now = this.scheduler.now();
+    // a new timestamp: the SR extrapolates from when its first packet went out
+    if (ts !== this.sender.lastRtpTimestamp || !this.sentSinceReport) this.lastSendWall = now;
+    this.sender.sendPacket(datagram);
+    this.sentSinceReport = true;
+    this.forwardedBytes += datagram.length - 12;
+    if ((datagram[1]! & 0x80) !== 0) {
+      this.outMeter.record(now, this.forwardedBytes);
+      this.forwardedBytes = 0;
+    }
+    return true;
   }
 
   /** requestKeyframe sends a PLI (default) or a FIR for the remote's stream. */
@@ -405,7 +470,7 @@ export class VideoRtpSession extends RtpSessionBase {
     return pt === this.rtxPayloadType;
   }
 
-  protected override onRtp(packet: RtpPacket): void {
+  protected override onRtp(packet: RtpPacket, datagram: Uint8Array): void {
     if (packet.payloadType === this.rtxPayloadType) {
       this.onRtx(packet);
       return;
@@ -416,7 +481,22 @@ export class VideoRtpSession extends RtpSessionBase {
       reception = this.startReception(packet.ssrc, this.clockRate);
     }
     reception.receive(packet.sequenceNumber, packet.timestamp, now);
+    if (this.packetListeners.length > 0) this.emitPacket(packet, datagram);
     this.receiver.receive(packet);
+  }
+
+  private emitPacket(packet: RtpPacket, datagram: Uint8Array): void {
+    const listeners = this.packetListeners;
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i]!(packet, datagram);
+      } catch (e) {
+        // never let a listener break the media path; report it outside
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
   }
 
   /** onRtx restores the original of an RTX packet (RFC 4588 §4) and feeds it to the receiver. */
@@ -427,7 +507,11 @@ export class VideoRtpSession extends RtpSessionBase {
     const missing = (seq: number): boolean => this.receiver.isMissing(seq);
     if (!this.rtxAssociation.accepts(packet.ssrc, media, osn, missing)) return;
     const original = originalFromRtx(packet, { payloadType: this.payloadType, ssrc: media });
-    if (original !== undefined) this.receiver.receiveRetransmission(original);
+    if (original === undefined) return;
+    const useful = this.receiver.stats.retransmissionsUseful;
+    this.receiver.receiveRetransmission(original);
+    if (this.packetListeners.length > 0 && this.receiver.stats.retransmissionsUseful !== useful)
+      this.emitPacket(original, serializeRtpPacket(original));
   }
 
   protected override onFeedback(p: RtcpPacket): void {
