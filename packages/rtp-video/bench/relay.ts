@@ -1,4 +1,6 @@
-// Session benchmark: UDP in → frames → UDP out through a VideoRtpSession pair, side by side
+// Session benchmark: UDP in → frames → UDP out through a VideoRtpSession pair, and UDP in →
+// packets rewritten (RtpRewriter) → UDP out through a cut-through pair (session A with
+// `assemble: false` hands each packet to `onPacket`, session B `forwardPacket`s it), side by side
 // with a bare node:dgram relay of the same packets (the Node limit). The traffic comes from a
 // separate process (bench/relay-peer.ts), so the CPU time measured here is the relay's alone:
 // the figure is packets per CPU-second of this process, medians of RUNS runs, and the ratio.
@@ -7,6 +9,8 @@
 //        BENCH_RELAY_WARMUP (0): unmeasured rounds (bare + session) before the measured ones, a
 //        diagnostic of the steady state (each session run compiles and re-optimises our code;
 //        the bare relay has little to compile). The figures of record use the default, 0.
+//        BENCH_RELAY_SEAM=observable: the cut-through relay takes packets from `packets$`
+//        instead of `onPacket` (to compare the two seams).
 // The summary row goes to .bench-results/relay.json (@framewire/test-support/bench-results).
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
@@ -18,7 +22,7 @@ import {
   passFail,
   writeResults,
 } from "@framewire/test-support/bench-results";
-import { VideoRtpSession } from "../src/index.js";
+import { RtpRewriter, VideoRtpSession } from "../src/index.js";
 import { relayPeerArgs, relayPeerEnv } from "./stream.js";
 
 const quick = process.env.BENCH_QUICK === "1";
@@ -70,9 +74,53 @@ async function sessionRelay(sinkPort: number): Promise<Relay> {
   };
 }
 
-async function run(kind: "bare" | "session"): Promise<Result> {
+const seam = process.env.BENCH_RELAY_SEAM === "observable" ? "observable" : "callback";
+
+async function cutThroughRelay(sinkPort: number): Promise<Relay> {
+  // A latches, keeps reception stats and NACK tracking, hands each packet on as it arrives (no
+  // assembler); the rewriter maps it onto B's stream in place; B sends it and keeps its history
+  const a = await VideoRtpSession.open({
+    localAddr: ["127.0.0.1", 0],
+    rtcpIntervalMs: 1000,
+    assemble: false,
+  });
+  const b = await VideoRtpSession.open({
+    localAddr: ["127.0.0.1", 0],
+    remoteAddr: ["127.0.0.1", sinkPort],
+    symmetric: false,
+  });
+  const rewriter = new RtpRewriter({ ssrc: b.ssrc, payloadType: b.payloadType, codec: b.codec });
+  if (seam === "observable") {
+    a.packets$.subscribe(({ packet, datagram }) => {
+      const out = rewriter.rewrite(packet, datagram, 0, true);
+      if (out !== undefined) b.forwardPacket(out);
+    });
+  } else {
+    a.onPacket((packet, datagram) => {
+      const out = rewriter.rewrite(packet, datagram, 0, true);
+      if (out !== undefined) b.forwardPacket(out);
+    });
+  }
+  return {
+    inPort: a.localPort,
+    close: () => {
+      a.close();
+      b.close();
+    },
+    relayed: () => b.stats().sent.packets,
+  };
+}
+
+type Kind = "bare" | "session" | "cut";
+
+async function run(kind: Kind): Promise<Result> {
   const sinkPort = 30000 + Math.floor(Math.random() * 10000) * 2;
-  const relay = kind === "bare" ? await bareRelay(sinkPort) : await sessionRelay(sinkPort);
+  const relay =
+    kind === "bare"
+      ? await bareRelay(sinkPort)
+      : kind === "session"
+        ? await sessionRelay(sinkPort)
+        : await cutThroughRelay(sinkPort);
   const peer = spawn(
     process.execPath,
     [...relayPeerArgs(), String(relay.inPort), String(sinkPort), String(rate), String(frames)],
@@ -108,14 +156,17 @@ const warmup = Number(process.env.BENCH_RELAY_WARMUP ?? 0);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const bare: Result[] = [];
 const ours: Result[] = [];
+const cut: Result[] = [];
 for (let i = 0; i < warmup; i++) {
   await run("bare");
   await run("session");
+  await run("cut");
 }
 for (let i = 0; i < runs; i++) {
-  // alternate, so drift on the shared machine hits both alike
+  // alternate, so drift on the shared machine hits all alike
   bare.push(await run("bare"));
   ours.push(await run("session"));
+  cut.push(await run("cut"));
 }
 const perCpu = (r: Result) => r.relayed / (r.cpuMs / 1000);
 const table = (name: string, rs: Result[]) => ({
@@ -130,7 +181,11 @@ console.log(
   `relay benchmark: ${frames} frames offered at ${rate} pkt/s, ${runs} runs each` +
     `${warmup > 0 ? ` after ${warmup} unmeasured warm-up round(s)` : ""}, node ${process.version}`,
 );
-console.table([table("bare node:dgram relay", bare), table("VideoRtpSession pair (frames)", ours)]);
+console.table([
+  table("bare node:dgram relay", bare),
+  table("VideoRtpSession pair (frames)", ours),
+  table(`VideoRtpSession cut-through (${seam})`, cut),
+]);
 const ratio = median(ours.map(perCpu)) / median(bare.map(perCpu));
 const deliveredOurs = median(ours.map((r) => r.relayed / r.sent));
 const deliveredBare = median(bare.map((r) => r.relayed / r.sent));
@@ -150,8 +205,23 @@ console.log(
 console.log(
   `delivered: bare ${(100 * deliveredBare).toFixed(1)} %, ours ${(100 * deliveredOurs).toFixed(1)} %`,
 );
+// cut-through (issue 15): >= 0.9 of the bare relay, every packet delivered
+const CUT_TARGET_RATIO = 0.9;
+const cutRatio = median(cut.map(perCpu)) / median(bare.map(perCpu));
+const deliveredCut = median(cut.map((r) => r.relayed / r.sent));
+const cutVerdict = passFail(cutRatio >= CUT_TARGET_RATIO && deliveredCut >= 1);
+const cutPairs = cut.map((r, i) => perCpu(r) / perCpu(bare[i]!));
+console.log(
+  `ratio cut-through/bare (packets per CPU-second): ${cutRatio.toFixed(3)}  target >= ${CUT_TARGET_RATIO} with 100 % delivered: ${cutVerdict}; ` +
+    `pair ratios median ${median(cutPairs).toFixed(3)}, ${cutPairs.map((x) => x.toFixed(3)).join(" ")}; ` +
+    `delivered ${(100 * deliveredCut).toFixed(1)} % (runs: ${cut.map((r) => `${r.relayed}/${r.sent}`).join(" ")})`,
+);
 const delivered = (d: number) => `${(100 * d).toFixed(1)} % delivered`;
-const synthetic = [...bare, ...ours].some((r) => r.synthetic);
+const synthetic = [...bare, ...ours, ...cut].some((r) => r.synthetic);
+const command = import.meta.url.endsWith(".ts")
+  ? `cd packages/rtp-video && ${envPrefix()}pnpm exec tsx --conditions=@framewire/source bench/relay.ts`
+  : `cd packages/rtp-video && pnpm exec tsc -p tsconfig.bench.json && ${envPrefix()}node .bench-build/bench/relay.js`;
+const offered = String(rate).replace(/\B(?=(\d{3})+$)/g, " ");
 writeResults(packageDir(import.meta.dirname), {
   bench: "relay",
   order: 20,
@@ -165,7 +235,7 @@ writeResults(packageDir(import.meta.dirname), {
   ],
   rows: [
     {
-      what: `VideoRtpSession relay (UDP → frames → UDP), ${String(rate).replace(/\B(?=(\d{3})+$)/g, " ")} pkt/s offered, medians of ${runs} runs`,
+      what: `VideoRtpSession relay (UDP → frames → UDP), ${offered} pkt/s offered, medians of ${runs} runs`,
       ours: { value: median(ours.map(perCpu)), unit: "pkt/CPU-s", note: delivered(deliveredOurs) },
       anchor: {
         name: "bare node:dgram relay",
@@ -176,9 +246,21 @@ writeResults(packageDir(import.meta.dirname), {
       ratio,
       target: `≥ ${TARGET_RATIO}× with 100 % delivered (issue 15 proposes ≥ 0.9×)`,
       verdict,
-      command: import.meta.url.endsWith(".ts")
-        ? `cd packages/rtp-video && ${envPrefix()}pnpm exec tsx --conditions=@framewire/source bench/relay.ts`
-        : `cd packages/rtp-video && pnpm exec tsc -p tsconfig.bench.json && ${envPrefix()}node .bench-build/bench/relay.js`,
+      command,
+    },
+    {
+      what: `VideoRtpSession cut-through relay (UDP → packets rewritten → UDP, ${seam}), ${offered} pkt/s offered, medians of ${runs} runs`,
+      ours: { value: median(cut.map(perCpu)), unit: "pkt/CPU-s", note: delivered(deliveredCut) },
+      anchor: {
+        name: "bare node:dgram relay",
+        value: median(bare.map(perCpu)),
+        unit: "pkt/CPU-s",
+        note: delivered(deliveredBare),
+      },
+      ratio: cutRatio,
+      target: `≥ ${CUT_TARGET_RATIO}× with 100 % delivered (issue 15)`,
+      verdict: cutVerdict,
+      command,
     },
   ],
 });

@@ -169,10 +169,11 @@ export class VideoSender {
    * stream and keeps it in the history, so NACKs for it are answered like those for packets of
    * `sendFrame`. It must carry this sender's SSRC and sequence numbers that do not collide with
    * those of `sendFrame` (a sender does one or the other). A marker bit counts a frame.
-   * The datagram is kept as it is (not copied): it must not be changed afterwards.
+   * The datagram is kept as it is (not copied): it must not be changed afterwards. `nowMs` is
+   * the time of sending when the caller has it (default: `now`).
    */
-  sendPacket(datagram: Uint8Array): void {
-    this.remember(datagram);
+  sendPacket(datagram: Uint8Array, nowMs?: number): void {
+    this.remember(datagram, nowMs);
     this.stats.packets++;
     this.stats.octets += datagram.length - 12;
     if ((datagram[1]! & 0x80) !== 0) this.stats.frames++;
@@ -221,14 +222,14 @@ export class VideoSender {
   }
 
   /** remember notes where a sent datagram lies, in its history slot. */
-  private remember(d: Uint8Array): void {
+  private remember(d: Uint8Array, nowMs?: number): void {
     const seq = (d[2]! << 8) | d[3]!;
     const slot = seq & this.mask;
     this.historyBuffer[slot] = d.buffer;
     this.historyOffset[slot] = d.byteOffset;
     this.historyLength[slot] = d.length;
     this.historySeq[slot] = seq;
-    this.historyAt[slot] = this.now?.() ?? 0;
+    this.historyAt[slot] = nowMs ?? this.now?.() ?? 0;
   }
 }
 

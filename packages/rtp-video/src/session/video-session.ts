@@ -348,7 +348,7 @@ export class VideoRtpSession extends RtpSessionBase {
     const now = this.scheduler.now();
     // a new timestamp: the SR extrapolates from when its first packet went out
     if (ts !== this.sender.lastRtpTimestamp || !this.sentSinceReport) this.lastSendWall = now;
-    this.sender.sendPacket(datagram);
+    this.sender.sendPacket(datagram, now);
     this.sentSinceReport = true;
     this.forwardedBytes += datagram.length - 12;
     if ((datagram[1]! & 0x80) !== 0) {
