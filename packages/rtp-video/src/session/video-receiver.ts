@@ -73,7 +73,8 @@ export interface VideoReceiverOptions {
    * assemble: depacketize and assemble frames (`frame` of the sink); default true. false keeps
    * the jitter tracking, NACKs and RTX handling but skips the assembler: no frames come out and
    * the stream followed is the SSRC of the newest packet (for a session that only forwards
-   * packets, see `VideoRtpSession.onPacket`).
+   * packets, see `VideoRtpSession.onPacket`); the assembler's counters (`packets`, `bytes`,
+   * `frames`, `lost`…) stay 0.
    */
   readonly assemble?: boolean;
 }
