@@ -3,6 +3,8 @@
 # real-peer tests and the scripts in this folder drive: ffmpeg, GStreamer 1.22 (tools,
 # base/good/bad/ugly, libav), SIPp 3.6.1 (sip-tester), baresip 1.0.0 (+ ffmpeg/gstreamer
 # modules), tshark/tcpdump, xxd, and Chromium (the demo's dashboard test).
+# Also Linphone 5.1 (linphone-cli, with the OpenH264 plugin that a default install recommends,
+# so Linphone offers H.264 as it does out of the box: the demo's Linphone test).
 # Non-interactive; about 2 minutes on a fresh machine. `npm test` runs it when a peer is missing.
 # Usage: install-peers.sh        (as root)
 set -euo pipefail
@@ -14,6 +16,7 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+  linphone-cli mediastreamer2-plugin-openh264 \
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
   sip-tester baresip baresip-core baresip-ffmpeg baresip-gstreamer tshark tcpdump xxd \
   chromium >/dev/null
