@@ -3,8 +3,6 @@
 # real-peer tests and the scripts in this folder drive: ffmpeg, GStreamer 1.22 (tools,
 # base/good/bad/ugly, libav), SIPp 3.6.1 (sip-tester), baresip 1.0.0 (+ ffmpeg/gstreamer
 # modules), tshark/tcpdump, xxd, and Chromium (the demo's dashboard test).
-# Also Linphone 5.1 (linphone-cli, with the OpenH264 plugin that a default install recommends,
-# so Linphone offers H.264 as it does out of the box: the demo's Linphone test).
 # Non-interactive; about 2 minutes on a fresh machine. `npm test` runs it when a peer is missing.
 # Usage: install-peers.sh        (as root)
 set -euo pipefail
@@ -12,6 +10,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=peer-programs.sh
 . "$HERE/peer-programs.sh"
 export DEBIAN_FRONTEND=noninteractive
+# Linphone 5.1 too (linphone-cli, with the OpenH264 plugin that a default install recommends,
+# so Linphone offers H.264 as it does out of the box: the demo's Linphone test).
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
