@@ -31,7 +31,12 @@ describe("VideoSender stats: H.264 NAL units sent outside packetization-mode 0, 
       ssrc: 1,
     });
     expect(strict.sendFrame(au, 0, true)).toBe(0);
-    expect(strict.stats).toMatchObject({ packets: 0, nalUnitsOutsideMode: 0, nalUnitsDropped: 1 });
+    expect(strict.stats).toMatchObject({
+      frames: 0,
+      packets: 0,
+      nalUnitsOutsideMode: 0,
+      nalUnitsDropped: 1,
+    });
   });
 
   it("stays at 0 in mode 1 and for other codecs", () => {

@@ -166,6 +166,7 @@ export class VideoSender {
     if (this.h264 !== undefined) {
       this.stats.nalUnitsOutsideMode = this.h264.stats.nalUnitsOutsideMode;
       this.stats.nalUnitsDropped = this.h264.stats.nalUnitsDropped;
+      if (datagrams.length === 0) return 0; // dropped in mode 0 (counted above): not sent
     }
     for (let i = 0; i < datagrams.length; i++) {
       const d = datagrams[i]!;
