@@ -11,10 +11,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=peer-programs.sh
 . "$HERE/peer-programs.sh"
 export DEBIAN_FRONTEND=noninteractive
+# Linphone 5.1 too (linphone-cli, with the OpenH264 plugin that a default install recommends,
+# so Linphone offers H.264 as it does out of the box: the demo's Linphone test).
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+  linphone-cli mediastreamer2-plugin-openh264 \
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
   sip-tester baresip baresip-core baresip-ffmpeg baresip-gstreamer tshark tcpdump xxd \
   chromium kamailio kamailio-redis-modules redis-server >/dev/null

@@ -3,6 +3,9 @@
 # bootstrap can never disagree.
 PEER_PROGRAMS="ffmpeg ffprobe gst-launch-1.0 sipp baresip tshark xxd chromium kamailio redis-server"
 
+# linphonec: linphone-cli (apps/demo/test/linphone.test.ts)
+PEER_PROGRAMS="$PEER_PROGRAMS linphonec"
+
 # missing_peer_programs prints " name" for each program of PEER_PROGRAMS not on the PATH
 # (chromium must be Debian's /usr/bin/chromium: the tests launch that path).
 missing_peer_programs() {

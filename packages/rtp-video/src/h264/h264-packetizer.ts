@@ -15,6 +15,25 @@ export interface H264PacketizerOptions {
   readonly mtu?: number;
   /** packetizationMode is 1 (default: single NAL, STAP-A, FU-A) or 0 (single NAL only). */
   readonly packetizationMode?: H264PacketizationMode;
+  /**
+   * oversizeInMode0 says what packetization-mode 0 does with an access unit holding a NAL unit
+   * larger than the MTU, which mode 0 cannot carry (RFC 6184 §6.2): "refuse" (default) throws
+   * `H264_NAL_TOO_LARGE`; "fu-a" (lenient) sends that unit as FU-A anyway, outside the mode, and
+   * counts it in `stats.nalUnitsOutsideMode`; "drop" sends nothing of the access unit and counts
+   * its oversize units in `stats.nalUnitsDropped`. No effect in mode 1.
+   */
+  readonly oversizeInMode0?: "refuse" | "fu-a" | "drop";
+}
+
+/**
+ * H264PacketizerStats count the NAL units packetization-mode 0 could not send as single NAL unit
+ * packets (see `oversizeInMode0`); both stay 0 in mode 1.
+ */
+export interface H264PacketizerStats {
+  /** nalUnitsOutsideMode: NAL units larger than the MTU sent as FU-A in mode 0 ("fu-a"). */
+  nalUnitsOutsideMode: number;
+  /** nalUnitsDropped: NAL units larger than the MTU dropped with their access unit ("drop"). */
+  nalUnitsDropped: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -23,7 +42,8 @@ const EMPTY = new Uint8Array(0);
  * H264Packetizer splits an Annex-B access unit into RFC 6184 payloads: a NAL unit that fits the
  * MTU goes alone (§5.6); in packetization-mode 1, consecutive small NAL units (SPS, PPS, SEI)
  * are aggregated into a STAP-A (§5.7.1) and NAL units larger than the MTU are fragmented into
- * FU-A (§5.8). Mode 0 refuses a NAL unit larger than the MTU with `H264_NAL_TOO_LARGE`.
+ * FU-A (§5.8). Mode 0 refuses a NAL unit larger than the MTU with `H264_NAL_TOO_LARGE`, unless
+ * `oversizeInMode0` says to fragment it anyway or to drop its access unit, counted in `stats`.
  * Data that does not begin with a start code (its first byte is not 0) begins with a NAL unit
  * given raw, as roomkit's examples send one: that unit runs up to the first start code, or is the
  * whole buffer (a single NAL unit without a start code). Its header must be a NAL unit header
@@ -37,6 +57,10 @@ export class H264Packetizer implements Packetizer {
   readonly mtu: number;
   /** packetizationMode in use. */
   readonly packetizationMode: H264PacketizationMode;
+  /** oversizeInMode0 in use (see H264PacketizerOptions). */
+  readonly oversizeInMode0: "refuse" | "fu-a" | "drop";
+  /** counters, shared with the packetizers nested calls get. */
+  private counters: H264PacketizerStats = { nalUnitsOutsideMode: 0, nalUnitsDropped: 0 };
   /** scratch holds a STAP-A as it is built. */
   private readonly scratch: Uint8Array;
   /** prefix holds an FU indicator and header. */
@@ -55,8 +79,18 @@ export class H264Packetizer implements Packetizer {
     }
     this.mtu = mtu;
     this.packetizationMode = options.packetizationMode ?? 1;
+    const oversize = options.oversizeInMode0 ?? "refuse";
+    if (oversize !== "refuse" && oversize !== "fu-a" && oversize !== "drop") {
+      throw new RtpVideoError("BAD_OPTION", 'oversizeInMode0 must be "refuse", "fu-a" or "drop"');
+    }
+    this.oversizeInMode0 = oversize;
     this.scratch = new Uint8Array(mtu);
     this.joiner = new PayloadJoiner(mtu);
+  }
+
+  /** stats are live counters of what mode 0 sent outside the mode or dropped. */
+  get stats(): Readonly<H264PacketizerStats> {
+    return this.counters;
   }
 
   /** packetize emits the payloads of one Annex-B access unit; returns how many it emitted. */
@@ -114,7 +148,13 @@ export class H264Packetizer implements Packetizer {
   }
 
   private fresh(): H264Packetizer {
-    return new H264Packetizer({ mtu: this.mtu, packetizationMode: this.packetizationMode });
+    const p = new H264Packetizer({
+      mtu: this.mtu,
+      packetizationMode: this.packetizationMode,
+      oversizeInMode0: this.oversizeInMode0,
+    });
+    p.counters = this.counters;
+    return p;
   }
 
   /** run packetizes NAL unit k, which is `sources[k][bounds[2k], bounds[2k+1])`, for k < count. */
@@ -126,15 +166,28 @@ export class H264Packetizer implements Packetizer {
   ): number {
     const mtu = this.mtu;
     if (this.packetizationMode === 0) {
+      let oversize = 0;
       for (let i = 0; i < count; i++) {
         const n = bounds[2 * i + 1]! - bounds[2 * i]!;
         if (n > mtu) {
-          throw new RtpVideoError(
-            "H264_NAL_TOO_LARGE",
-            `NAL unit of ${n} bytes exceeds the MTU of ${mtu} in packetization-mode 0 (RFC 6184 §6.2)`,
-          );
+          if (this.oversizeInMode0 === "refuse") {
+            throw new RtpVideoError(
+              "H264_NAL_TOO_LARGE",
+              `NAL unit of ${n} bytes exceeds the MTU of ${mtu} in packetization-mode 0 (RFC 6184 §6.2)`,
+            );
+          }
+          oversize++;
         }
         if (n === 0) throw new RtpVideoError("H264_BAD_NAL", "empty NAL unit (RFC 6184 §5.3)");
+      }
+      if (oversize > 0) {
+        // "drop": a picture without its slice does not decode; send none of it
+        if (this.oversizeInMode0 === "drop") {
+          this.counters.nalUnitsDropped += oversize;
+          return 0;
+        }
+        // "fu-a": fragmented below, as in mode 1
+        this.counters.nalUnitsOutsideMode += oversize;
       }
     }
     let emitted = 0;

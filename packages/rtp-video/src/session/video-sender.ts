@@ -1,5 +1,6 @@
 import type { Packetizer } from "../codec.js";
 import { RtpVideoError } from "../errors.js";
+import { H264Packetizer } from "../h264/h264-packetizer.js";
 import { RtpPacketizer } from "../rtp/rtp-packetizer.js";
 import { type SequenceSource, sequenceFrom } from "../rtp/sequence.js";
 import { rtxDatagram } from "../rtx/rtx-packet.js";
@@ -57,6 +58,13 @@ export interface VideoSenderStats {
   retransmitMisses: number;
   /** RTX packets sent (retransmissions on the RTX stream; included in `retransmitted`). */
   rtxPackets: number;
+  /**
+   * nalUnitsOutsideMode: H.264 NAL units larger than the MTU sent as FU-A although
+   * packetization-mode 0 was negotiated (`oversizeInMode0: "fu-a"`); 0 for other codecs.
+   */
+  nalUnitsOutsideMode: number;
+  /** nalUnitsDropped: such NAL units dropped with their access unit (`"drop"`). */
+  nalUnitsDropped: number;
 }
 
 /**
@@ -78,6 +86,8 @@ export class VideoSender {
     retransmitted: 0,
     retransmitMisses: 0,
     rtxPackets: 0,
+    nalUnitsOutsideMode: 0,
+    nalUnitsDropped: 0,
   };
   /** rtxSsrc is the SSRC of the RTX stream, when there is one. */
   get rtxSsrc(): number | undefined {
@@ -88,6 +98,8 @@ export class VideoSender {
   /** lastRtpTimestamp is the timestamp of the last frame sent (for sender reports). */
   lastRtpTimestamp = 0;
   private readonly rtp: RtpPacketizer;
+  /** h264 is the packetizer when it counts NAL units sent outside packetization-mode 0. */
+  private readonly h264: H264Packetizer | undefined;
   private readonly mask: number;
   private readonly send: (datagram: Uint8Array) => void;
   /**
@@ -110,6 +122,7 @@ export class VideoSender {
     this.send = send;
     this.ssrc = options.ssrc;
     this.rtp = new RtpPacketizer(options);
+    this.h264 = options.packetizer instanceof H264Packetizer ? options.packetizer : undefined;
     const size = options.historyPackets ?? 1024;
     if (!Number.isInteger(size) || size < 1 || size > 65536 || (size & (size - 1)) !== 0) {
       throw new RtpVideoError("BAD_OPTION", "historyPackets must be a power of 2 in 1..65536");
@@ -151,6 +164,11 @@ export class VideoSender {
   /** sendFrame packetizes one access unit and sends its datagrams; returns how many. */
   sendFrame(data: Uint8Array, rtpTimestamp: number, keyframe: boolean): number {
     const datagrams = this.rtp.packetizeFrame(data, rtpTimestamp);
+    if (this.h264 !== undefined) {
+      this.stats.nalUnitsOutsideMode = this.h264.stats.nalUnitsOutsideMode;
+      this.stats.nalUnitsDropped = this.h264.stats.nalUnitsDropped;
+      if (datagrams.length === 0) return 0; // dropped in mode 0 (counted above): not sent
+    }
     for (let i = 0; i < datagrams.length; i++) {
       const d = datagrams[i]!;
       this.remember(d);

@@ -54,6 +54,11 @@ export interface VideoSessionOptions
   readonly mtu?: number;
   /** packetizationMode for H.264; default 1. */
   readonly packetizationMode?: H264PacketizationMode;
+  /**
+   * h264OversizeInMode0: what packetization-mode 0 does with a NAL unit larger than the MTU
+   * (`H264PacketizerOptions.oversizeInMode0`); default "fu-a", counted in `stats().sent`.
+   */
+  readonly h264OversizeInMode0?: "refuse" | "fu-a" | "drop";
   /** codecs lets a caller plug other codecs: factories by codec name. */
   readonly codecs?: Partial<Record<VideoCodec, CodecPlug>>;
   /**
@@ -141,6 +146,10 @@ export interface VideoSessionStats extends SourceStats {
     readonly rtxPackets: number;
     /** retransmitMisses: NACKed packets no longer in the send history. */
     readonly retransmitMisses: number;
+    /** nalUnitsOutsideMode: H.264 NAL units over the MTU sent as FU-A in mode 0. */
+    readonly nalUnitsOutsideMode: number;
+    /** nalUnitsDropped: H.264 NAL units over the MTU dropped in mode 0 (`"drop"`). */
+    readonly nalUnitsDropped: number;
     /** fps and bitrate sent over the last second. */
     readonly fps: number;
     readonly bitrate: number;
@@ -247,7 +256,11 @@ export class VideoRtpSession extends RtpSessionBase {
         : new H264Depacketizer({ parameterSets: options.h264ParameterSets });
     const packetizer =
       this.codec === "h264" && options.codecs?.h264 === undefined
-        ? new H264Packetizer({ mtu, packetizationMode: options.packetizationMode ?? 1 })
+        ? new H264Packetizer({
+            mtu,
+            packetizationMode: options.packetizationMode ?? 1,
+            oversizeInMode0: options.h264OversizeInMode0 ?? "fu-a",
+          })
         : plug.packetizer(mtu);
     const {
       codec: _c,
@@ -256,6 +269,7 @@ export class VideoRtpSession extends RtpSessionBase {
       mtu: _m,
       codecs: _x,
       h264ParameterSets: _ps,
+      h264OversizeInMode0: _ov,
       rtxPayloadType: _rp,
       rtxSsrc: _rs,
       sendRtx: _sr,
