@@ -82,6 +82,16 @@ export function demoMetrics(state: DemoState): Registry {
     "RTP/RTCP datagrams from the participant's source that did not parse",
     (p) => p.malformedPackets,
   );
+  per(
+    "framewire_participant_video_nal_units_outside_mode",
+    "H.264 NAL units over the MTU sent to the participant as FU-A although it negotiated packetization-mode 0",
+    (p) => p.nalUnitsOutsideMode,
+  );
+  per(
+    "framewire_participant_video_nal_units_dropped",
+    "H.264 NAL units over the MTU not sent to the participant (packetization-mode 0, drop policy)",
+    (p) => p.nalUnitsDropped,
+  );
   new Gauge({
     name: "framewire_room_participants",
     help: "Participants in each room",

@@ -31,6 +31,12 @@ export interface ParticipantView {
    * dropped and never counted in `lost`; moves of the accepted source; datagrams that did not parse.
    */
   readonly foreignPackets: number;
+  /**
+   * H.264 NAL units over the MTU sent to this participant as FU-A although it negotiated
+   * packetization-mode 0 (Linphone's default offer decodes them), and ones dropped instead.
+   */
+  readonly nalUnitsOutsideMode: number;
+  readonly nalUnitsDropped: number;
   readonly sourceChanges: number;
   readonly malformedPackets: number;
   /** msSinceKeyframe is undefined before the first keyframe. */
@@ -152,6 +158,8 @@ export class DemoState {
         keyframeRequestsSent: v?.keyframeRequestsSent ?? 0,
         audioPacketsIn: p.audioPacketsIn,
         foreignPackets: (v?.foreignSource ?? 0) + (a?.foreignSource ?? 0),
+        nalUnitsOutsideMode: v?.sent.nalUnitsOutsideMode ?? 0,
+        nalUnitsDropped: v?.sent.nalUnitsDropped ?? 0,
         sourceChanges: (v?.sourceChanges ?? 0) + (a?.sourceChanges ?? 0),
         malformedPackets: (v?.malformed ?? 0) + (a?.malformed ?? 0),
         msSinceKeyframe: p.lastKeyframeAt === undefined ? undefined : now - p.lastKeyframeAt,

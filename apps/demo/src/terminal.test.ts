@@ -21,6 +21,8 @@ const participant = (id: string, over: Partial<ParticipantView> = {}): Participa
   keyframeRequestsSent: 1,
   audioPacketsIn: 500,
   foreignPackets: 0,
+  nalUnitsOutsideMode: 0,
+  nalUnitsDropped: 0,
   sourceChanges: 0,
   malformedPackets: 0,
   msSinceKeyframe: 400,
