@@ -32,6 +32,9 @@ export type LatchVerdict<T> =
   /** from another source while that is not allowed: drop it. */
   | { readonly kind: "foreign" };
 
+/** ACCEPT is the one verdict object of the accepted source (none allocated per datagram). */
+const ACCEPT: LatchVerdict<never> = { kind: "accept" };
+
 /** MAX_CANDIDATES bounds the sources on probation at once (a flood from many ports). */
 const MAX_CANDIDATES = 8;
 /** MAX_HELD bounds the datagrams held per source on probation (the oldest go first). */
@@ -100,7 +103,9 @@ export class SourceLatch<T> {
 
   /** isAccepted tells whether a datagram from host:port is from the accepted source. */
   isAccepted(host: string, port: number): boolean {
-    return this.current?.key === keyOf(host, port);
+    const a = this.current?.addr;
+    // compared field by field: no key string per datagram
+    return a !== undefined && a[1] === port && a[0] === host;
   }
 
   /** mayChange tells whether a source other than the accepted one could be admitted now. */
@@ -121,9 +126,8 @@ export class SourceLatch<T> {
     nowMs: number,
     item: T,
   ): LatchVerdict<T> {
-    const key = keyOf(host, port);
     const cur = this.current;
-    if (cur !== undefined && cur.key === key) {
+    if (cur !== undefined && cur.addr[1] === port && cur.addr[0] === host) {
       cur.lastMs = nowMs;
       if (!cur.confirmed) {
         if (ssrc === cur.ssrc && seq === ((cur.seq + 1) & 0xffff)) cur.run++;
@@ -132,8 +136,9 @@ export class SourceLatch<T> {
         cur.seq = seq;
         if (cur.run >= this.options.probationPackets) cur.confirmed = true;
       }
-      return { kind: "accept" };
+      return ACCEPT;
     }
+    const key = keyOf(host, port);
     if (key === this.expectedKey) return this.latch(this.expectedCurrent(nowMs), []);
     if (!this.mayChange(nowMs)) return { kind: "foreign" };
     let cand = this.candidates.get(key);
