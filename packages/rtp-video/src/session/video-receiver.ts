@@ -359,9 +359,13 @@ export class VideoReceiver {
     this.depacketizer.setParameterSets(units);
   }
 
-  /** receive feeds one RTP packet as it arrives. */
-  receive(packet: RtpPacket): void {
+  /**
+   * receive feeds one RTP packet as it arrives; `nowMs` is its arrival time when the caller has
+   * read the scheduler already (default: the scheduler's now).
+   */
+  receive(packet: RtpPacket, nowMs?: number): void {
     if (this.closed) return;
+    this.arrivalMs = nowMs;
     const a = this.assembler.stats;
     const resyncs = a.resyncs;
     const outOfWindow = a.outOfWindow;
@@ -385,7 +389,11 @@ export class VideoReceiver {
     }
     this.afterLoss(signals);
     this.schedule();
+    this.arrivalMs = undefined;
   }
+
+  /** arrivalMs is the arrival time given to `receive`, while it runs. */
+  private arrivalMs: number | undefined;
 
   /**
    * afterLoss asks again for a keyframe when packets were declared lost while one is awaited
@@ -452,7 +460,7 @@ export class VideoReceiver {
   private noteArrival(packet: RtpPacket, ext: number, newest: boolean): void {
     this.received[ext % RECEIVED_RING] = ext;
     if (this.inRetransmission) return;
-    const now = this.scheduler.now();
+    const now = this.arrivalMs ?? this.scheduler.now();
     if (newest && packet.timestamp !== this.newestTs) {
       this.newestTs = packet.timestamp;
       this.newestFirstAt = now;

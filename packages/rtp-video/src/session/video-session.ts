@@ -496,7 +496,7 @@ export class VideoRtpSession extends RtpSessionBase {
     }
     reception.receive(packet.sequenceNumber, packet.timestamp, now);
     if (this.packetListeners.length > 0) this.emitPacket(packet, datagram);
-    this.receiver.receive(packet);
+    this.receiver.receive(packet, now);
   }
 
   private emitPacket(packet: RtpPacket, datagram: Uint8Array): void {
