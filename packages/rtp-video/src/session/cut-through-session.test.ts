@@ -3,9 +3,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { rng, stream } from "../../test/gen.js";
 import { until } from "../../test/until.js";
 import { RtpRewriter } from "../forward/rtp-rewriter.js";
+import { H264Packetizer } from "../h264/h264-packetizer.js";
 import { serializeRtcp } from "../rtcp/serialize.js";
 import type { RtcpPacket } from "../rtcp/types.js";
 import { type RtpPacket, tryParseRtpPacket } from "../rtp/rtp-packet.js";
+import { RtpPacketizer } from "../rtp/rtp-packetizer.js";
 import type { VideoFrame } from "../video-frame.js";
 import type { RtpSessionBase } from "./rtp-session.js";
 import {
@@ -94,6 +96,38 @@ describe("cut-through: VideoRtpSession.onPacket → RtpRewriter → forwardPacke
     await until(() => rtcpAtR.some((p) => p.type === "sr" && p.ssrc === b.ssrc));
     const sr = rtcpAtR.find((p) => p.type === "sr" && p.ssrc === b.ssrc);
     expect(sr).toMatchObject({ packetCount: sent });
+  });
+
+  it("the first packet of a frame is out before the frame's last packet is in (cut-through latency)", async () => {
+    const peer = await rawPeer();
+    const b = await session({ remoteAddr: ["127.0.0.1", peer.port], symmetric: false });
+    const a = await session({ assemble: false });
+    cutThrough(a, b);
+    const rtp = new RtpPacketizer({
+      packetizer: new H264Packetizer({ mtu: 1200 }),
+      payloadType: 96,
+      ssrc: 5,
+    });
+    const datagrams = rtp.packetizeFrame(stream(1, 1, () => 12_000, rng(10))[0]!, 0);
+    expect(datagrams.length).toBeGreaterThanOrEqual(10);
+    const sender = createSocket("udp4");
+    sockets.push(sender);
+    let outBeforeLastIn = -1;
+    for (let i = 0; i < datagrams.length; i++) {
+      if (i === datagrams.length - 1) {
+        // wait (bounded) for the frame's first packet to come out of B, then send its last one
+        await until(() => peer.got.length > 0, 2000);
+        outBeforeLastIn = peer.got.length;
+      }
+      await new Promise<void>((r) =>
+        sender.send(datagrams[i]!, a.localPort, "127.0.0.1", () => r()),
+      );
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await until(() => peer.got.length === datagrams.length);
+    // (the probation holds the first 4 packets until the 4th; each after that goes on at once)
+    expect(outBeforeLastIn).toBeGreaterThanOrEqual(1);
+    expect(header(peer.got.at(-1)!).marker).toBe(true);
   });
 
   it("assemble: false: packets still come out (and are NACK-tracked), frames$ stays silent", async () => {
