@@ -25,6 +25,12 @@ export interface AudioBridgeFormat {
 /** AudioBridgeSession is what the bridge needs of a session: its id. */
 export interface AudioBridgeSession {
   readonly id: string;
+  /**
+   * subscribesAudio: the session takes audio per source from `sourceAudio$` (a server-side
+   * participant) — the bridge sends it nothing (no forward, transcode, mix or event), and still
+   * takes its audio as a source.
+   */
+  readonly subscribesAudio?: boolean;
 }
 
 /** AudioBridgeBackend sends audio to a session (RtpVideoBackend is one). */

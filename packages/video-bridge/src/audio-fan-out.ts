@@ -77,7 +77,7 @@ export class AudioFanOut<S extends AudioBridgeSession> {
     let encoded: Map<string, Uint8Array> | undefined;
     for (const target of [...room.members.values()]) {
       if (source.removed || this.parts.closed()) return;
-      if (target === source || target.removed) continue;
+      if (target === source || target.removed || target.session.subscribesAudio === true) continue;
       const tf = target.format;
       if (frame.codec === tf.codec && rate === tf.sampleRate) {
         if (
@@ -131,7 +131,7 @@ export class AudioFanOut<S extends AudioBridgeSession> {
     const now = this.parts.scheduler.now();
     for (const target of [...room.members.values()]) {
       if (source.removed || this.parts.closed()) return;
-      if (target === source || target.removed) continue;
+      if (target === source || target.removed || target.session.subscribesAudio === true) continue;
       let mapping = target.events.get(source.id);
       if (mapping === undefined || mapping.sourceTs !== frame.rtpTimestamp) {
         mapping = { sourceTs: frame.rtpTimestamp, targetTs: target.clock.stampEvent(now) };
@@ -175,7 +175,7 @@ export class AudioFanOut<S extends AudioBridgeSession> {
         const member = room.members.get(f.id);
         if (member === undefined || member.removed || member.format.sampleRate !== rate) continue;
         if (monitor !== undefined && f.active) monitor.feed(room.id, f.id, f.input);
-        if (!send) continue;
+        if (!send || member.session.subscribesAudio === true) continue;
         if (!f.othersActive && !this.parts.sendSilence) {
           member.talking = false;
           continue;

@@ -59,6 +59,40 @@ describe("AudioBridge.sourceAudio$ (each participant's audio, decoded once)", ()
     expect(backend.sent.every((s) => s.to === "b")).toBe(true);
   });
 
+  for (const strategy of ["forward", "mix"] as const) {
+    it(`a session that subscribesAudio is sent nothing — no forward, transcode, mix or event — and is still a source (${strategy})`, () => {
+      const scheduler = new ManualScheduler();
+      const backend = new FakeAudioBackend();
+      const bridge = new AudioBridge<FakeSession>({
+        scheduler,
+        random: () => 0.5,
+        forwardingStrategy: strategy,
+      });
+      const phone: FakeSession = { id: "phone" };
+      const other: FakeSession = { id: "other" };
+      const bot: FakeSession = { id: "bot", subscribesAudio: true };
+      bridge.addSession(phone, "r", backend, PCMU);
+      bridge.addSession(other, "r", backend, PCMU);
+      bridge.addSession(bot, "r", backend, L16_48K);
+      const got: string[] = [];
+      bridge.sourceAudio$.subscribe((s) => got.push(s.source.id));
+      const tone = sine(440, 8000, 160, 8000);
+      const tone48 = sine(880, 48000, 960, 8000);
+      for (let i = 0; i < 10; i++) {
+        bridge.forward(phone, frame("pcmu", encodeMulaw(tone)));
+        bridge.forward(bot, frame("l16", encodeL16(tone48), { payloadType: 98 }));
+        scheduler.advance(20);
+      }
+      bridge.forward(phone, frame("telephone-event", dtmf(5, true, 800), { payloadType: 101 }));
+      expect(backend.sent.length).toBeGreaterThan(0);
+      expect(backend.sent.filter((s) => s.to === "bot")).toEqual([]);
+      // the bot's audio reaches the phones, and the listener sees both sources
+      expect(backend.sent.some((s) => s.to === "phone")).toBe(true);
+      expect(got).toContain("bot");
+      expect(got).toContain("phone");
+    });
+  }
+
   it("completes on close", () => {
     const { bridge } = room("mix");
     let done = false;

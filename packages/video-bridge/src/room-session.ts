@@ -24,4 +24,9 @@ export interface RoomSession {
    * the one selected source an RTP endpoint receives (a server-side participant).
    */
   readonly subscribesVideo?: boolean;
+  /**
+   * subscribesAudio: the session takes audio per source (`AudioBridge.sourceAudio$`); the audio
+   * bridge sends it nothing.
+   */
+  readonly subscribesAudio?: boolean;
 }

@@ -8,6 +8,7 @@ import type { AudioBridgeBackend, AudioBridgeHooks } from "../src/audio-bridge-t
 /** FakeSession is a bridged session: only an id. */
 export interface FakeSession {
   readonly id: string;
+  readonly subscribesAudio?: boolean;
 }
 
 /** Sent is one sendAudio call. */

@@ -12,7 +12,8 @@ export const PARTICIPANT_AUDIO_FORMAT: AudioPayloadType = Object.freeze({
 
 /**
  * ParticipantSession is a server-side participant's `RoomSession`: no RTP of its own, video per
- * subscribed source (`subscribesVideo`), audio bridged as L16 48 kHz mono, and its published
+ * subscribed source (`subscribesVideo`), audio per source too (`subscribesAudio`; what it
+ * publishes is bridged as L16 48 kHz mono), and its published
  * video in `videoCodec`.
  */
 export class ParticipantSession implements RoomSession {
@@ -26,6 +27,8 @@ export class ParticipantSession implements RoomSession {
   /** keyframeRequests$: a participant asks for keyframes per subscription, never through this. */
   readonly keyframeRequests$: Observable<KeyframeRequest> = NEVER;
   readonly subscribesVideo = true;
+  /** subscribesAudio: it takes audio per source (`AudioBridge.sourceAudio$`), never a mix or a forward. */
+  readonly subscribesAudio = true;
   /** tracks$ emits what the participant publishes, now and at each change; completes when it leaves. */
   readonly tracks$: Observable<PublishedTracks>;
   readonly #tracks = new BehaviorSubject<PublishedTracks>({ video: false, audio: false });

@@ -110,7 +110,7 @@ describe("Connector + ServerParticipant (in-process, fake phones, virtual time)"
   });
 
   it("per-member audio and the mix without itself, side by side", async () => {
-    const { scheduler, phones, bot, a, b } = await joined("forward");
+    const { scheduler, phones, bot, a, b, connector } = await joined("forward");
     const fromA = bot.subscribeAudio("A", { sampleRate: 16000 });
     const mixed = bot.subscribeMixedAudio({ sampleRate: 16000, capacityMs: 2000 });
     for (let n = 0; n < 20; n++) {
@@ -137,6 +137,8 @@ describe("Connector + ServerParticipant (in-process, fake phones, virtual time)"
     const quiet = goertzel(all, 2500, 16000);
     expect(goertzel(all, 440, 16000)).toBeGreaterThan(100 * quiet);
     expect(goertzel(all, 1000, 16000)).toBeGreaterThan(100 * quiet);
+    // the audio bridge sends the participant nothing (subscribesAudio): it takes audio per source
+    expect(connector.backend.unusedSends).toBe(0);
     await bot.leave();
     expect(await fromA.ended).toBe("closed");
     expect(await mixed.ended).toBe("closed");
