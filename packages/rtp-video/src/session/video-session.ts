@@ -359,9 +359,11 @@ export class VideoRtpSession extends RtpSessionBase {
     if (this.isClosed || this.remoteAddr === undefined || datagram.length < 12) return false;
     const ts =
       ((datagram[4]! << 24) | (datagram[5]! << 16) | (datagram[6]! << 8) | datagram[7]!) >>> 0;
-    const now = this.scheduler.now();
-    // a new timestamp: the SR extrapolates from when its first packet went out
-    if (ts !== this.sender.lastRtpTimestamp || !this.sentSinceReport) this.lastSendWall = now;
+    // the clock is read once per frame (a new timestamp): the SR extrapolates from when its first
+    // packet went out, and the history ages packets by it (per packet, the read measurably costs)
+    if (ts !== this.sender.lastRtpTimestamp || !this.sentSinceReport)
+      this.lastSendWall = this.scheduler.now();
+    const now = this.lastSendWall;
     this.sender.sendPacket(datagram, now);
     this.sentSinceReport = true;
     this.forwardedBytes += datagram.length - 12;
