@@ -33,6 +33,7 @@ export {
   type H264PacketizationMode,
   H264Packetizer,
   type H264PacketizerOptions,
+  type H264PacketizerStats,
 } from "./h264/h264-packetizer.js";
 export { H264NalType, nalType } from "./h264/nal.js";
 export {
