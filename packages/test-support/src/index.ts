@@ -12,6 +12,7 @@ export {
   mutateByteOnce,
   mutateBytes,
 } from "./fuzz-bytes.js";
+export { FUZZ_HEAP_BOUND_BYTES, fuzzMain } from "./fuzz-main.js";
 export { FuzzRandom, fuzzInputSeed, fuzzRandom } from "./fuzz-random.js";
 export {
   errorOutcome,
