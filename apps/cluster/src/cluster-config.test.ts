@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clusterConfig, nodeUri, validateClusterConfig } from "./cluster-config.js";
+import { clusterConfig, metricsUrl, nodeUri, validateClusterConfig } from "./cluster-config.js";
 import { ClusterError } from "./errors.js";
 
 describe("clusterConfig", () => {
@@ -61,5 +61,24 @@ describe("clusterConfig", () => {
     const base = clusterConfig({ nodes: 2 });
     const nodes = [base.nodes[0]!, { ...base.nodes[1]!, host: base.nodes[0]!.host }];
     expect(() => validateClusterConfig({ ...base, nodes })).toThrow(/SIP address .* twice/);
+  });
+
+  it("gives each node /metrics on port 9100 of its host; refuses a bad or shared metrics address", () => {
+    const base = clusterConfig({ nodes: 2 });
+    expect(base.nodes.map((n) => metricsUrl(n))).toEqual([
+      "http://127.0.0.2:9100/metrics",
+      "http://127.0.0.3:9100/metrics",
+    ]);
+    const { metricsPort: _, ...without } = base.nodes[0]!;
+    expect(metricsUrl(validateClusterConfig({ ...base, nodes: [without] }).nodes[0]!)).toBe(
+      undefined,
+    );
+    const bad = [{ ...base.nodes[0]!, metricsPort: 0 }];
+    expect(() => validateClusterConfig({ ...base, nodes: bad })).toThrow(/metricsPort/);
+    // two nodes on one host: SIP ports apart, one metrics port
+    const shared = [base.nodes[0]!, { ...base.nodes[1]!, host: "127.0.0.2", sipPort: 5071 }];
+    expect(() => validateClusterConfig({ ...base, nodes: shared })).toThrow(
+      /metrics address http:\/\/127\.0\.0\.2:9100 twice/,
+    );
   });
 });

@@ -10,6 +10,11 @@ export interface NodeConfig {
   readonly sipPort: number;
   readonly rtpPortStart: number;
   readonly rtpPortEnd: number;
+  /**
+   * metricsPort is where the node serves `GET /metrics` (Prometheus text, every sample labelled
+   * `node="<name>"`) and `GET /status` (JSON) on its host; absent: no HTTP server.
+   */
+  readonly metricsPort?: number;
 }
 
 /** ClusterConfig is the one config file of the cluster; kamailio.cfg is generated from it. */
@@ -38,6 +43,8 @@ export const DEFAULT_CLUSTER = {
   proxyPort: 5060,
   redisPort: 6390,
   nodeSipPort: 5070,
+  /** each node's /metrics and /status, on its own host. */
+  nodeMetricsPort: 9100,
   /** each node's RTP range: 20000 + 2000 · index (1000 pairs: 500 audio+video calls). */
   rtpBase: 20_000,
   rtpSpan: 2000,
@@ -75,6 +82,7 @@ export function clusterConfig(shape: ClusterShape): ClusterConfig {
       sipPort: d.nodeSipPort,
       rtpPortStart,
       rtpPortEnd: rtpPortStart + d.rtpSpan - 2,
+      metricsPort: d.nodeMetricsPort,
     });
   }
   return validateClusterConfig({
@@ -138,6 +146,12 @@ export function validateClusterConfig(config: ClusterConfig): ClusterConfig {
     port(node.rtpPortStart, `node ${node.name} rtpPortStart`);
     port(node.rtpPortEnd, `node ${node.name} rtpPortEnd`);
     if (node.rtpPortEnd <= node.rtpPortStart) bad(`node ${node.name}: empty RTP range`);
+    if (node.metricsPort !== undefined) {
+      port(node.metricsPort, `node ${node.name} metricsPort`);
+      const metrics = `http://${node.host}:${node.metricsPort}`;
+      if (addresses.has(metrics)) bad(`metrics address ${metrics} twice`);
+      addresses.add(metrics);
+    }
   }
   return config;
 }
@@ -158,4 +172,11 @@ export async function readClusterConfig(file: string): Promise<ClusterConfig> {
 /** nodeUri is the SIP URI of a node as the dispatcher list names it (`sip:host:port`). */
 export function nodeUri(node: NodeConfig): string {
   return `sip:${node.host}:${node.sipPort}`;
+}
+
+/** metricsUrl is the node's `/metrics` address, or undefined when it serves none. */
+export function metricsUrl(node: NodeConfig): string | undefined {
+  return node.metricsPort === undefined
+    ? undefined
+    : `http://${node.host}:${node.metricsPort}/metrics`;
 }

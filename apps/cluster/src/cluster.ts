@@ -7,7 +7,9 @@ import type { ClusterConfig } from "./cluster-config.js";
 import { ClusterError } from "./errors.js";
 import { renderDispatcherList, renderKamailioCfg } from "./kamailio-cfg.js";
 import { ManagedProcess } from "./managed-process.js";
+import { renderScrapeConfig } from "./scrape-config.js";
 import { sipPing } from "./sip-ping.js";
+import { fetchClusterRows, type NodeRow } from "./status-table.js";
 
 /** KAMAILIO_MODULES is where Debian 12's kamailio package keeps its modules. */
 export const KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules";
@@ -29,8 +31,12 @@ export interface RunningCluster {
   readonly redis: ManagedProcess;
   readonly kamailio: ManagedProcess;
   readonly nodes: ReadonlyMap<string, ManagedProcess>;
+  /** scrapeConfig is the path of the generated prometheus.yml (every node's /metrics). */
+  readonly scrapeConfig: string;
   /** sipUri of a room, as callers dial it. */
   roomUri(room: string): string;
+  /** status asks every node's `/status` now (a node that does not answer is a row with its error). */
+  status(): Promise<NodeRow[]>;
   /** stop ends the nodes (each hangs up its calls), then Kamailio, then Redis; safe twice. */
   stop(): Promise<void>;
 }
@@ -48,7 +54,8 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 
 /**
  * runCluster starts, on this machine, redis-server (loopback, no persistence, its own dir),
- * kamailio with the kamailio.cfg and dispatcher.list generated from `config`, and one node
+ * kamailio with the kamailio.cfg and dispatcher.list generated from `config` (and a prometheus.yml
+ * scraping every node), and one node
  * process per `config.nodes` entry (`src/node-main.ts`); resolves once Kamailio answers
  * OPTIONS and every node has registered and answers its pings. A process that fails to start
  * stops the others and throws PROCESS_FAILED.
@@ -71,6 +78,8 @@ export async function runCluster(
   await writeFile(paths.dispatcherList, renderDispatcherList(config));
   const cfgFile = join(dir, "kamailio.cfg");
   await writeFile(cfgFile, renderKamailioCfg(config, paths));
+  const scrapeConfig = join(dir, "prometheus.yml");
+  await writeFile(scrapeConfig, renderScrapeConfig(config));
   const started: ManagedProcess[] = [];
   const onLine = options.onLine;
   const start = (name: string, command: string, args: readonly string[], cwd?: string) => {
@@ -138,7 +147,9 @@ export async function runCluster(
       redis,
       kamailio,
       nodes,
+      scrapeConfig,
       roomUri: (room) => `sip:${room}@${config.proxy.host}:${config.proxy.port}`,
+      status: () => fetchClusterRows(config),
       stop: stopAll,
     };
   } catch (e) {

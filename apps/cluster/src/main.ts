@@ -4,16 +4,19 @@
 import { parseArgs } from "node:util";
 import { runCluster } from "./cluster.js";
 import { type ClusterConfig, clusterConfig, readClusterConfig } from "./cluster-config.js";
+import { renderStatusTable } from "./status-table.js";
 
 const USAGE = `usage: start [--nodes N] [--port 5060] [--redis-port 6390] [--record-route]
-             [--config cluster.json] [--dir DIR] [--quiet]
+             [--config cluster.json] [--dir DIR] [--quiet] [--status-every S]
   --nodes N        nodes n1…nN on 127.0.0.2…, SIP port 5070 each (default 3)
   --port P         Kamailio's SIP port on 127.0.0.1 (default 5060)
   --redis-port P   the registry's port on 127.0.0.1 (default 6390)
   --record-route   keep Kamailio in the dialog path (callers behind NAT)
   --config FILE    the whole cluster from a JSON file (see README.md); overrides the above
   --dir DIR        keep the generated kamailio.cfg, dispatcher.list, cluster.json there
-  --quiet          do not print the processes' output`;
+  --quiet          do not print the processes' output
+  --status-every S print the table of nodes, rooms and calls every S seconds when it
+                   changed (default 5; 0: never)`;
 
 let values: ReturnType<typeof parse>;
 function parse() {
@@ -29,13 +32,20 @@ function parse() {
       config: { type: "string" },
       dir: { type: "string" },
       quiet: { type: "boolean" },
+      "status-every": { type: "string" },
       help: { type: "boolean" },
     },
   }).values;
 }
 let config: ClusterConfig;
+let statusEverySec = 5;
 try {
   values = parse();
+  statusEverySec = Number(values["status-every"] ?? 5);
+  if (!Number.isFinite(statusEverySec) || statusEverySec < 0)
+    throw new Error(
+      `--status-every must be a number of seconds ≥ 0, got ${values["status-every"]}`,
+    );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
@@ -67,12 +77,26 @@ const cluster = await runCluster(config, {
   process.exit(1);
 });
 process.stdout.write(
-  `Framewire cluster up: dial ${cluster.roomUri("<room>")} · registry redis://${config.redis.host}:${config.redis.port} · nodes ${config.nodes.map((n) => `${n.name}=${n.host}:${n.sipPort}`).join(" ")} · files ${cluster.dir} · Ctrl-C to stop\n`,
+  `Framewire cluster up: dial ${cluster.roomUri("<room>")} · registry redis://${config.redis.host}:${config.redis.port} · nodes ${config.nodes.map((n) => `${n.name}=${n.host}:${n.sipPort}`).join(" ")} · files ${cluster.dir} · Prometheus scrape config ${cluster.scrapeConfig} · Ctrl-C to stop\n`,
 );
 let stopping = false;
+// the live table: nodes, rooms and calls per node, printed when it changed
+let lastTable = "";
+const statusTimer =
+  statusEverySec > 0
+    ? setInterval(() => {
+        void cluster.status().then((rows) => {
+          const table = renderStatusTable(rows);
+          if (table === lastTable || stopping) return;
+          lastTable = table;
+          process.stdout.write(`${new Date().toISOString()}\n${table}\n`);
+        });
+      }, statusEverySec * 1000)
+    : undefined;
 const onSignal = (signal: NodeJS.Signals) => {
   if (stopping) return;
   stopping = true;
+  if (statusTimer !== undefined) clearInterval(statusTimer);
   process.stdout.write(`${signal}: stopping the nodes, then kamailio, then redis…\n`);
   cluster.stop().then(
     () => {
