@@ -14,15 +14,46 @@ export interface ClusterNodeOptions {
   readonly heartbeatTtlMs: number;
   /** maxParticipants per room (default 10). */
   readonly maxParticipants?: number;
+  /**
+   * drainTimeoutMs bounds {@link ClusterNode.drainAndStop}: calls still up after it are ended
+   * with BYE (default {@link DEFAULT_DRAIN_TIMEOUT_MS}).
+   */
+  readonly drainTimeoutMs?: number;
   /** log receives one line per event (joins, leaves, claims, registry trouble). */
   readonly log?: (line: string) => void;
 }
 
+/** DEFAULT_DRAIN_TIMEOUT_MS: how long a drain lets calls go on before it ends them (60 s). */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 60_000;
+
+/** DrainOutcome is how a drain ended: its last call left ("empty"), at the limit, or stopped. */
+export interface DrainOutcome {
+  readonly ended: "empty" | "limit" | "stopped";
+  /** ms from the start of the drain to its end (before the stop). */
+  readonly ms: number;
+  /** calls still up when the drain ended (ended with BYE by the stop). */
+  readonly calls: number;
+}
+
 /** NodeEvent is one line of what a node did, printed as JSON by the node process. */
 export type NodeEvent =
-  | { readonly event: "joined" | "left"; readonly room: string; readonly session: string }
+  | { readonly event: "joined"; readonly room: string; readonly session: string }
+  | {
+      readonly event: "left";
+      readonly room: string;
+      readonly session: string;
+      /** calls and RTP port pairs still held by the node after this session left. */
+      readonly calls: number;
+      readonly ports: number;
+    }
   | { readonly event: "misrouted"; readonly room: string; readonly owner: string | undefined }
+  /** a new room refused while draining (503); `released` when Kamailio had pinned it here. */
+  | { readonly event: "refused-draining"; readonly room: string; readonly released: boolean }
   | { readonly event: "released"; readonly room: string }
+  | { readonly event: "draining"; readonly calls: number; readonly rooms: number }
+  /** the first OPTIONS ping answered 503 since the drain began (Kamailio sets the node inactive). */
+  | { readonly event: "draining-announced"; readonly afterMs: number }
+  | ({ readonly event: "drained" } & DrainOutcome)
   | { readonly event: "registry-error"; readonly message: string };
 
 /** GRACE_MS: a claimed room without sessions is kept this long for calls still being set up. */
@@ -44,6 +75,13 @@ export class ClusterNode {
   private readonly claimed = new Map<string, number>();
   private sweeper: NodeJS.Timeout | undefined;
   private readonly log: (event: NodeEvent) => void;
+  /** when the drain began (undefined while up), and whether a ping was answered 503 since. */
+  private drainingSince: number | undefined;
+  private announced = false;
+  /** the last admitted INVITE (its session may not be registered yet). */
+  private lastAdmitAt = 0;
+  private stopping: Promise<void> | undefined;
+  private wakeDrain: (() => void) | undefined;
 
   constructor(private readonly options: ClusterNodeOptions) {
     const { node } = options;
@@ -75,7 +113,13 @@ export class ClusterNode {
       supportedVideoCodecs: ["H264", "VP8", "VP9"],
       maxCalls: 500,
       inviteFilter: (invite) => this.admit(invite.roomId),
-      userAgent: { socketFactory: healthSocketFactory(() => this.health) },
+      userAgent: {
+        socketFactory: healthSocketFactory(
+          () => this.health,
+          undefined,
+          () => this.onDrainingAnswer(),
+        ),
+      },
     });
     this.kit.registerChannel(
       new AudioVideoChannel("av", {
@@ -88,9 +132,19 @@ export class ClusterNode {
       }),
     );
     this.kit.events$.subscribe((event) => {
-      const type = event.type === "session-started" ? "joined" : "left";
-      this.log({ event: type, room: event.roomId, session: event.session.id });
-      if (event.type === "session-ended") this.releaseIfEmpty(event.roomId, false);
+      if (event.type === "session-started") {
+        this.log({ event: "joined", room: event.roomId, session: event.session.id });
+        return;
+      }
+      this.log({
+        event: "left",
+        room: event.roomId,
+        session: event.session.id,
+        calls: this.backend.sessionCount,
+        ports: this.backend.portsInUse,
+      });
+      this.releaseIfEmpty(event.roomId, false);
+      this.wakeDrain?.();
     });
     this.backend.onCall(async (session) => {
       await this.kit.join(session.roomId, "av", { session });
@@ -117,26 +171,97 @@ export class ClusterNode {
     }, this.options.heartbeatIntervalMs);
   }
 
-  /** drain answers OPTIONS 503 (Kamailio stops placing new rooms here); rooms that meet stay. */
+  /** calls is the number of calls up or being set up on this node. */
+  get calls(): number {
+    return this.backend.sessionCount;
+  }
+
+  /**
+   * drain answers OPTIONS 503 (Kamailio stops placing new rooms here at its next ping) and
+   * refuses new rooms; rooms that meet here keep their calls and still admit their callers (a
+   * room never splits). The node keeps running (SIGUSR2); see {@link drainAndStop}.
+   */
   drain(): void {
+    if (this.drainingSince !== undefined) return;
     this.health = "draining";
+    this.drainingSince = Date.now();
+    this.log({ event: "draining", calls: this.calls, rooms: this.rooms().length });
+  }
+
+  /**
+   * drainAndStop drains (see {@link drain}), lets the calls go on until the last one left or
+   * `drainTimeoutMs` ran out, then stops (the calls left get BYE, the rooms are released, the
+   * heartbeat deleted). A {@link stop} meanwhile ends the drain at once ("stopped").
+   */
+  async drainAndStop(): Promise<DrainOutcome> {
+    this.drain();
+    const since = this.drainingSince ?? Date.now();
+    const limit = since + (this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+    let ended: DrainOutcome["ended"] = "limit";
+    while (Date.now() < limit) {
+      if (this.stopping !== undefined) {
+        ended = "stopped";
+        break;
+      }
+      // an INVITE admitted in the last second may not have its session yet
+      if (this.calls === 0 && Date.now() - this.lastAdmitAt > 1000) {
+        ended = "empty";
+        break;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(250, Math.max(1, limit - Date.now())));
+        this.wakeDrain = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeDrain = undefined;
+    }
+    const outcome: DrainOutcome = { ended, ms: Date.now() - since, calls: this.calls };
+    this.log({ event: "drained", ...outcome });
+    await this.stop();
+    return outcome;
   }
 
   /** stop hangs up every call, releases the rooms, deletes the heartbeat, closes the sockets. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    this.wakeDrain?.();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
     this.health = "draining";
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    const hadCalls = this.calls > 0;
     this.kit.close();
+    this.backend.close();
+    // the BYEs are out: give their 200s a moment before the socket closes
+    if (hadCalls) await new Promise((resolve) => setTimeout(resolve, 300));
     await this.backend.stop();
     await Promise.allSettled([...this.claimed.keys()].map((room) => this.registry.release(room)));
     this.claimed.clear();
     await this.registry.close();
   }
 
+  private onDrainingAnswer(): void {
+    if (this.announced || this.drainingSince === undefined) return;
+    this.announced = true;
+    this.log({ event: "draining-announced", afterMs: Date.now() - this.drainingSince });
+  }
+
   /** admit decides an incoming INVITE: the room must meet here (claimed by Kamailio or by us). */
   private async admit(room: string): Promise<InviteVerdict> {
-    const meets = this.kit.getSessions(room).length > 0;
-    if (this.health === "draining" && !meets) return { accept: false, statusCode: 503 };
+    if (this.stopping !== undefined) return { accept: false, statusCode: 503 };
+    // a room meets here while claimed by this node (its first call may still be joining)
+    const meets = this.claimed.has(room) || this.kit.getSessions(room).length > 0;
+    if (this.health === "draining" && !meets) {
+      // Kamailio may have pinned the room here before its next ping saw the 503: unpin it, so
+      // the caller's retry is placed on a live node
+      const released = await this.registry.release(room).catch(() => false);
+      this.log({ event: "refused-draining", room, released });
+      return { accept: false, statusCode: 503 };
+    }
     let owner: string | undefined;
     try {
       owner = await this.registry.claim(room);
@@ -150,6 +275,7 @@ export class ClusterNode {
       return { accept: false, statusCode: 503 };
     }
     this.claimed.set(room, Date.now());
+    this.lastAdmitAt = Date.now();
     return { accept: true };
   }
 

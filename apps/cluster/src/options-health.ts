@@ -42,10 +42,12 @@ export function drainingAnswer(text: string): string | undefined {
  * healthSocketFactory binds the SIP socket like `bindNodeDatagramSocket`, answering
  * out-of-dialog OPTIONS itself with 503 while `health()` is "draining" (sip-signaling answers
  * OPTIONS 200 statelessly and has no hook for it); every other datagram goes on unchanged.
+ * `onDrainingAnswer` hears each 503 sent.
  */
 export function healthSocketFactory(
   health: () => Health,
   bind: DatagramSocketFactory = bindNodeDatagramSocket,
+  onDrainingAnswer?: () => void,
 ): DatagramSocketFactory {
   return async (options) => {
     let send: ((data: Uint8Array, to: SipAddress) => Promise<void>) | undefined;
@@ -56,6 +58,7 @@ export function healthSocketFactory(
           const answer = drainingAnswer(decoder.decode(data));
           if (answer !== undefined) {
             send(encoder.encode(answer), source).catch(() => undefined);
+            onDrainingAnswer?.();
             return;
           }
         }

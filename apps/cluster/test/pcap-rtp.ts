@@ -15,6 +15,8 @@ export interface PortTraffic {
   lastAtMs: number;
   /** atMs holds every packet's capture time (ms since 1970), in capture order. */
   readonly atMs: number[];
+  /** markerAtMs holds the capture times of the packets with the marker bit (video: frame ends). */
+  readonly markerAtMs: number[];
 }
 
 function bump<K>(map: Map<K, number>, key: K): void {
@@ -57,17 +59,21 @@ export async function rtpByDestinationPort(file: string): Promise<Map<number, Po
         sources: new Map(),
         lastAtMs: 0,
         atMs: [],
+        markerAtMs: [],
       };
       out.set(dstPort, t);
     }
     const pt = data[rtp + 1]! & 0x7f;
     if (pt >= 72 && pt <= 76) continue; // RTCP (SR, RR, SDES, BYE, APP) on a muxed port
     t.packets++;
-    if ((data[rtp + 1]! & 0x80) !== 0) t.markers++;
     bump(t.byPayloadType, pt);
     bump(t.sources, `${data[ip + 12]}.${data[ip + 13]}.${data[ip + 14]}.${data[ip + 15]}`);
     t.lastAtMs = sec * 1000 + (nano ? frac / 1e6 : frac / 1e3);
     t.atMs.push(t.lastAtMs);
+    if ((data[rtp + 1]! & 0x80) !== 0) {
+      t.markers++;
+      t.markerAtMs.push(t.lastAtMs);
+    }
   }
   return out;
 }

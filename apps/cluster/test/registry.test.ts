@@ -151,6 +151,41 @@ describe("NodeRegistry on redis-server", () => {
       expect(await redis.exists(nodeKey("t1"))).toBe(0); // stop deletes the heartbeat
     },
   );
+
+  itWithPeers(["redis-server"])(
+    "a drain without calls ends at once: 503 to pings, rooms released, heartbeat deleted",
+    async () => {
+      const port = await startRedis();
+      const sipPort = await freeUdpPorts(1);
+      const lines: string[] = [];
+      const node = new ClusterNode({
+        node: { name: "t2", host: "127.0.0.5", sipPort, rtpPortStart: 30200, rtpPortEnd: 30300 },
+        redisHost: "127.0.0.1",
+        redisPort: port,
+        heartbeatIntervalMs: 200,
+        heartbeatTtlMs: 600,
+        drainTimeoutMs: 10_000,
+        log: (line) => lines.push(line),
+      });
+      onCleanup(() => node.stop());
+      await node.start();
+      const redis = new Redis({ host: "127.0.0.1", port });
+      onCleanup(() => redis.disconnect());
+      expect(await redis.exists(nodeKey("t2"))).toBe(1);
+      const startedAt = Date.now();
+      const drained = node.drainAndStop();
+      expect(node.state).toBe("draining");
+      const outcome = await drained;
+      expect(outcome.ended).toBe("empty");
+      expect(outcome.calls).toBe(0);
+      expect(Date.now() - startedAt).toBeLessThan(2000);
+      expect(await redis.exists(nodeKey("t2"))).toBe(0);
+      expect(lines.map((l) => (JSON.parse(l) as { event: string }).event)).toEqual([
+        "draining",
+        "drained",
+      ]);
+    },
+  );
 });
 
 describe("the generated kamailio.cfg", () => {
