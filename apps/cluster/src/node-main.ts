@@ -12,6 +12,7 @@
 import { parseArgs } from "node:util";
 import { readClusterConfig } from "./cluster-config.js";
 import { ClusterNode, DEFAULT_DRAIN_TIMEOUT_MS } from "./cluster-node.js";
+import { serveNode } from "./node-http.js";
 
 /** STOP_DEADLINE_MS: a stop that has not finished by then exits 1 (Redis or a socket hung). */
 const STOP_DEADLINE_MS = 6000;
@@ -81,4 +82,13 @@ process.on("SIGTERM", (signal) => {
 process.on("SIGINT", stopNow);
 process.on("SIGUSR2", () => node.drain());
 await node.start();
-say({ event: "ready", sip: `${nodeConfig.host}:${nodeConfig.sipPort}` });
+// /metrics (Prometheus, labelled node="<name>") and /status (the cluster's live table)
+const http =
+  nodeConfig.metricsPort === undefined
+    ? undefined
+    : await serveNode(nodeConfig.name, node, nodeConfig.host, nodeConfig.metricsPort);
+say({
+  event: "ready",
+  sip: `${nodeConfig.host}:${nodeConfig.sipPort}`,
+  ...(http === undefined ? {} : { metrics: `${http.url}/metrics` }),
+});
