@@ -81,4 +81,11 @@ describe("clusterConfig", () => {
       /metrics address http:\/\/127\.0\.0\.2:9100 twice/,
     );
   });
+
+  it("takes a drain limit of whole milliseconds ≥ 0", () => {
+    const base = clusterConfig({ nodes: 1 });
+    expect(validateClusterConfig({ ...base, drainTimeoutMs: 0 }).drainTimeoutMs).toBe(0);
+    expect(() => validateClusterConfig({ ...base, drainTimeoutMs: -1 })).toThrow(/drainTimeoutMs/);
+    expect(() => validateClusterConfig({ ...base, drainTimeoutMs: 1.5 })).toThrow(/drainTimeoutMs/);
+  });
 });

@@ -34,6 +34,11 @@ export interface ClusterConfig {
   readonly heartbeat: { readonly intervalMs: number; readonly ttlMs: number };
   /** pingIntervalSec is Kamailio's OPTIONS ping period to every node (dispatcher). */
   readonly pingIntervalSec: number;
+  /**
+   * drainTimeoutMs is how long a node sent SIGTERM lets its calls go on before it ends them with
+   * BYE (the node's `--drain-timeout-ms`; default 60 000).
+   */
+  readonly drainTimeoutMs?: number;
   readonly nodes: readonly NodeConfig[];
 }
 
@@ -128,6 +133,11 @@ export function validateClusterConfig(config: ClusterConfig): ClusterConfig {
     bad("heartbeat.intervalMs must be > 0 and below heartbeat.ttlMs");
   if (!Number.isInteger(config.pingIntervalSec) || config.pingIntervalSec < 1)
     bad("pingIntervalSec must be an integer ≥ 1");
+  if (
+    config.drainTimeoutMs !== undefined &&
+    !(Number.isInteger(config.drainTimeoutMs) && config.drainTimeoutMs >= 0)
+  )
+    bad(`drainTimeoutMs must be an integer ≥ 0, got ${String(config.drainTimeoutMs)}`);
   if (!Array.isArray(nodes) || nodes.length < 1 || nodes.length > 200)
     bad("nodes must list 1–200 nodes");
   const names = new Set<string>();

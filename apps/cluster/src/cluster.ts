@@ -135,6 +135,9 @@ export async function runCluster(
         [
           ...["--import", "tsx", "--conditions=@framewire/source", nodeMain],
           ...["--config", configFile, "--node", node.name],
+          ...(config.drainTimeoutMs === undefined
+            ? []
+            : ["--drain-timeout-ms", String(config.drainTimeoutMs)]),
         ],
         appDir,
       );
