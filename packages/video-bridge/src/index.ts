@@ -94,6 +94,7 @@ export type {
 } from "./video-bridge-options.js";
 export type {
   BridgeSession,
+  CutThroughStats,
   ForwardedVideoFrame,
   KeyframeRequestReason,
   VideoBridgeBackend,
@@ -103,4 +104,5 @@ export type {
   VideoDropReason,
   VideoFrameFilter,
   VideoFrameProcessor,
+  VideoPacketPort,
 } from "./video-bridge-types.js";

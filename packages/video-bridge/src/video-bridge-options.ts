@@ -35,6 +35,15 @@ export interface VideoBridgeConfig extends BridgeConfig {
   readonly frameIntervalMs?: number;
   /** activeSourceTimeoutMs: a source that sent nothing for this long is not selected. Default 2000. */
   readonly activeSourceTimeoutMs?: number;
+  /**
+   * cutThrough forwards each RTP packet as it arrives (SSRC, sequence number and timestamp
+   * rewritten by an `RtpRewriter` per target) instead of whole frames, from a source to a target
+   * whose backends both have the packet seam (`videoPacketPort`), in the same codec, while the
+   * bridge has no filter, no processor and no BEFORE_BRIDGE_VIDEO hook that decides for the room,
+   * and the target is no subscriber (`subscribesVideo`). Otherwise, and for backends without the
+   * seam, frames are forwarded as before. Default false.
+   */
+  readonly cutThrough?: boolean;
 }
 
 /** VideoBridgeOptions are the config plus the bridge's clock and hooks; every field is optional. */
@@ -51,6 +60,7 @@ export interface ResolvedVideoBridgeOptions<S> extends ResolvedBridgeOptions<Vid
   readonly keyframeRetryMs: number;
   readonly frameIntervalMs: number;
   readonly activeSourceTimeoutMs: number;
+  readonly cutThrough: boolean;
 }
 
 /** VIDEO_MAX_QUEUED_FRAMES is the default `maxQueuedFrames` of the video bridge: 1 s at 30 fps. */
@@ -92,5 +102,13 @@ export function resolveVideoBridgeOptions<S extends BridgeSession>(
       options.activeSourceTimeoutMs ?? 2000,
       "activeSourceTimeoutMs",
     ),
+    cutThrough: flag(options.cutThrough, "cutThrough"),
   };
+}
+
+function flag(value: boolean | undefined, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean")
+    throw new VideoBridgeError("BAD_OPTION", `${name} must be a boolean`);
+  return value;
 }

@@ -1,6 +1,7 @@
 import type { BridgeHooks, BridgeVideoEvent, HookTrigger } from "@framewire/hooks";
 import type {
   KeyframeRequest,
+  RtpPacket,
   VideoChunk,
   VideoCodec,
   VideoFrame,
@@ -40,6 +41,48 @@ export interface VideoBridgeBackend<S extends BridgeSession = VideoSession> {
   sendVideoSync(session: S, chunk: VideoChunk): unknown;
   /** requestKeyframe asks the session's endpoint for a keyframe (PLI). */
   requestKeyframe(session: S): void;
+  /**
+   * videoPacketPort is the packet seam of the session's video, for cut-through forwarding
+   * (`cutThrough`): its RTP stream as packets (`VideoRtpSession` is one). Undefined, or a backend
+   * without the method, keeps the session on the frame path.
+   */
+  videoPacketPort?(session: S): VideoPacketPort | undefined;
+}
+
+/**
+ * VideoPacketPort is one session's video RTP stream as packets, what cut-through forwarding needs:
+ * each received packet as it arrives (`onPacket`) and a way to send a rewritten one on the
+ * session's own stream (`forwardPacket`, kept for NACKs, counted in sender reports).
+ * `VideoRtpSession` of `@framewire/rtp-video` is one.
+ */
+export interface VideoPacketPort {
+  /** codec of the stream. */
+  readonly codec: VideoCodec;
+  /** ssrc the session sends with. */
+  readonly ssrc: number;
+  /** payloadType the session sends with. */
+  readonly payloadType: number;
+  /** clockRate of the stream's RTP timestamps. */
+  readonly clockRate: number;
+  /** onPacket calls `listener` with each accepted media packet; returns its removal. */
+  onPacket(listener: (packet: RtpPacket, datagram: Uint8Array) => void): () => void;
+  /** forwardPacket sends one datagram carrying this stream's SSRC and payload type (kept, not copied). */
+  forwardPacket(datagram: Uint8Array): boolean;
+}
+
+/**
+ * CutThroughStats are the counters of one target's cut-through route (`getCutThroughStats`):
+ * what its `RtpRewriter` did with the packets of the sources it receives.
+ */
+export interface CutThroughStats {
+  /** packets sent to the target cut-through (forwardPacket accepted them). */
+  readonly packets: number;
+  /** gated: packets of the selected source held back until a keyframe's first packet. */
+  readonly gated: number;
+  /** dropped: packets of a source switched away from, or older than its switch-in point. */
+  readonly dropped: number;
+  /** switches: times a source became the one forwarded (the first included). */
+  readonly switches: number;
 }
 
 /**
@@ -151,4 +194,6 @@ export interface VideoBridgeStats extends BridgeStats {
   readonly pliReceived: number;
   /** pliRelayed counts PLI/FIR that led to a request to the target's source. */
   readonly pliRelayed: number;
+  /** packetsCutThrough counts packets sent to targets cut-through, one per target (`cutThrough`). */
+  readonly packetsCutThrough: number;
 }

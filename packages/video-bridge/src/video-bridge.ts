@@ -3,6 +3,7 @@ import { checkVideoFrame, type VideoFrame, type VideoSession } from "@framewire/
 import { Observable, type SchedulerLike } from "rxjs";
 import { BridgeReporter, newBridgeCounters } from "./bridge-reporter.js";
 import { OutputClock } from "./continuity.js";
+import { CutThrough } from "./cut-through.js";
 import { RoomFullError, VideoBridgeError } from "./errors.js";
 import { FrameHooks } from "./frame-hooks.js";
 import { KeyframeGate } from "./keyframe-gate.js";
@@ -16,6 +17,7 @@ import {
 } from "./video-bridge-options.js";
 import type {
   BridgeSession,
+  CutThroughStats,
   ForwardedVideoFrame,
   VideoBridgeBackend,
   VideoBridgeEvent,
@@ -101,6 +103,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
   private readonly sender: VideoTargetSender<S>;
   private readonly router: VideoRouter<S>;
   private readonly ingress: VideoIngress<S>;
+  private readonly cutThrough: CutThrough<S> | undefined;
   private isEnabled: boolean;
   private isClosed = false;
 
@@ -136,7 +139,23 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
       this.counters,
     );
     this.sender = new VideoTargetSender(o.scheduler, this.counters, this.reporter);
+    this.cutThrough = o.cutThrough
+      ? new CutThrough<S>({
+          scheduler: o.scheduler,
+          keyframeGate: o.keyframeWaitMs > 0,
+          requester: this.requester,
+          reporter: this.reporter,
+          counters: this.counters,
+          room: (id) => this.rooms.get(id),
+          isLive: (p) => this.isLive(p),
+          enabled: () => this.isEnabled,
+          frameLevel: () => this.ingress.filter !== null || this.sender.processor !== null,
+          decides: (roomId) => this.hooks.decides(roomId),
+          select: (t) => this.router.select(t),
+        })
+      : undefined;
     this.router = new VideoRouter({
+      cutThrough: this.cutThrough,
       scheduler: o.scheduler,
       activeSourceTimeoutMs: o.activeSourceTimeoutMs,
       sender: this.sender,
@@ -194,6 +213,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     const existing = this.participants.get(session.id);
     if (existing !== undefined && existing.roomId === roomId) {
       existing.backend = backend;
+      this.cutThrough?.attach(existing, backend);
       return;
     }
     const room = this.rooms.get(roomId);
@@ -209,6 +229,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     }
     r.members = [...r.members, p];
     this.participants.set(p.id, p);
+    this.cutThrough?.attach(p, backend);
     if (session.keyframeRequests$ !== undefined) {
       p.plis = session.keyframeRequests$.subscribe(() => this.router.keyframeRequested(p));
       if (!this.isLive(p)) p.plis.unsubscribe();
@@ -226,6 +247,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     const p = this.participants.get(id);
     if (p === undefined) return false;
     this.participants.delete(id);
+    this.cutThrough?.detach(p);
     p.plis?.unsubscribe();
     this.requester.forget(p);
     p.queue.clear();
@@ -400,6 +422,14 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     return this.participants.get(target.id)?.current?.session ?? null;
   }
 
+  /**
+   * getCutThroughStats is the counters of `target`'s cut-through route (option `cutThrough`, a
+   * backend with the packet seam), or undefined when it has none.
+   */
+  getCutThroughStats(target: S): CutThroughStats | undefined {
+    return this.participants.get(target.id)?.cutRoute?.stats();
+  }
+
   /** getParticipantCount is the number of sessions bridged in `roomId`. */
   getParticipantCount(roomId: string): number {
     return this.rooms.get(roomId)?.members.length ?? 0;
@@ -431,6 +461,7 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
     this.isClosed = true;
     this.requester.close();
     for (const p of this.participants.values()) {
+      this.cutThrough?.detach(p);
       p.plis?.unsubscribe();
       this.requester.forget(p);
       p.queue.clear();
@@ -492,5 +523,6 @@ function newCounters(): Counters {
     keyframeRequestErrors: 0,
     pliReceived: 0,
     pliRelayed: 0,
+    packetsCutThrough: 0,
   };
 }

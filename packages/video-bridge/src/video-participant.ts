@@ -1,6 +1,7 @@
 import type { VideoCodec, VideoFrame } from "@framewire/rtp-video";
 import type { Subscription } from "rxjs";
 import type { OutputClock } from "./continuity.js";
+import type { CutThroughRoute, CutThroughSource } from "./cut-through-route.js";
 import { KeyframeCache } from "./keyframe-cache.js";
 import type { KeyframeGate } from "./keyframe-gate.js";
 import type { SourceKeyframes } from "./keyframe-requester.js";
@@ -39,12 +40,16 @@ export class VideoParticipant<S extends BridgeSession> {
   readonly clock: OutputClock;
   /** plis is the subscription to the PLI/FIR the session sends. */
   plis: Subscription | undefined = undefined;
+  /** cutRoute: the target's cut-through route, when its backend has the packet seam. */
+  cutRoute: CutThroughRoute | undefined = undefined;
   /** subscriptions this target holds (`VideoBridge.subscribe`); replaced, never mutated. */
   subscriptions: readonly VideoSubscription<S>[] = [];
   // source side
   /** subscribers are the subscriptions to this source; replaced, never mutated. */
   subscribers: readonly VideoSubscription<S>[] = [];
   readonly cache = new KeyframeCache();
+  /** cutSource: the source's packet seam for cut-through, when its backend has one. */
+  cutSource: CutThroughSource | undefined = undefined;
   readonly keyframes: SourceKeyframes;
   /** lastFrameAt is when the source's last frame was routed, on the bridge's clock. */
   lastFrameAt = Number.NEGATIVE_INFINITY;

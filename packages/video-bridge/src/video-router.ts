@@ -1,5 +1,6 @@
 import type { VideoFrame } from "@framewire/rtp-video";
 import type { SchedulerLike } from "rxjs";
+import type { CutThrough } from "./cut-through.js";
 import type { KeyframeRequester } from "./keyframe-requester.js";
 import { selectSource } from "./speaker-selector.js";
 import type {
@@ -36,6 +37,8 @@ export interface VideoRouterParts<S extends BridgeSession> {
   readonly sender: VideoTargetSender<S>;
   readonly requester: KeyframeRequester<P<S>>;
   readonly counters: VideoRouterCounters;
+  /** cutThrough is the packet path (option `cutThrough`), or undefined. */
+  readonly cutThrough?: CutThrough<S> | undefined;
   /** room is the bridge's room `id`, or undefined. */
   room(id: string): VideoRoom<S> | undefined;
   /** isLive is true while `p` is bridged (and the bridge open). */
@@ -115,6 +118,11 @@ export class VideoRouter<S extends BridgeSession> {
    * (gate open only if no delta followed it), then asks `want` for a live keyframe if needed.
    */
   prime(t: P<S>, want: P<S>, reason: KeyframeRequestReason): void {
+    const cut = this.parts.cutThrough;
+    if (cut?.serves(want, t) === true) {
+      cut.prime(t, want, reason);
+      return;
+    }
     const cached = want.cache.keyframe;
     if (cached !== undefined && cached.codec === t.session.videoCodec) {
       const fresh = want.cache.deltasSinceKeyframe === 0;
@@ -211,6 +219,8 @@ export class VideoRouter<S extends BridgeSession> {
       this.counters.codecMismatch++;
       return;
     }
+    // its packets reach the target cut-through, as they arrived
+    if (this.parts.cutThrough?.serves(src, t) === true) return;
     const current = t.current === src;
     if (!current && this.select(t) !== src) return;
     if (frame.keyframe || (current && t.gate.open)) {

@@ -256,6 +256,16 @@ export abstract class MediaBackend {
     this.active(session).video?.requestKeyframe("pli");
   }
 
+  /**
+   * videoPacketPort is the session's video RTP session as a packet seam (its `onPacket` and
+   * `forwardPacket`), for cut-through forwarding (the video bridge's `cutThrough`); undefined for
+   * an audio-only, ended or unknown session.
+   */
+  videoPacketPort(session: VideoSession): VideoRtpSession | undefined {
+    const s = this.sessions.get(session.id);
+    return s === undefined || s.state === "ended" ? undefined : s.video;
+  }
+
   /** videoStats returns the video session's stats (undefined for an audio-only session). */
   videoStats(session: VideoSession): VideoSessionStats | undefined {
     return this.active(session).video?.stats();

@@ -164,4 +164,25 @@ describe("RtpVideoBackend source latching options", () => {
       forger.close();
     }
   });
+  it("videoPacketPort is the session's video (cut-through seam), none once ended; assembleVideo: false skips assembly", async () => {
+    const b = new RtpVideoBackend({ ...local, assembleVideo: false });
+    const a = new RtpVideoBackend(local);
+    backends.push(a, b);
+    const sb = await b.connect("room-1", "bob", "video", { videoRemoteAddr: ["127.0.0.1", 9] });
+    const sa = await a.connect("room-1", "alice", "video", {
+      videoRemoteAddr: ["127.0.0.1", sb.video.localPort],
+      remoteAddr: ["127.0.0.1", sb.audio.localPort],
+    });
+    expect(b.videoPacketPort(sb)).toBe(sb.video);
+    const packets: number[] = [];
+    b.videoPacketPort(sb)!.onPacket((p) => packets.push(p.sequenceNumber));
+    const frames: VideoFrame[] = [];
+    b.onVideoReceived((_s, f) => frames.push(f));
+    const idr = Uint8Array.of(0, 0, 0, 1, 0x65, 0x88, 0x84, 0x00);
+    for (let i = 0; i < 5; i++) a.sendVideoSync(sa, { data: idr, keyframe: true, timestampMs: i * 33 });
+    await until(() => packets.length >= 5);
+    expect(frames).toEqual([]);
+    b.disconnect(sb);
+    expect(b.videoPacketPort(sb)).toBeUndefined();
+  });
 });

@@ -51,6 +51,13 @@ export interface RtpVideoBackendOptions {
   readonly nack?: boolean;
   /** latencyMs is the video jitter buffer's bound; default 200. */
   readonly latencyMs?: number;
+  /**
+   * assembleVideo: false makes the video sessions skip the depacketizer and frame assembler
+   * (`VideoSessionOptions.assemble`): for a relay whose video only goes on cut-through (the video
+   * bridge's `cutThrough`, through `videoPacketPort`), no frames come out of `videoReceived$`.
+   * Default true.
+   */
+  readonly assembleVideo?: boolean;
   /** scheduler for time (tests use virtual time); default asyncScheduler. */
   readonly scheduler?: SchedulerLike;
 }
@@ -119,6 +126,7 @@ export class RtpVideoBackend extends MediaBackend {
       ...(o.videoCodecs === undefined ? {} : { codecs: o.videoCodecs }),
       ...(o.nack === undefined ? {} : { nack: o.nack }),
       ...(o.latencyMs === undefined ? {} : { latencyMs: o.latencyMs }),
+      ...(o.assembleVideo === undefined ? {} : { assemble: o.assembleVideo }),
     });
     let audio: AudioRtpSession;
     try {

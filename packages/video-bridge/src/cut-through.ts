@@ -1,0 +1,225 @@
+import type { RtpPacket } from "@framewire/rtp-video";
+import type { SchedulerLike } from "rxjs";
+import type { BridgeReporter } from "./bridge-reporter.js";
+import { CutThroughRoute, CutThroughSource } from "./cut-through-route.js";
+import type { KeyframeRequester } from "./keyframe-requester.js";
+import type {
+  BridgeSession,
+  KeyframeRequestReason,
+  VideoBridgeBackend,
+  VideoBridgeOwnEvent,
+  VideoBridgeStats,
+  VideoDropReason,
+} from "./video-bridge-types.js";
+import type { VideoParticipant, VideoRoom } from "./video-participant.js";
+
+type P<S extends BridgeSession> = VideoParticipant<S>;
+
+/** CutThroughCounters are the counters of `VideoBridgeStats` the cut-through path keeps. */
+export type CutThroughCounters = {
+  -readonly [K in
+    | "packetsCutThrough"
+    | "framesSent"
+    | "keyframesSent"
+    | "cachedKeyframesSent"
+    | "switches"]: VideoBridgeStats[K];
+};
+
+/** CutThroughParts are what the cut-through path works with. */
+export interface CutThroughParts<S extends BridgeSession> {
+  readonly scheduler: SchedulerLike;
+  /** keyframeGate: false (keyframeWaitMs 0) forwards a source's packets without waiting. */
+  readonly keyframeGate: boolean;
+  readonly requester: KeyframeRequester<P<S>>;
+  readonly reporter: BridgeReporter<S, VideoDropReason, S, VideoBridgeOwnEvent<S>>;
+  readonly counters: CutThroughCounters;
+  room(id: string): VideoRoom<S> | undefined;
+  isLive(p: P<S>): boolean;
+  /** enabled is false while the bridge is paused. */
+  enabled(): boolean;
+  /** frameLevel is true while the bridge needs frames of every source: a filter or a processor. */
+  frameLevel(): boolean;
+  /** decides is true while a BEFORE_BRIDGE_VIDEO hook that decides applies to the room. */
+  decides(roomId: string): boolean;
+  /** select is the source `t` should receive now (the router's choice). */
+  select(t: P<S>): P<S> | undefined;
+}
+
+/**
+ * CutThrough is the video bridge's packet path (option `cutThrough`): each RTP packet of a
+ * source goes on to every target that receives that source as it arrives, rewritten by the
+ * target's `RtpRewriter` (its SSRC, sequence numbers running on across switches, a timestamp
+ * that never goes back), when source and target both have the packet seam, the codec is the
+ * same, the target is no subscriber, and the bridge has no filter, processor or deciding hook
+ * for the room (`serves`); frames go the frame path otherwise. Source selection and keyframe
+ * gating are decided on a frame's first packet (a new RTP timestamp): the router's choice of
+ * source is applied there, the switch itself happens at the chosen source's keyframe start.
+ * Each source's last keyframe is kept as packets (`PacketKeyframeCache`) to prime a target that
+ * has no source.
+ */
+export class CutThrough<S extends BridgeSession> {
+  private readonly parts: CutThroughParts<S>;
+  private readonly now: () => number;
+  private nextIndex = 1;
+
+  constructor(parts: CutThroughParts<S>) {
+    this.parts = parts;
+    const scheduler = parts.scheduler;
+    this.now = () => scheduler.now();
+  }
+
+  /**
+   * attach gives `p` its packet seam through `backend`: as a source (its packets listened to) and
+   * as a target (a route); without the seam, `p` stays on the frame path.
+   */
+  attach(p: P<S>, backend: VideoBridgeBackend<S>): void {
+    const port = backend.videoPacketPort?.(p.session);
+    if (port !== undefined && port === p.cutSource?.port) return;
+    this.detach(p);
+    if (port === undefined) return;
+    const source = new CutThroughSource(port, this.nextIndex++);
+    p.cutSource = source;
+    p.cutRoute = new CutThroughRoute(port, this.parts.keyframeGate, this.now);
+    source.off = port.onPacket((packet, datagram) => this.packet(p, source, packet, datagram));
+  }
+
+  /** detach removes `p`'s packet seam (it left, or its backend changed). */
+  detach(p: P<S>): void {
+    p.cutSource?.off?.();
+    p.cutSource = undefined;
+    p.cutRoute = undefined;
+  }
+
+  /** serves is true when `src` reaches `t` cut-through (else the frame path sends it). */
+  serves(src: P<S>, t: P<S>): boolean {
+    const s = src.cutSource;
+    return (
+      s !== undefined &&
+      t.cutRoute !== undefined &&
+      t.session.subscribesVideo !== true &&
+      t.session.videoCodec === s.port.codec &&
+      !this.parts.frameLevel() &&
+      !this.parts.decides(src.roomId)
+    );
+  }
+
+  /**
+   * prime starts target `t` (no source yet) on `want`: the cached keyframe packets at once when
+   * no frame followed them, else the next keyframe start, which is requested.
+   */
+  prime(t: P<S>, want: P<S>, reason: KeyframeRequestReason): void {
+    const route = t.cutRoute;
+    const s = want.cutSource;
+    if (route === undefined || s === undefined) return;
+    const num = route.num(s);
+    route.rewriter.select(num);
+    if (s.cache.complete && s.cache.deltasSinceKeyframe === 0 && this.parts.enabled()) {
+      let sent = false;
+      for (const c of s.cache.packets()) {
+        const out = route.rewriter.rewrite(c.packet, c.datagram, num);
+        if (out !== undefined && this.send(t, want, route, out, c.packet.marker)) sent = true;
+      }
+      if (sent && route.rewriter.source === num) {
+        this.switched(t, want, true);
+        return;
+      }
+    }
+    if (!this.parts.isLive(t) || !this.parts.isLive(want)) return;
+    this.parts.requester.request(want, reason);
+    this.parts.requester.armRetry();
+  }
+
+  /** packet takes one packet of source `p` (listened to through its seam). */
+  private packet(p: P<S>, s: CutThroughSource, packet: RtpPacket, datagram: Uint8Array): void {
+    if (!this.parts.isLive(p)) return;
+    const first = packet.timestamp !== s.lastTs;
+    if (first) {
+      s.lastTs = packet.timestamp;
+      p.lastFrameAt = this.now();
+      p.codec = s.port.codec;
+      s.fast = !this.parts.decides(p.roomId);
+    }
+    if (s.cache.ingest(packet, datagram)) p.keyframes.lastKeyframeAt = this.now();
+    const room = this.parts.room(p.roomId);
+    if (room === undefined) return;
+    const on = s.fast && this.parts.enabled() && !this.parts.frameLevel();
+    for (const t of room.members) {
+      const route = t.cutRoute;
+      if (t === p || route === undefined || !this.parts.isLive(t)) continue;
+      if (t.session.subscribesVideo === true || t.session.videoCodec !== s.port.codec) continue;
+      const r = route.rewriter;
+      let num = route.num(s);
+      const current = t.current === p;
+      if (!on) {
+        // the frame path serves t meanwhile (or nothing, when paused): a break in its packets
+        if (current) route.broken = true;
+        continue;
+      }
+      if (current && route.broken) {
+        route.regate(s);
+        num = route.num(s);
+      }
+      if (
+        first &&
+        this.parts.select(t) === p &&
+        (r.source !== num || r.pendingSource !== undefined)
+      )
+        r.select(num);
+      if (r.source !== num && r.pendingSource !== num) continue;
+      if (!this.parts.isLive(p)) return;
+      const out = r.rewrite(packet, datagram, num);
+      if (out === undefined) {
+        if (first && r.pendingSource === num) {
+          this.parts.requester.request(p, current ? "gate" : "switch");
+          this.parts.requester.armRetry();
+        }
+        continue;
+      }
+      if (!this.send(t, p, route, out, packet.marker)) continue;
+      if (t.current !== p) this.switched(t, p, false);
+    }
+  }
+
+  /** send forwards one rewritten datagram to `t`; false (the route broken) when that failed. */
+  private send(
+    t: P<S>,
+    src: P<S>,
+    route: CutThroughRoute,
+    out: Uint8Array,
+    marker: boolean,
+  ): boolean {
+    let ok: boolean;
+    try {
+      ok = route.port.forwardPacket(out);
+    } catch (error) {
+      route.broken = true;
+      this.parts.reporter.targetFailed(t.session, src.session, t.roomId, error);
+      return false;
+    }
+    if (!ok) return false;
+    route.packets++;
+    this.parts.counters.packetsCutThrough++;
+    if (marker) this.parts.counters.framesSent++;
+    return true;
+  }
+
+  /** switched records that `t` receives `src` now, from a keyframe (`cached`: a replayed one). */
+  private switched(t: P<S>, src: P<S>, cached: boolean): void {
+    const c = this.parts.counters;
+    c.keyframesSent++;
+    if (cached) c.cachedKeyframesSent++;
+    t.gate.keyframeSent(true);
+    const from = t.current;
+    if (from === src) return;
+    t.current = src;
+    c.switches++;
+    this.parts.reporter.emit(() => ({
+      type: "source-switched",
+      target: t.session,
+      from: from?.session ?? null,
+      to: src.session,
+      roomId: t.roomId,
+      cached,
+    }));
+  }
+}
