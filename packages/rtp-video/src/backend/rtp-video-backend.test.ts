@@ -179,7 +179,8 @@ describe("RtpVideoBackend source latching options", () => {
     const frames: VideoFrame[] = [];
     b.onVideoReceived((_s, f) => frames.push(f));
     const idr = Uint8Array.of(0, 0, 0, 1, 0x65, 0x88, 0x84, 0x00);
-    for (let i = 0; i < 5; i++) a.sendVideoSync(sa, { data: idr, keyframe: true, timestampMs: i * 33 });
+    for (let i = 0; i < 5; i++)
+      a.sendVideoSync(sa, { data: idr, keyframe: true, timestampMs: i * 33 });
     await until(() => packets.length >= 5);
     expect(frames).toEqual([]);
     b.disconnect(sb);
