@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import {
   itWithPeers,
+  onCleanup,
   report,
   runCleanups,
   startCapture,
@@ -107,9 +108,22 @@ describe("a node drains on SIGTERM", () => {
         newRooms.push(call(`dn-${r}`, newScenario, NEW_HOLD_SEC));
       }
       const late = call(victimRooms[0]!, holdScenario, HOLD_SEC);
+      // a new room Kamailio pinned to the victim before its ping saw the 503 (as its claim
+      // would): the victim refuses it 503 and unpins it, and the next call lands elsewhere
+      await redis.set(roomKey("dz-0"), VICTIM);
+      const pinned = startCallerWith(cluster, index++, "dz-0", 2, {
+        target: `${victimConfig.host}:${victimConfig.sipPort}`,
+      });
+      const pinnedEnd = await pinned.child.done;
+      const unpinned = await redis.get(roomKey("dz-0"));
+      const retry = [
+        call("dz-0", newScenario, NEW_HOLD_SEC),
+        call("dz-0", newScenario, NEW_HOLD_SEC),
+      ];
       await sleep(2000);
       const ownerNew = new Map<string, string | null>();
       for (let r = 0; r < 6; r++) ownerNew.set(`dn-${r}`, await redis.get(roomKey(`dn-${r}`)));
+      ownerNew.set("dz-0", await redis.get(roomKey("dz-0")));
       const victimRoomsMidDrain = await Promise.all(victimRooms.map((r) => redis.get(roomKey(r))));
 
       const exit = await exited;
@@ -117,7 +131,7 @@ describe("a node drains on SIGTERM", () => {
         rooms: await Promise.all(victimRooms.map((r) => redis.get(roomKey(r)))),
         heartbeat: await redis.exists(nodeKey(VICTIM)),
       };
-      const all = [...before, ...newRooms, late];
+      const all = [...before, ...newRooms, late, ...retry];
       const ends = await Promise.all(all.map((c) => c.child.done));
       await capture.stop();
       let left: string[] = [];
@@ -171,7 +185,11 @@ describe("a node drains on SIGTERM", () => {
         if ((await byeLog(logOf(c))) !== "local-bye")
           problems.push(`${c.room} caller ${c.index}: not ended by its own BYE`);
       }
-      for (const c of newRooms) {
+      if (pinnedEnd.code === 0) problems.push("dz-0 dialed at the draining node: answered");
+      if (unpinned !== null) problems.push(`dz-0 still pinned to ${unpinned} after the 503`);
+      if (!refused.some((e) => e.room === "dz-0" && e.released === true))
+        problems.push("no refused-draining (released) line for dz-0");
+      for (const c of [...newRooms, ...retry]) {
         const owner = ownerNew.get(c.room);
         const t = traffic.get(c.videoPort);
         const video = t?.byPayloadType.get(96) ?? 0;
@@ -214,5 +232,55 @@ describe("a node drains on SIGTERM", () => {
       expect(left).toEqual([]);
     },
     150_000,
+  );
+});
+
+describe("a second SIGTERM while draining", () => {
+  itWithPeers(PEERS)(
+    "stops the node at once: its calls get BYE, its rooms are released, exit 0",
+    async () => {
+      const cluster = await startTestCluster(3);
+      const dir = tempDir("framewire-cluster-drain2-");
+      const scenario = await writeHoldOrByeScenario(dir, 30_000);
+      const redis = new Redis({ host: cluster.config.redis.host, port: cluster.config.redis.port });
+      onCleanup(() => redis.disconnect());
+      const callers = [0, 1].map((i) =>
+        startCallerWith(cluster, i, "dq-0", 30, {
+          scenario,
+          extraArgs: ["-trace_logs", "-log_file", join(dir, `caller-${i}.log`)],
+        }),
+      );
+      await sleep(3000);
+      const owner = await redis.get(roomKey("dq-0"));
+      expect(owner).toBeTruthy();
+      const node = cluster.nodes.get(owner!)!;
+      node.signal("SIGTERM");
+      await node.waitForLine(/"event":"draining"/, 5000);
+      await sleep(1000);
+      expect(node.running).toBe(true); // draining: the default limit is 60 s
+      const secondAt = Date.now();
+      node.signal("SIGTERM");
+      const exit = await node.exited;
+      const exitMs = Date.now() - secondAt;
+      const ends = await Promise.all(callers.map((c) => c.child.done));
+      const how = await Promise.all(callers.map((_, i) => byeLog(join(dir, `caller-${i}.log`))));
+      const roomAfter = await redis.get(roomKey("dq-0"));
+      const heartbeat = await redis.exists(nodeKey(owner!));
+      report("cluster drain, second SIGTERM", {
+        node: owner,
+        exitAfterSecondSigtermMs: exitMs,
+        exitCode: exit.code,
+        callers: JSON.stringify(how),
+        roomAfter,
+        heartbeat,
+      });
+      expect(exit.code).toBe(0);
+      expect(exitMs).toBeLessThan(3000);
+      expect(how).toEqual(["remote-bye", "remote-bye"]);
+      expect(ends.map((e) => e.code)).toEqual([0, 0]);
+      expect(roomAfter).toBeNull();
+      expect(heartbeat).toBe(0);
+    },
+    90_000,
   );
 });

@@ -76,9 +76,11 @@ export function callersCaptureFilter(count: number): string {
   return `udp and dst host 127.0.0.1 and dst portrange ${CALLER_MEDIA_BASE}-${last}`;
 }
 
-/** CallerOptions: the scenario (default sipp-av-call.xml) and SIPp flags to add. */
+/** CallerOptions: the scenario (default sipp-av-call.xml), whom to dial, SIPp flags to add. */
 export interface CallerOptions {
   readonly scenario?: string;
+  /** target "host:port" (default Kamailio's). */
+  readonly target?: string;
   readonly extraArgs?: readonly string[];
 }
 
@@ -100,7 +102,7 @@ export function startCallerWith(
     startChild(
       "sipp",
       [
-        `${host}:${port}`,
+        options.target ?? `${host}:${port}`,
         ...["-sf", options.scenario ?? join(peersDir(), "sipp-av-call.xml"), "-s", room],
         ...["-i", "127.0.0.1", "-p", String(sipPort), "-mi", "127.0.0.1", "-mp", String(mediaPort)],
         ...["-t", "u1", "-m", "1", "-l", "1", "-d", String(holdSec * 1000)],
