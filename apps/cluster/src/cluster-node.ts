@@ -274,6 +274,11 @@ export class ClusterNode {
       this.log({ event: "misrouted", room, owner });
       return { accept: false, statusCode: 503 };
     }
+    if (this.stopping !== undefined) {
+      // stopped while claiming: the stop's release may have run already
+      await this.registry.release(room).catch(() => false);
+      return { accept: false, statusCode: 503 };
+    }
     this.claimed.set(room, Date.now());
     this.lastAdmitAt = Date.now();
     return { accept: true };

@@ -21,7 +21,6 @@ import {
   nodeEvents,
   PEERS,
   startCallerWith,
-  startNode,
   startTestCluster,
   waitForDispatcher,
   writeHoldOrByeScenario,
@@ -45,18 +44,13 @@ describe("a node drains on SIGTERM", () => {
   itWithPeers([...PEERS, "kamcmd"])(
     "SIGTERM one of 3 nodes: no new room on it, its calls go on until the limit, then BYE, rooms released, exit 0",
     async () => {
-      const cluster = await startTestCluster(3);
+      // cluster.json's drainTimeoutMs, passed to every node as --drain-timeout-ms
+      const cluster = await startTestCluster(3, { drainTimeoutMs: DRAIN_MS });
       const hostOf = new Map(cluster.config.nodes.map((n) => [n.name, n.host]));
       const victimConfig = cluster.config.nodes.find((n) => n.name === VICTIM)!;
       const victimUri = nodeUri(victimConfig);
       const dir = tempDir("framewire-cluster-drain-");
-      // the victim again, with a drain limit the test can wait for
-      cluster.nodes.get(VICTIM)!.signal("SIGINT");
-      await cluster.nodes.get(VICTIM)!.exited;
-      const victim = await startNode(cluster, VICTIM, ["--drain-timeout-ms", String(DRAIN_MS)]);
-      // a ping sent while it was down fails after tm's fr_timer (5 s); the next one sets it active
-      await sleep(5500);
-      await waitForDispatcher(cluster, victimUri, /^A/, 15_000);
+      const victim = cluster.nodes.get(VICTIM)!;
 
       const holdScenario = await writeHoldOrByeScenario(dir, HOLD_SEC * 1000);
       const newScenario = await writeHoldOrByeScenario(dir, NEW_HOLD_SEC * 1000);

@@ -14,7 +14,7 @@ import {
   startChild,
 } from "@framewire/test-support/peers";
 import { type RunningCluster, runCluster } from "../src/cluster.js";
-import { clusterConfig } from "../src/cluster-config.js";
+import { clusterConfig, validateClusterConfig } from "../src/cluster-config.js";
 import { ManagedProcess } from "../src/managed-process.js";
 
 const appDir = fileURLToPath(new URL("..", import.meta.url));
@@ -38,11 +38,22 @@ function freeTcpPort(): Promise<number> {
   });
 }
 
+/** TestClusterOptions: what a test sets beyond the shape (the nodes' drain limit). */
+export interface TestClusterOptions {
+  readonly drainTimeoutMs?: number;
+}
+
 /** startTestCluster starts `nodes` nodes behind Kamailio on free ports; stopped at cleanup. */
-export async function startTestCluster(nodes: number): Promise<RunningCluster> {
+export async function startTestCluster(
+  nodes: number,
+  options: TestClusterOptions = {},
+): Promise<RunningCluster> {
   const proxyPort = await freeUdpPorts(1);
   const redisPort = await freeTcpPort();
-  const config = clusterConfig({ nodes, proxyPort, redisPort });
+  const config = validateClusterConfig({
+    ...clusterConfig({ nodes, proxyPort, redisPort }),
+    ...(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
+  });
   const cluster = await runCluster(config, { startTimeoutMs: 30_000 });
   onCleanup(() => cluster.stop());
   return cluster;
