@@ -66,7 +66,7 @@ class FakePort implements VideoPacketPort {
       if (typeof p === "string") throw new Error(p);
       for (const l of this.listeners) l(p, d);
     }
-    this.ts += 3000;
+    this.ts += 2970; // 33 ms, as FrameSource's frames
   }
 }
 
@@ -89,7 +89,7 @@ function room(opts: { cutThrough?: boolean; keyframeWaitMs?: number } = {}) {
   const backend = new PacketBackend();
   const s = { A: new FakeSession("A"), B: new FakeSession("B"), C: new FakeSession("C") };
   const port = {
-    A: new FakePort(0x1000, 100, 1000),
+    A: new FakePort(0x1000, 100, 90_000),
     B: new FakePort(0x2000, 65530, 50_000),
     C: new FakePort(0x3000, 7, 4_000_000_000),
   };
@@ -139,12 +139,23 @@ describe("VideoBridge cutThrough", () => {
     bridge.addSession(s.A, "r", backend);
     bridge.addSession(s.B, "r", backend);
     bridge.addSession(s.C, "r", plain);
-    const cam = new FrameSource("A");
+    const forwarded: string[] = [];
+    bridge.forwarded$.subscribe((f) =>
+      forwarded.push(`${f.target.id}:${f.frame.keyframe ? "K" : "D"}:${f.timestampMs}:${f.cached}`),
+    );
+    const cam = new FrameSource("A", { startMs: 1000 }); // rtpTimestamp 90000, as port A's
     port.A.frame(true, 2, 1);
     bridge.forward(s.A, cam.key()); // the same frame, assembled beside
     expect(port.B.out).toHaveLength(2);
     expect(backend.sent.filter((x) => x.to === "B")).toEqual([]);
     expect(plain.labels("C")).toEqual(["A:K0"]); // C has no seam: frames
+    // forwarded$ reports the frame whose packets went to B, at its outgoing RTP timestamp (ms)
+    const outMs = (port.B.out[0]!.timestamp * 1000) / 90000;
+    expect(forwarded.filter((f) => f.startsWith("B:"))).toEqual([`B:K:${outMs}:false`]);
+    // a frame given by hand, whose packets never came, while A flows to B: the frame path sends it
+    bridge.forward(s.A, cam.delta());
+    expect(backend.labels("B")).toEqual(["A:D1"]);
+    expect(forwarded.filter((f) => f.startsWith("B:"))).toHaveLength(2);
   });
 
   it("switches source on the speaker change at the new source's keyframe start, sequence and clock running on", () => {
@@ -192,14 +203,23 @@ describe("VideoBridge cutThrough", () => {
     expect(events).toContainEqual(
       expect.objectContaining({ type: "source-switched", target: s.C, cached: true }),
     );
-    // a joiner after a delta: no replay, the next keyframe is asked for
+    // a joiner after a delta: the keyframe at once all the same, then its deltas wait for the
+    // next keyframe start (as the frame path's gate), which is asked for
     backend.keyframeRequests.length = 0;
     scheduler.advance(600); // past the per-source request interval
     const d = new FakeSession("D");
-    backend.ports.set("D", new FakePort(0x4000));
+    const pd = new FakePort(0x4000);
+    backend.ports.set("D", pd);
     bridge.addSession(d, "r", backend);
-    expect(backend.ports.get("D")!.out).toEqual([]);
+    expect(labels(pd)).toEqual(["K1", "D1", "D1"]);
     expect(backend.keyframeRequests).toContain("A");
+    port.A.frame(false, 1, 3);
+    expect(labels(pd)).toEqual(["K1", "D1", "D1"]);
+    port.A.frame(true, 2, 4);
+    expect(labels(pd)).toEqual(["K1", "D1", "D1", "K4", "D4"]);
+    const qd = seqs(pd);
+    expect(qd.slice(1).map((x, i) => (x - qd[i]!) & 0xffff)).toEqual([1, 1, 1, 1]);
+    expect(bridge.stats()).toMatchObject({ cachedKeyframesSent: 2 });
   });
 
   it("a PLI from a cut-through target is relayed to its source", () => {
@@ -218,7 +238,7 @@ describe("VideoBridge cutThrough", () => {
     const { bridge, backend, s, port } = room();
     bridge.addSession(s.A, "r", backend);
     bridge.addSession(s.B, "r", backend);
-    const cam = new FrameSource("A");
+    const cam = new FrameSource("A", { startMs: 1000 }); // the frames of port A's packets
     port.A.frame(true, 1, 1);
     bridge.forward(s.A, cam.key());
     bridge.setFrameFilter((_s, f) => f);
@@ -232,21 +252,36 @@ describe("VideoBridge cutThrough", () => {
     expect(labels(port.B)).toEqual(["K1", "K4"]);
   });
 
-  it("is off by default and for a backend without the seam (frames as before)", () => {
+  it("is on by default; cutThrough: false and a backend without the seam forward frames as before", () => {
     const scheduler = new ManualScheduler();
+    expect(new VideoBridge<FakeSession>({ scheduler }).getCutThroughStats).toBeDefined();
+    for (const [options, seam] of [
+      [{ cutThrough: false }, true],
+      [{}, false],
+    ] as const) {
+      const bridge = new VideoBridge<FakeSession>({ scheduler, ...options });
+      const backend = seam ? new PacketBackend() : new FakeBackend();
+      const a = new FakeSession("A");
+      const b = new FakeSession("B");
+      const pa = new FakePort(1);
+      if (backend instanceof PacketBackend) {
+        backend.ports.set("A", pa);
+        backend.ports.set("B", new FakePort(2));
+      }
+      bridge.addSession(a, "r", backend);
+      bridge.addSession(b, "r", backend);
+      expect(pa.listening).toBe(0);
+      bridge.forward(a, new FrameSource("A").key());
+      expect(backend.labels("B")).toEqual(["A:K0"]);
+      expect(bridge.getCutThroughStats(b)).toBeUndefined();
+    }
     const bridge = new VideoBridge<FakeSession>({ scheduler });
     const backend = new PacketBackend();
-    const a = new FakeSession("A");
-    const b = new FakeSession("B");
-    const pa = new FakePort(1);
-    backend.ports.set("A", pa);
+    backend.ports.set("A", new FakePort(1));
     backend.ports.set("B", new FakePort(2));
-    bridge.addSession(a, "r", backend);
-    bridge.addSession(b, "r", backend);
-    expect(pa.listening).toBe(0);
-    bridge.forward(a, new FrameSource("A").key());
-    expect(backend.labels("B")).toEqual(["A:K0"]);
-    expect(bridge.getCutThroughStats(b)).toBeUndefined();
+    bridge.addSession(new FakeSession("A"), "r", backend);
+    bridge.addSession(new FakeSession("B"), "r", backend);
+    expect(backend.ports.get("A")!.listening).toBe(1); // default: cut-through
     expect(() => new VideoBridge({ cutThrough: "yes" as unknown as boolean })).toThrow(
       /BAD_OPTION/,
     );

@@ -1,4 +1,4 @@
-import type { RtpPacket } from "@framewire/rtp-video";
+import type { RtpPacket, VideoFrame } from "@framewire/rtp-video";
 import type { SchedulerLike } from "rxjs";
 import type { BridgeReporter } from "./bridge-reporter.js";
 import { CutThroughRoute, CutThroughSource } from "./cut-through-route.js";
@@ -43,6 +43,11 @@ export interface CutThroughParts<S extends BridgeSession> {
   decides(roomId: string): boolean;
   /** select is the source `t` should receive now (the router's choice). */
   select(t: P<S>): P<S> | undefined;
+  /**
+   * forwarded reports a frame whose packets went to `t` cut-through on `forwarded$` (when it is
+   * observed), `timestampMs` being its outgoing RTP timestamp in ms.
+   */
+  forwarded(t: P<S>, src: P<S>, frame: VideoFrame, timestampMs: number, cached: boolean): void;
 }
 
 /**
@@ -104,8 +109,9 @@ export class CutThrough<S extends BridgeSession> {
   }
 
   /**
-   * prime starts target `t` (no source yet) on `want`: the cached keyframe packets at once when
-   * no frame followed them, else the next keyframe start, which is requested.
+   * prime starts target `t` (no source yet) on `want`: its cached keyframe packets at once (then,
+   * when frames followed them, the next keyframe start is waited for, as the frame path's gate
+   * does), and a live keyframe is asked for unless the replayed one was the newest frame.
    */
   prime(t: P<S>, want: P<S>, reason: KeyframeRequestReason): void {
     const route = t.cutRoute;
@@ -113,20 +119,55 @@ export class CutThrough<S extends BridgeSession> {
     if (route === undefined || s === undefined) return;
     const num = route.num(s);
     route.rewriter.select(num);
-    if (s.cache.complete && s.cache.deltasSinceKeyframe === 0 && this.parts.enabled()) {
+    if (s.cache.complete && this.parts.enabled()) {
+      const fresh = s.cache.deltasSinceKeyframe === 0;
       let sent = false;
+      let outTs = 0;
       for (const c of s.cache.packets()) {
         const out = route.rewriter.rewrite(c.packet, c.datagram, num);
-        if (out !== undefined && this.send(t, want, route, out, c.packet.marker)) sent = true;
+        if (out !== undefined && this.send(t, want, route, c.packet, out)) {
+          sent = true;
+          outTs = readTimestamp(out);
+        }
       }
       if (sent && route.rewriter.source === num) {
-        this.switched(t, want, true);
-        return;
+        this.parts.counters.cachedKeyframesSent++;
+        this.switched(t, want, true, fresh);
+        const frame = want.cache.keyframe;
+        if (frame !== undefined && frame.rtpTimestamp === s.cache.timestamp)
+          this.parts.forwarded(t, want, frame, (outTs * 1000) / route.port.clockRate, true);
+        if (fresh) return;
+        route.regate(s);
       }
     }
     if (!this.parts.isLive(t) || !this.parts.isLive(want)) return;
     this.parts.requester.request(want, reason);
     this.parts.requester.armRetry();
+  }
+
+  /**
+   * frameBeside takes a frame of `src` for `t`, whose packets reach it cut-through: true when it
+   * is handled here — its packets went (it is reported on `forwarded$`), or the route waits for a
+   * keyframe start of `src` (it is held back with them) — false for a frame whose packets never
+   * came while `src` flows to `t` (one given to `forward` by hand): the frame path sends that one.
+   */
+  frameBeside(src: P<S>, t: P<S>, frame: VideoFrame): boolean {
+    const s = src.cutSource;
+    const route = t.cutRoute;
+    if (s === undefined || route === undefined) return true;
+    const outTs = route.forwardedAs(s.index, frame.rtpTimestamp);
+    if (outTs !== undefined) {
+      this.parts.forwarded(t, src, frame, (outTs * 1000) / route.port.clockRate, false);
+      return true;
+    }
+    const r = route.rewriter;
+    const flowing =
+      t.current === src &&
+      t.gate.open &&
+      !route.broken &&
+      r.source === route.num(s) &&
+      r.pendingSource === undefined;
+    return !flowing;
   }
 
   /** packet takes one packet of source `p` (listened to through its seam). */
@@ -175,18 +216,22 @@ export class CutThrough<S extends BridgeSession> {
         }
         continue;
       }
-      if (!this.send(t, p, route, out, packet.marker)) continue;
-      if (t.current !== p) this.switched(t, p, false);
+      if (!this.send(t, p, route, packet, out)) continue;
+      if (t.current !== p || !t.gate.open) this.switched(t, p, false, true);
     }
   }
 
-  /** send forwards one rewritten datagram to `t`; false (the route broken) when that failed. */
+  /**
+   * send forwards one rewritten datagram (`out`, of `packet`) to `t`; false when that failed (a
+   * throw breaks the route). A frame's first packet out is noted (for `forwarded$`), and counted
+   * as a keyframe when it starts one.
+   */
   private send(
     t: P<S>,
     src: P<S>,
     route: CutThroughRoute,
+    packet: RtpPacket,
     out: Uint8Array,
-    marker: boolean,
   ): boolean {
     let ok: boolean;
     try {
@@ -197,18 +242,29 @@ export class CutThrough<S extends BridgeSession> {
       return false;
     }
     if (!ok) return false;
+    const c = this.parts.counters;
     route.packets++;
-    this.parts.counters.packetsCutThrough++;
-    if (marker) this.parts.counters.framesSent++;
+    c.packetsCutThrough++;
+    if (packet.marker) c.framesSent++;
+    const outTs = readTimestamp(out);
+    if (route.lastOutTs < 0 || ((outTs - route.lastOutTs) | 0) > 0) {
+      route.lastOutTs = outTs;
+      const s = src.cutSource;
+      if (s !== undefined) {
+        route.record(s.index, packet.timestamp, outTs);
+        if (s.isStart(packet.payload)) c.keyframesSent++;
+      }
+    }
     return true;
   }
 
-  /** switched records that `t` receives `src` now, from a keyframe (`cached`: a replayed one). */
-  private switched(t: P<S>, src: P<S>, cached: boolean): void {
+  /**
+   * switched records that `t` receives `src` now, from a keyframe (`cached`: a replayed one,
+   * `decodable` when no frame followed it).
+   */
+  private switched(t: P<S>, src: P<S>, cached: boolean, decodable: boolean): void {
     const c = this.parts.counters;
-    c.keyframesSent++;
-    if (cached) c.cachedKeyframesSent++;
-    t.gate.keyframeSent(true);
+    t.gate.keyframeSent(decodable);
     const from = t.current;
     if (from === src) return;
     t.current = src;
@@ -222,4 +278,9 @@ export class CutThrough<S extends BridgeSession> {
       cached,
     }));
   }
+}
+
+/** readTimestamp is the RTP timestamp of a datagram (RFC 3550 §5.1). */
+function readTimestamp(d: Uint8Array): number {
+  return ((d[4]! << 24) | (d[5]! << 16) | (d[6]! << 8) | d[7]!) >>> 0;
 }

@@ -20,6 +20,8 @@ export class PacketKeyframeCache {
   /** deltasSinceKeyframe counts frames (marker bits) of the source since the cached keyframe. */
   deltasSinceKeyframe = 0;
   private readonly isStart: KeyframeStartTest;
+  /** timestamp is the RTP timestamp of the cached keyframe (-1: none). */
+  timestamp = -1;
   private done: readonly Uint8Array[] | undefined = undefined;
   private pending: Uint8Array[] | undefined = undefined;
   private pendingTs = -1;
@@ -52,6 +54,7 @@ export class PacketKeyframeCache {
     if (!packet.marker) return false;
     if (mine && this.pending !== undefined) {
       this.done = this.pending;
+      this.timestamp = ts;
       this.pending = undefined;
       this.deltasSinceKeyframe = 0;
       return true;

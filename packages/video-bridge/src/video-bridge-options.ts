@@ -41,7 +41,9 @@ export interface VideoBridgeConfig extends BridgeConfig {
    * whose backends both have the packet seam (`videoPacketPort`), in the same codec, while the
    * bridge has no filter, no processor and no BEFORE_BRIDGE_VIDEO hook that decides for the room,
    * and the target is no subscriber (`subscribesVideo`). Otherwise, and for backends without the
-   * seam, frames are forwarded as before. Default false.
+   * seam, frames are forwarded as before. Frames assembled beside (keyframe cache, hooks that
+   * observe, subscriptions) go on; `forwarded$` reports the frames whose packets went. Default
+   * true; false forwards whole frames always.
    */
   readonly cutThrough?: boolean;
 }
@@ -107,7 +109,7 @@ export function resolveVideoBridgeOptions<S extends BridgeSession>(
 }
 
 function flag(value: boolean | undefined, name: string): boolean {
-  if (value === undefined) return false;
+  if (value === undefined) return true;
   if (typeof value !== "boolean")
     throw new VideoBridgeError("BAD_OPTION", `${name} must be a boolean`);
   return value;

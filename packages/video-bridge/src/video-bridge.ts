@@ -152,6 +152,8 @@ export class VideoBridge<S extends BridgeSession = VideoSession> {
           frameLevel: () => this.ingress.filter !== null || this.sender.processor !== null,
           decides: (roomId) => this.hooks.decides(roomId),
           select: (t) => this.router.select(t),
+          forwarded: (t, src, frame, timestampMs, cached) =>
+            this.sender.announce(t, src, frame, timestampMs, cached),
         })
       : undefined;
     this.router = new VideoRouter({

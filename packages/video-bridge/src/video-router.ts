@@ -220,7 +220,8 @@ export class VideoRouter<S extends BridgeSession> {
       return;
     }
     // its packets reach the target cut-through, as they arrived
-    if (this.parts.cutThrough?.serves(src, t) === true) return;
+    const cut = this.parts.cutThrough;
+    if (cut?.serves(src, t) === true && cut.frameBeside(src, t, frame)) return;
     const current = t.current === src;
     if (!current && this.select(t) !== src) return;
     if (frame.keyframe || (current && t.gate.open)) {

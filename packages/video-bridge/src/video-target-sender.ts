@@ -133,6 +133,28 @@ export class VideoTargetSender<S extends BridgeSession> {
     }));
   }
 
+  /**
+   * announce reports on `forwarded$` a frame that reached `t` another way (its packets sent
+   * cut-through), `timestampMs` being its outgoing timestamp.
+   */
+  announce(
+    t: VideoParticipant<S>,
+    src: VideoParticipant<S>,
+    frame: VideoFrame,
+    timestampMs: number,
+    cached: boolean,
+  ): void {
+    if (!this.forwarded.observed) return;
+    this.forwarded.next({
+      source: src.session,
+      target: t.session,
+      roomId: t.roomId,
+      frame,
+      timestampMs,
+      cached,
+    });
+  }
+
   /** close completes `forwarded$`. */
   close(): void {
     this.forwarded.complete();
