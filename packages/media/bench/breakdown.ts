@@ -1,9 +1,10 @@
 // Where the time of decode + convert of the 720p30 fixture goes, stage by stage (a diagnostic,
-// not part of `pnpm bench`): node-av's decoder alone (sync and async calls, no copy out),
-// VideoDecoder.decode (plus the copy of each picture into memory of its own), swscale alone on
-// one frame, Frame.toBuffer (the copy out of a converted frame) and VideoConverter.convert.
-// node-av decode + swscale + one copy out in a row (the least a decode to rgb24 must do).
-// Milliseconds per frame, median of 3 passes over the 300 frames after one unmeasured pass.
+// not part of `pnpm bench`): node-av's two decode calls timed apart (FFmpeg decodes in
+// avcodec_send_packet; receive only hands the buffered picture over), the libuv threadpool round
+// trip per access unit, swscale into a reused native frame, into recycled JS memory and into
+// fresh JS memory (with the page faults fresh memory costs), Frame.toBuffer, and VideoDecoder
+// as `pnpm bench` runs it. Milliseconds per frame of wall and of CPU time (user + system of the
+// process) and minor page faults per frame, median of 3 passes after one unmeasured pass.
 // Run: cd packages/media && node --import tsx --conditions=@framewire/source bench/breakdown.ts
 import {
   AV_CODEC_ID_H264,
@@ -12,26 +13,41 @@ import {
   SWS_BILINEAR,
 } from "node-av/constants";
 import { Codec, CodecContext, Frame, Packet, SoftwareScaleContext } from "node-av/lib";
-import { type RawVideoFrame, VideoConverter, VideoDecoder } from "../src/index.js";
+import { type RawVideoFrame, VideoDecoder } from "../src/index.js";
 import { median } from "./common.js";
 import { accessUnits, ensure720p, HEIGHT_720P, WIDTH_720P } from "./fixture-720p.js";
 
 const units = accessUnits(await ensure720p()).map((u) => Buffer.from(u));
 const N = units.length;
+const W = WIDTH_720P;
+const H = HEIGHT_720P;
 
-async function msPerFrame(task: () => Promise<void> | void): Promise<string> {
+/** measure runs `task` (over all N frames) 1 + 3 times and prints the medians of the 3. */
+async function measure(what: string, task: () => Promise<void> | void): Promise<void> {
   await task();
-  const xs: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const faults: number[] = [];
   for (let i = 0; i < 3; i++) {
+    const c = process.cpuUsage();
+    const f = process.resourceUsage().minorPageFault;
     const t = process.hrtime.bigint();
     await task();
-    xs.push(Number(process.hrtime.bigint() - t) / 1e6 / N);
+    wall.push(Number(process.hrtime.bigint() - t) / 1e6 / N);
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1e3 / N);
+    faults.push((process.resourceUsage().minorPageFault - f) / N);
   }
-  return `${median(xs).toFixed(3)} ms/frame`;
+  const fmt = (xs: number[]): string => median(xs).toFixed(3);
+  console.log(
+    `  ${what.padEnd(58)} wall ${fmt(wall)}  cpu ${fmt(cpu)} ms/frame, ${median(faults).toFixed(0)} faults/frame`,
+  );
 }
 
-/** rawDecode decodes every unit; `each` sees every picture (sync or async node-av calls). */
-async function rawDecode(sync: boolean, each?: (frame: Frame) => void): Promise<void> {
+type Calls = "sync" | "async send" | "async receive";
+
+/** rawDecode decodes every unit with node-av; `each` sees every picture. */
+async function rawDecode(calls: Calls, each?: (frame: Frame) => void): Promise<void> {
   const codec = Codec.findDecoder(AV_CODEC_ID_H264);
   if (codec === null) throw new Error("no h264 decoder");
   const ctx = new CodecContext();
@@ -44,20 +60,17 @@ async function rawDecode(sync: boolean, each?: (frame: Frame) => void): Promise<
   frame.alloc();
   for (const u of units) {
     pkt.data = u;
-    if (sync) {
-      ctx.sendPacketSync(pkt);
-      pkt.unref();
-      while (ctx.receiveFrameSync(frame) >= 0) {
-        each?.(frame);
-        frame.unref();
-      }
-    } else {
-      await ctx.sendPacket(pkt);
-      pkt.unref();
-      while ((await ctx.receiveFrame(frame)) >= 0) {
-        each?.(frame);
-        frame.unref();
-      }
+    if (calls === "async send") await ctx.sendPacket(pkt);
+    else ctx.sendPacketSync(pkt);
+    pkt.unref();
+    for (let first = true; ; first = false) {
+      const ret =
+        calls === "async receive" && first
+          ? await ctx.receiveFrame(frame)
+          : ctx.receiveFrameSync(frame);
+      if (ret < 0) break;
+      each?.(frame);
+      frame.unref();
     }
   }
   ctx.freeContext();
@@ -65,76 +78,101 @@ async function rawDecode(sync: boolean, each?: (frame: Frame) => void): Promise<
   frame.free();
 }
 
-let decoded: RawVideoFrame[] = [];
-async function ourDecode(): Promise<void> {
-  const d = new VideoDecoder({ codec: "h264", threads: 1 });
-  const out: RawVideoFrame[] = [];
-  for (const u of units) out.push(...(await d.decode(u)));
-  out.push(...(await d.flush()));
-  await d.close();
-  decoded = out;
+/** splitDecode times node-av's two sync decode calls apart over all units. */
+function splitDecode(): { send: number; receive: number } {
+  const codec = Codec.findDecoder(AV_CODEC_ID_H264);
+  if (codec === null) throw new Error("no h264 decoder");
+  const ctx = new CodecContext();
+  ctx.allocContext3(codec);
+  ctx.threadCount = 1;
+  ctx.open2Sync(codec, null);
+  const pkt = new Packet();
+  pkt.alloc();
+  const frame = new Frame();
+  frame.alloc();
+  let send = 0n;
+  let receive = 0n;
+  for (const u of units) {
+    pkt.data = u;
+    const a = process.hrtime.bigint();
+    ctx.sendPacketSync(pkt);
+    send += process.hrtime.bigint() - a;
+    pkt.unref();
+    for (;;) {
+      const b = process.hrtime.bigint();
+      const ret = ctx.receiveFrameSync(frame);
+      receive += process.hrtime.bigint() - b;
+      if (ret < 0) break;
+      frame.unref();
+    }
+  }
+  ctx.freeContext();
+  pkt.free();
+  frame.free();
+  return { send: Number(send) / 1e6 / N, receive: Number(receive) / 1e6 / N };
 }
 
-console.log(`720p30 fixture, ${N} frames, ${WIDTH_720P}x${HEIGHT_720P}`);
-console.log(`  node-av decode, sync calls:        ${await msPerFrame(() => rawDecode(true))}`);
-console.log(`  node-av decode, async calls:       ${await msPerFrame(() => rawDecode(false))}`);
-console.log(`  VideoDecoder.decode (+ copy out):  ${await msPerFrame(ourDecode)}`);
 const sws = new SoftwareScaleContext();
 sws.allocContext();
-sws.getContext(
-  WIDTH_720P,
-  HEIGHT_720P,
-  AV_PIX_FMT_YUV420P,
-  WIDTH_720P,
-  HEIGHT_720P,
-  AV_PIX_FMT_RGB24,
-  SWS_BILINEAR,
-);
-const src = new Frame();
-src.alloc();
-src.width = WIDTH_720P;
-src.height = HEIGHT_720P;
-src.format = AV_PIX_FMT_YUV420P;
-src.getBuffer(0);
-const first = Buffer.from(decoded[0]!.data);
-src.fromBuffer(first);
+sws.getContext(W, H, AV_PIX_FMT_YUV420P, W, H, AV_PIX_FMT_RGB24, SWS_BILINEAR);
 const dst = new Frame();
 dst.alloc();
-dst.width = WIDTH_720P;
-dst.height = HEIGHT_720P;
+dst.width = W;
+dst.height = H;
 dst.format = AV_PIX_FMT_RGB24;
 dst.getBuffer(0);
-console.log(
-  `  swscale i420 -> rgb24 alone:       ${await msPerFrame(() => {
-    for (let i = 0; i < N; i++) sws.scaleFrameSync(dst, src);
-  })}`,
-);
-console.log(
-  `  Frame.toBuffer of an rgb24 frame:  ${await msPerFrame(() => {
-    for (let i = 0; i < N; i++) dst.toBuffer();
-  })}`,
-);
-const scaleAndCopy = (f: Frame): void => {
+const recycled = Buffer.allocUnsafeSlow(W * H * 3);
+
+const intoNative = (f: Frame): void => {
+  sws.scaleFrameSync(dst, f);
+};
+const intoJs =
+  (fresh: boolean) =>
+  (f: Frame): void => {
+    const out = fresh ? Buffer.allocUnsafeSlow(W * H * 3) : recycled;
+    sws.scaleSync(f.data!, f.linesize.slice(0, 3), 0, H, [out], [W * 3]);
+  };
+const intoNativeThenToBuffer = (f: Frame): void => {
   sws.scaleFrameSync(dst, f);
   dst.toBuffer();
 };
-for (const sync of [true, false]) {
-  const figure = await msPerFrame(() => rawDecode(sync, scaleAndCopy));
-  console.log(`  node-av decode (${sync ? "sync" : "async"}) + swscale + one copy out: ${figure}`);
+
+async function ours(blocking: boolean): Promise<void> {
+  const d = new VideoDecoder({ codec: "h264", output: { format: "rgb24" }, blocking });
+  const take = (ps: readonly RawVideoFrame[]): void => {
+    if (blocking) for (const p of ps) d.recycle(p);
+  };
+  for (const u of units) take(await d.decode(u));
+  take(await d.flush());
+  await d.close();
 }
-const c = new VideoConverter();
+
+console.log(`720p30 fixture, ${N} frames, ${W}x${H}, decode + convert to rgb24`);
+const split = splitDecode();
 console.log(
-  `  VideoConverter.convert -> rgb24:   ${await msPerFrame(() => {
-    for (const f of decoded) c.convert(f, { format: "rgb24" });
-  })}`,
+  `  node-av sync calls timed apart: sendPacketSync ${split.send.toFixed(3)} ms/frame (the decode), receiveFrameSync ${split.receive.toFixed(3)} ms/frame`,
 );
-console.log(
-  `  VideoConverter.convert -> bgra:    ${await msPerFrame(() => {
-    for (const f of decoded) c.convert(f, { format: "bgra" });
-  })}`,
+await measure("decode, sync calls", () => rawDecode("sync"));
+await measure("decode, await sendPacket (one threadpool round trip)", () =>
+  rawDecode("async send"),
 );
-c.close();
+await measure("decode, sync send + await receiveFrame (an empty round trip)", () =>
+  rawDecode("async receive"),
+);
+await measure("decode (sync) + swscale into a reused native frame", () =>
+  rawDecode("sync", intoNative),
+);
+await measure("decode (sync) + swscale into recycled JS memory", () =>
+  rawDecode("sync", intoJs(false)),
+);
+await measure("decode (sync) + swscale into fresh JS memory", () =>
+  rawDecode("sync", intoJs(true)),
+);
+await measure("decode (sync) + swscale into native + Frame.toBuffer", () =>
+  rawDecode("sync", intoNativeThenToBuffer),
+);
+await measure("VideoDecoder rgb24, blocking, frames recycled", () => ours(true));
+await measure("VideoDecoder rgb24, defaults (threadpool, fresh frames)", () => ours(false));
 sws.freeContext();
-src.free();
 dst.free();
-void first.byteLength;
+void recycled.byteLength;

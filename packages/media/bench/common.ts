@@ -97,12 +97,27 @@ export async function paired(
   ours: () => Promise<Timing>,
   anchor: () => FfmpegTiming,
 ): Promise<Paired> {
-  const a: Timing[] = [];
+  return (await pairedVariants([ours], anchor))[0]!;
+}
+
+/**
+ * pairedVariants alternates every variant of ours and then the anchor, RUNS times, and takes the
+ * medians of each variant against the same anchor runs.
+ */
+export async function pairedVariants(
+  variants: readonly (() => Promise<Timing>)[],
+  anchor: () => FfmpegTiming,
+): Promise<Paired[]> {
+  const a: Timing[][] = variants.map(() => []);
   const b: FfmpegTiming[] = [];
   for (let i = 0; i < RUNS; i++) {
-    a.push(await ours());
+    for (const [j, ours] of variants.entries()) a[j]!.push(await ours());
     b.push(anchor());
   }
+  return a.map((runs) => medians(runs, b));
+}
+
+function medians(a: readonly Timing[], b: readonly FfmpegTiming[]): Paired {
   const oursFps = median(a.map((t) => t.frames / t.wallS));
   const ffmpegFps = median(b.map((t) => t.frames / t.wallS));
   const oursCpu = median(a.map((t) => t.cpuS / t.frames));

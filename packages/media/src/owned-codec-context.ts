@@ -17,6 +17,7 @@ export interface NativeResource {
 export class OwnedCodecContext {
   #ctx: CodecContext | null;
   #tail: Promise<unknown> = Promise.resolve();
+  #pending = 0;
 
   /**
    * @param what - what the context is, for messages ("the decoder").
@@ -38,12 +39,18 @@ export class OwnedCodecContext {
     return this.#ctx === null;
   }
 
+  /** idle is true when no call is queued or running (the native objects are not in use). */
+  get idle(): boolean {
+    return this.#pending === 0;
+  }
+
   /** run queues `fn` on the context. */
   run<T>(fn: (ctx: CodecContext) => Promise<T>): Promise<T> {
     const ctx = this.#ctx;
     if (ctx === null)
       return Promise.reject(new MediaError("INVALID_STATE", `${this.what} is closed`));
-    const run = this.#tail.then(() => fn(ctx));
+    this.#pending++;
+    const run = this.#tail.then(() => fn(ctx)).finally(() => this.#pending--);
     this.#tail = run.catch(() => undefined);
     return run;
   }

@@ -60,7 +60,8 @@ export class VideoConverter {
       h,
     );
     const bytes = tightCopy(frame);
-    // fromBuffer copies synchronously into FFmpeg-owned memory: a view is safe for this call
+    // node-av 6.1.1's fromBuffer copies nothing: the source frame points at these bytes, which
+    // `frame` keeps alive for this synchronous call; every later use re-loads it first
     const ret = entry.src.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     if (ret < 0) throw new MediaError("CONVERT_FAILED", `cannot load the source frame (${ret})`);
     return scaleInto(entry, entry.src, target.format, w, h);

@@ -90,6 +90,47 @@ describe("VideoDecoder (fixtures/test.h264)", () => {
     ).toThrow(/go together/);
   });
 
+  it("blocking: the same pictures as the threadpool decode, bit for bit, in i420, rgb24 and bgra", async () => {
+    const converter = new VideoConverter();
+    for (const output of [undefined, { format: "rgb24" }, { format: "bgra" }] as const) {
+      const d = new VideoDecoder({ codec: "h264", blocking: true, ...(output && { output }) });
+      const got: RawVideoFrame[] = [];
+      for (const unit of units) got.push(...(await d.decode(unit)));
+      got.push(...(await d.flush()));
+      await d.close();
+      expect(got).toHaveLength(300);
+      got.forEach((f, i) => {
+        const want = output === undefined ? decoded[i]! : converter.convert(decoded[i]!, output);
+        expect(f.planes).toEqual(want.planes);
+        expect(Buffer.compare(f.data, want.data), `frame ${i}`).toBe(0);
+      });
+    }
+    converter.close();
+    expect(nativeCounts().decoders).toBe(0);
+  });
+
+  it("recycle: a picture is written into the memory of a recycled frame; foreign or twice-recycled frames are refused", async () => {
+    for (const output of [undefined, { format: "rgb24" }] as const) {
+      const d = new VideoDecoder({ codec: "h264", ...(output && { output }) });
+      const first = (await d.decode(units[0]!))[0]!;
+      const memory = first.data.buffer;
+      d.recycle(first);
+      expect(() => d.recycle(first)).toThrow(expect.objectContaining({ code: "BAD_OPTION" }));
+      expect(() => d.recycle(decoded[0]!)).toThrow(expect.objectContaining({ code: "BAD_OPTION" }));
+      const second = (await d.decode(units[1]!))[0]!;
+      expect(second.data.buffer).toBe(memory);
+      const c = new VideoConverter();
+      const want = output === undefined ? decoded[1]! : c.convert(decoded[1]!, output);
+      c.close();
+      expect(Buffer.compare(second.data, want.data)).toBe(0);
+      // a frame kept (not recycled) is never written again
+      const kept = Buffer.from(second.data);
+      for (const unit of units.slice(2, 12)) for (const f of await d.decode(unit)) d.recycle(f);
+      expect(Buffer.compare(second.data, kept)).toBe(0);
+      await d.close();
+    }
+  });
+
   it("a converter keeps one context per pair, reused for every frame", () => {
     const c = new VideoConverter();
     for (const f of decoded.slice(0, 30)) {

@@ -9,10 +9,11 @@ import {
 } from "node-av/constants";
 import { Codec, CodecContext, Frame, Log, Packet } from "node-av/lib";
 import { pixelFormatOfAv } from "./av-pixel-format.js";
+import { FramePool } from "./frame-pool.js";
 import { MediaError } from "./media-error.js";
 import { OwnedCodecContext } from "./owned-codec-context.js";
-import { createRawVideoFrame, type RawVideoFrame } from "./raw-video-frame.js";
-import { convertAvFrame, ownedBytes, ScaleContexts } from "./scale-contexts.js";
+import type { RawVideoFrame } from "./raw-video-frame.js";
+import { convertAvFrame, copyOut, ScaleContexts } from "./scale-contexts.js";
 import { type ConvertTarget, checkConvertTarget } from "./video-converter.js";
 
 /** DecoderCodec is a video codec the decoder takes (rtp-video's `VideoCodec` names). */
@@ -27,13 +28,22 @@ const CODEC_IDS: Readonly<Record<DecoderCodec, AVCodecID>> = {
 /**
  * VideoDecoderOptions: the codec; `threads` (default 1: one core per decoder); `output`, the
  * format and size pictures come out in (default i420 at the stream's size). With `output`, each
- * picture is converted by swscale straight from the decoder's own memory: one copy out instead of
- * an i420 copy and then a converted one (what `VideoConverter.convert` of a decoded frame costs).
+ * picture is converted by swscale straight from the decoder's own memory into the frame handed
+ * out (a packed format is written there by swscale itself): no i420 copy first (what
+ * `VideoConverter.convert` of a decoded frame costs).
+ *
+ * `blocking` (default false) decodes on the calling thread: node-av's sync calls, no libuv
+ * threadpool round trip per access unit. The event loop is then busy for each decode (about
+ * 0.3 ms per 640x360 picture and 1 ms per 720p one here), so use it where nothing else waits on
+ * that loop: a worker thread of its own, a media process, a batch job. Without it, the decode
+ * runs on a threadpool thread and the loop stays free; the conversion and the copy out (a
+ * fraction of the decode) run on the calling thread either way.
  */
 export interface VideoDecoderOptions {
   readonly codec: DecoderCodec;
   readonly threads?: number;
   readonly output?: ConvertTarget;
+  readonly blocking?: boolean;
 }
 
 /**
@@ -51,6 +61,9 @@ export class VideoDecoder {
   #frame: Frame;
   #scaler: ScaleContexts | null = null;
   readonly #output: ConvertTarget | undefined;
+  readonly #blocking: boolean;
+  readonly #threads: number;
+  readonly #pool = new FramePool(4);
 
   constructor(options: VideoDecoderOptions) {
     const id = CODEC_IDS[options.codec];
@@ -81,6 +94,8 @@ export class VideoDecoder {
       );
     }
     this.codec = options.codec;
+    this.#blocking = options.blocking === true;
+    this.#threads = threads;
     this.#packet = new Packet();
     this.#packet.alloc();
     this.#frame = new Frame();
@@ -104,12 +119,16 @@ export class VideoDecoder {
     if (!(data instanceof Uint8Array) || data.byteLength === 0) {
       return Promise.reject(new MediaError("BAD_OPTION", "data must be a non-empty Uint8Array"));
     }
-    // one copy that this call owns for its whole lifetime (never a temporary view)
+    // one copy that this call owns for its whole lifetime (never a temporary view); node-av's
+    // Packet.data setter copies it once more into the packet's own memory
     const owned = Buffer.from(data);
     return this.#native.run(async (ctx) => {
       this.#packet.data = owned;
-      // sending only queues the packet (the decoding happens in receiveFrame): a sync call
-      const ret = ctx.sendPacketSync(this.#packet);
+      // FFmpeg decodes in avcodec_send_packet (the picture is then buffered for receive), so the
+      // send is the call that goes to the threadpool, unless blocking
+      const ret = this.#blocking
+        ? ctx.sendPacketSync(this.#packet)
+        : await ctx.sendPacket(this.#packet);
       this.#packet.unref();
       const frames = await this.#drain(ctx);
       if (ret < 0 && ret !== AVERROR_EAGAIN) {
@@ -121,6 +140,16 @@ export class VideoDecoder {
       void owned.byteLength; // keeps the bytes referenced until the native call has settled
       return frames;
     });
+  }
+
+  /**
+   * recycle gives the memory of a frame this decoder handed out back, for a later picture of the
+   * same byte length (up to 4 are kept): writing a picture into memory written before is cheaper
+   * than into fresh memory (no page faults, no garbage to collect). The frame and its `data` must
+   * not be used afterwards. Throws `BAD_OPTION` for a frame it did not hand out or recycled twice.
+   */
+  recycle(frame: RawVideoFrame): void {
+    this.#pool.give(frame.data);
   }
 
   /** flush ends the stream and resolves the pictures the decoder still held. */
@@ -138,15 +167,19 @@ export class VideoDecoder {
     if (!(await this.#native.close())) return;
     this.#scaler?.close();
     this.#scaler = null;
+    this.#pool.clear();
   }
 
   async #drain(ctx: CodecContext): Promise<RawVideoFrame[]> {
     const out: RawVideoFrame[] = [];
     for (;;) {
-      // the first picture is decoded off the event loop; asking for more is then a sync call
-      // (with one decoding thread there is rarely a second, so it returns EAGAIN at once)
+      // with one decoding thread, the send decoded the picture and receive only hands it over
+      // (a sync call, EAGAIN at once when there is no other); with frame threads, receive may
+      // wait for a thread, so the first one goes to the threadpool unless blocking
       const ret =
-        out.length === 0 ? await ctx.receiveFrame(this.#frame) : ctx.receiveFrameSync(this.#frame);
+        out.length === 0 && !this.#blocking && this.#threads > 1
+          ? await ctx.receiveFrame(this.#frame)
+          : ctx.receiveFrameSync(this.#frame);
       if (ret === AVERROR_EAGAIN || ret === AVERROR_EOF) return out;
       if (ret < 0) throw new MediaError("DECODE_FAILED", `${this.codec} decode failed (${ret})`);
       try {
@@ -167,12 +200,11 @@ export class VideoDecoder {
         (want.height ?? frame.height) !== frame.height)
     ) {
       this.#scaler ??= new ScaleContexts(8);
-      return convertAvFrame(this.#scaler, frame, want.format, want.width, want.height);
+      const { width = frame.width, height = frame.height } = want;
+      return convertAvFrame(this.#scaler, frame, want.format, width, height, this.#pool);
     }
-    if (format === "i420") {
-      return createRawVideoFrame("i420", frame.width, frame.height, ownedBytes(frame));
-    }
+    if (format === "i420") return copyOut(frame, "i420", frame.width, frame.height, this.#pool);
     this.#scaler ??= new ScaleContexts(8);
-    return convertAvFrame(this.#scaler, frame, "i420");
+    return convertAvFrame(this.#scaler, frame, "i420", frame.width, frame.height, this.#pool);
   }
 }

@@ -39,8 +39,15 @@ function psnr(a: Uint8Array, b: Uint8Array): number {
   return se === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((255 * 255 * a.length) / se);
 }
 
-async function encodeAll(codec: EncoderCodec): Promise<EncodedVideo[]> {
-  const enc = await VideoEncoder.create({ codec, width: W, height: H, fps: 30, bitrate: 800_000 });
+async function encodeAll(codec: EncoderCodec, blocking = false): Promise<EncodedVideo[]> {
+  const enc = await VideoEncoder.create({
+    codec,
+    width: W,
+    height: H,
+    fps: 30,
+    bitrate: 800_000,
+    blocking,
+  });
   const out: EncodedVideo[] = [];
   for (let n = 0; n < N; n++) {
     if (n === 15) enc.requestKeyframe();
@@ -125,6 +132,47 @@ describe("VideoEncoder round trip", () => {
       },
     );
   }
+
+  for (const codec of ["h264", "vp8"] as const) {
+    it(`${codec}: blocking encodes the same bytes as the threadpool encode`, async () => {
+      const a = await encodeAll(codec);
+      const b = await encodeAll(codec, true);
+      expect(b.map((p) => [p.keyframe, p.pts])).toEqual(a.map((p) => [p.keyframe, p.pts]));
+      for (const [i, p] of b.entries()) {
+        expect(Buffer.compare(p.data, a[i]!.data), `packet ${i}`).toBe(0);
+      }
+      expect(nativeCounts().encoders).toBe(0);
+    });
+  }
+
+  it("encodes each frame as it was when encode was called, even when the caller reuses its bytes at once", async () => {
+    const reference = await encodeAll("h264");
+    const enc = await VideoEncoder.create({
+      codec: "h264",
+      width: W,
+      height: H,
+      fps: 30,
+      bitrate: 800_000,
+    });
+    const buffer = createRawVideoFrame("i420", W, H);
+    const pending: Promise<EncodedVideo[]>[] = [];
+    for (let n = 0; n < N; n++) {
+      if (n === 15) enc.requestKeyframe();
+      buffer.data.set(pattern(n).data);
+      // every third frame awaited at once (the idle path), the others queued behind it
+      const p = enc.encode(buffer);
+      pending.push(p);
+      if (n % 3 === 0) await p;
+    }
+    const out = (await Promise.all(pending)).flat();
+    out.push(...(await enc.flush()));
+    await enc.close();
+    expect(out).toHaveLength(N);
+    for (const [i, p] of out.entries()) {
+      expect(Buffer.compare(p.data, reference[i]!.data), `frame ${i}`).toBe(0);
+    }
+    await expect(enc.encode(buffer)).rejects.toMatchObject({ code: "INVALID_STATE" });
+  });
 
   it("rejects bad options with BAD_OPTION", async () => {
     for (const bad of [{ width: 321 }, { fps: 0 }, { bitrate: 1 }, { codec: "vp9" }]) {

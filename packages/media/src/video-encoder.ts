@@ -12,7 +12,6 @@ import {
 import { Codec, CodecContext, Dictionary, Frame, Log, Packet, Rational } from "node-av/lib";
 import { MediaError } from "./media-error.js";
 import { OwnedCodecContext } from "./owned-codec-context.js";
-import { tightStrides } from "./plane-layout.js";
 import type { RawVideoFrame } from "./raw-video-frame.js";
 import { VideoConverter } from "./video-converter.js";
 
@@ -22,6 +21,10 @@ export type EncoderCodec = "h264" | "vp8";
 /**
  * VideoEncoderOptions: codec, picture size, `fps` (1..60, default 30; the time base is 1/fps),
  * `bitrate` in bit/s (default 1_000_000), `keyframeInterval` in frames (default 10 s worth).
+ * `blocking` (default false) encodes on the calling thread (node-av's sync calls, no libuv
+ * threadpool round trip per frame): the event loop is busy for each encode (about 5 ms per
+ * 720p frame with libx264 here), so use it only where nothing else waits on that loop (a worker
+ * thread of its own, a media process, a batch job).
  */
 export interface VideoEncoderOptions {
   readonly codec: EncoderCodec;
@@ -30,6 +33,7 @@ export interface VideoEncoderOptions {
   readonly fps?: number;
   readonly bitrate?: number;
   readonly keyframeInterval?: number;
+  readonly blocking?: boolean;
 }
 
 /** EncodedVideo is one encoded picture: Annex-B H.264 or a VP8 frame, and whether it is a keyframe. */
@@ -65,6 +69,7 @@ export class VideoEncoder {
   #converter: VideoConverter | null = null;
   #pts = 0;
   #forceKey = false;
+  readonly #blocking: boolean;
 
   /**
    * create opens an encoder. Async on purpose: node-av 6.1.1's `open2Sync` with an options
@@ -112,7 +117,7 @@ export class VideoEncoder {
       ctx.freeContext();
       throw new MediaError("CODEC_OPEN_FAILED", `cannot open ${name} (${ret})`);
     }
-    return new VideoEncoder(options.codec, width, height, fps, ctx);
+    return new VideoEncoder(options.codec, width, height, fps, ctx, options.blocking === true);
   }
 
   private constructor(
@@ -121,8 +126,10 @@ export class VideoEncoder {
     height: number,
     fps: number,
     ctx: CodecContext,
+    blocking: boolean,
   ) {
     this.codec = codec;
+    this.#blocking = blocking;
     this.width = width;
     this.height = height;
     this.fps = fps;
@@ -159,22 +166,65 @@ export class VideoEncoder {
     } catch (e) {
       return Promise.reject(e);
     }
-    const strides = tightStrides("i420", this.width);
-    const tight = i420.planes.every((p, i) => p.stride === strides[i]);
-    const owned = Buffer.from(tight ? i420.data : this.#convert(i420).data); // owned for the call
     const key = options.keyframe === true || this.#forceKey;
     this.#forceKey = false;
+    // The picture is copied into the native frame's own memory (never Frame.fromBuffer, which in
+    // node-av 6.1.1 points the frame at the JS bytes without keeping them alive). With no call
+    // pending the native frame is free and is loaded now; otherwise a copy this call owns waits
+    // for its turn. Either way the caller may reuse its frame as soon as encode returns.
+    let waiting: RawVideoFrame | null = null;
+    if (this.#native.closed) {
+      // run() rejects with INVALID_STATE; the native frame may be freed already
+    } else if (this.#native.idle) {
+      try {
+        this.#load(i420);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    } else {
+      waiting = { ...i420, data: i420.data.slice() };
+    }
     return this.#native.run(async (ctx) => {
       const f = this.#frame;
-      if (f.makeWritable() < 0) throw new MediaError("ENCODE_FAILED", "frame not writable");
-      const loaded = f.fromBuffer(owned);
-      if (loaded < 0) throw new MediaError("ENCODE_FAILED", `cannot load the frame (${loaded})`);
+      if (waiting !== null) this.#load(waiting);
       f.pts = BigInt(this.#pts++);
       f.pictType = key ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
-      const ret = await ctx.sendFrame(f);
+      const ret = this.#blocking ? ctx.sendFrameSync(f) : await ctx.sendFrame(f);
       if (ret < 0)
         throw new MediaError("ENCODE_FAILED", `${this.codec} encoder refused a frame (${ret})`);
-      return this.#drain(ctx);
+      // libx264 and libvpx encode in avcodec_send_frame (no lag, no B-frames): the packet is
+      // ready, and taking it is a sync call that does no codec work
+      return this.#drain(ctx, true);
+    });
+  }
+
+  /**
+   * load copies an i420 frame of the encoder's size, plane by plane at its strides, into the
+   * native frame's own memory, through views of its planes that live for this synchronous call
+   * only; the native frame must not be in use.
+   */
+  #load(frame: RawVideoFrame): void {
+    const f = this.#frame;
+    if (f.makeWritable() < 0) throw new MediaError("ENCODE_FAILED", "frame not writable");
+    const planes = f.data;
+    const linesize = f.linesize;
+    if (planes === null || planes.length < 3) {
+      throw new MediaError("ENCODE_FAILED", "the native frame has no planes");
+    }
+    frame.planes.forEach((p, i) => {
+      const to = planes[i]!;
+      const stride = linesize[i]!;
+      if (stride < p.width || to.byteLength < (p.height - 1) * stride + p.width) {
+        throw new MediaError("ENCODE_FAILED", `plane ${i} of the native frame is too small`);
+      }
+      if (stride === p.stride) {
+        to.set(frame.data.subarray(p.offset, p.offset + (p.height - 1) * stride + p.width));
+        return;
+      }
+      for (let y = 0; y < p.height; y++) {
+        const from = p.offset + y * p.stride;
+        to.set(frame.data.subarray(from, from + p.width), y * stride);
+      }
     });
   }
 
@@ -182,7 +232,7 @@ export class VideoEncoder {
   flush(): Promise<EncodedVideo[]> {
     return this.#native.run(async (ctx) => {
       await ctx.sendFrame(null);
-      return this.#drain(ctx);
+      return this.#drain(ctx, false);
     });
   }
 
@@ -202,10 +252,12 @@ export class VideoEncoder {
     });
   }
 
-  async #drain(ctx: CodecContext): Promise<EncodedVideo[]> {
+  async #drain(ctx: CodecContext, sync: boolean): Promise<EncodedVideo[]> {
     const out: EncodedVideo[] = [];
     for (;;) {
-      const ret = await ctx.receivePacket(this.#packet);
+      const ret = sync
+        ? ctx.receivePacketSync(this.#packet)
+        : await ctx.receivePacket(this.#packet);
       if (ret === AVERROR_EAGAIN || ret === AVERROR_EOF) return out;
       if (ret < 0) throw new MediaError("ENCODE_FAILED", `${this.codec} encode failed (${ret})`);
       const p = this.#packet;

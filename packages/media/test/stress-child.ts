@@ -34,20 +34,56 @@ while (Date.now() < deadline) {
     codec: "h264",
     output: { format: "bgra", width: 320, height: 180 },
   });
+  // blocking (sync node-av calls) with every picture recycled: swscale writes rgb24 straight
+  // into recycled memory; and a blocking i420 one whose planes are copied out through views
+  const blockingRgb = new VideoDecoder({
+    codec: "h264",
+    blocking: true,
+    output: { format: "rgb24" },
+  });
+  const blockingI420 = new VideoDecoder({ codec: "h264", blocking: true });
   const converter = new VideoConverter();
   const h264 = await VideoEncoder.create({ codec: "h264", width: 320, height: 180, fps: 30 });
   const vp8 = await VideoEncoder.create({ codec: "vp8", width: 320, height: 180, fps: 30 });
+  const h264Blocking = await VideoEncoder.create({
+    codec: "h264",
+    width: 320,
+    height: 180,
+    fps: 30,
+    blocking: true,
+  });
+  const vp8Blocking = await VideoEncoder.create({
+    codec: "vp8",
+    width: 320,
+    height: 180,
+    fps: 30,
+    blocking: true,
+  });
   const resampler = new AudioResampler(
     { sampleRate: 48000, channels: 2 },
     { sampleRate: 8000, channels: 1 },
   );
   const opusEnc = await OpusEncoder.create({ channels: 2 });
   const opusDec = await OpusDecoder.create({ channels: 2 });
-  counts.opened += 8;
+  counts.opened += 12;
   for (const [i, unit] of units.entries()) {
     if (Date.now() >= deadline) break;
     // a temporary copy that nothing else references after the call starts
     counts.decodes += (await direct.decode(unit.slice())).length;
+    for (const f of await blockingRgb.decode(unit.slice())) {
+      counts.decodes++;
+      blockingRgb.recycle(f);
+    }
+    for (const f of await blockingI420.decode(unit.slice())) {
+      counts.decodes++;
+      // queued encodes (the second waits with a copy of its own) from a temporary frame
+      const small = converter.convert(f, { format: "i420", width: 320, height: 180 });
+      const both = [h264Blocking.encode(small), vp8Blocking.encode(small)];
+      small.data.fill(0); // the caller reuses its bytes at once
+      await Promise.all(both);
+      counts.encodes += 2;
+      if (i % 2 === 0) blockingI420.recycle(f);
+    }
     for (const frame of await decoder.decode(unit.slice())) {
       counts.decodes++;
       converter.convert(frame, { format: i % 2 === 0 ? "rgb24" : "bgra" });
@@ -74,6 +110,10 @@ while (Date.now() < deadline) {
   await decoder.flush();
   await decoder.close();
   await direct.close();
+  await blockingRgb.close();
+  await blockingI420.close();
+  await h264Blocking.close();
+  await vp8Blocking.close();
   converter.close();
   resampler.close();
   await opusEnc.close();
