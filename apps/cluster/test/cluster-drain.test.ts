@@ -45,7 +45,7 @@ describe("a node drains on SIGTERM", () => {
     "SIGTERM one of 3 nodes: no new room on it, its calls go on until the limit, then BYE, rooms released, exit 0",
     async () => {
       // cluster.json's drainTimeoutMs, passed to every node as --drain-timeout-ms
-      const cluster = await startTestCluster(3, { drainTimeoutMs: DRAIN_MS });
+      const cluster = await startTestCluster(3, { drainTimeoutMs: DRAIN_MS, callers: MAX_CALLERS });
       const hostOf = new Map(cluster.config.nodes.map((n) => [n.name, n.host]));
       const victimConfig = cluster.config.nodes.find((n) => n.name === VICTIM)!;
       const victimUri = nodeUri(victimConfig);
@@ -56,7 +56,7 @@ describe("a node drains on SIGTERM", () => {
       const newScenario = await writeHoldOrByeScenario(dir, NEW_HOLD_SEC * 1000);
       const capture = await startCapture(
         join(dir, "callers.pcap"),
-        callersCaptureFilter(MAX_CALLERS),
+        callersCaptureFilter(cluster),
         HOLD_SEC + 50,
       );
       const redis = new Redis({ host: cluster.config.redis.host, port: cluster.config.redis.port });

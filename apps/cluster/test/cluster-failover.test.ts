@@ -45,11 +45,11 @@ describe("a node dies mid-call", () => {
   itWithPeers([...PEERS, "kamcmd"])(
     "SIGKILL one of 3 nodes: calls elsewhere unaffected, its rooms meet on a live node within 5 s; restarted, no room in progress moves",
     async () => {
-      const cluster = await startTestCluster(3);
+      const cluster = await startTestCluster(3, { callers: MAX_CALLERS });
       const hostOf = new Map(cluster.config.nodes.map((n) => [n.name, n.host]));
       const capture = await startCapture(
         join(tempDir("framewire-cluster-failover-"), "callers.pcap"),
-        callersCaptureFilter(MAX_CALLERS),
+        callersCaptureFilter(cluster),
         HOLD_SEC + 50,
       );
       const redis = new Redis({ host: cluster.config.redis.host, port: cluster.config.redis.port });

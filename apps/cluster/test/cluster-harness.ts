@@ -22,9 +22,21 @@ const appDir = fileURLToPath(new URL("..", import.meta.url));
 /** PEERS are the programs the cluster tests need. */
 export const PEERS = ["kamailio", "redis-server", "sipp", "tshark"] as const;
 
-/** CALLER_SIP_BASE, CALLER_MEDIA_BASE: caller i uses SIP port base+i, media base+4i (video +2). */
-export const CALLER_SIP_BASE = 35_100;
-export const CALLER_MEDIA_BASE = 36_000;
+/**
+ * CallerPorts are the loopback ports of a test's SIPp callers, picked by `freeUdpPorts` below the
+ * kernel's ephemeral range (a port-0 bind elsewhere on the machine cannot take one): caller i
+ * uses SIP port `sip + i`, media `media + 4i` (audio; video +2), for i below `count`.
+ */
+export interface CallerPorts {
+  readonly sip: number;
+  readonly media: number;
+  readonly count: number;
+}
+
+/** TestCluster is a started cluster and its callers' ports. */
+export interface TestCluster extends RunningCluster {
+  readonly callerPorts: CallerPorts;
+}
 
 function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,25 +50,32 @@ function freeTcpPort(): Promise<number> {
   });
 }
 
-/** TestClusterOptions: what a test sets beyond the shape (the nodes' drain limit). */
+/** TestClusterOptions: the nodes' drain limit, how many callers (default 64). */
 export interface TestClusterOptions {
   readonly drainTimeoutMs?: number;
+  readonly callers?: number;
 }
 
 /** startTestCluster starts `nodes` nodes behind Kamailio on free ports; stopped at cleanup. */
 export async function startTestCluster(
   nodes: number,
   options: TestClusterOptions = {},
-): Promise<RunningCluster> {
+): Promise<TestCluster> {
   const proxyPort = await freeUdpPorts(1);
   const redisPort = await freeTcpPort();
+  const count = options.callers ?? 64;
+  const callerPorts = {
+    sip: await freeUdpPorts(count),
+    media: await freeUdpPorts(4 * count),
+    count,
+  };
   const config = validateClusterConfig({
     ...clusterConfig({ nodes, proxyPort, redisPort }),
     ...(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs }),
   });
   const cluster = await runCluster(config, { startTimeoutMs: 30_000 });
   onCleanup(() => cluster.stop());
-  return cluster;
+  return Object.assign(cluster, { callerPorts });
 }
 
 /** Caller is one SIPp A/V call: its index, room and ports. */
@@ -73,7 +92,7 @@ export interface Caller {
  * tone) to sip:<room>@proxy, holding `holdSec` before BYE; killed at cleanup.
  */
 export function startCaller(
-  cluster: RunningCluster,
+  cluster: TestCluster,
   index: number,
   room: string,
   holdSec: number,
@@ -81,10 +100,10 @@ export function startCaller(
   return startCallerWith(cluster, index, room, holdSec, {});
 }
 
-/** callersCaptureFilter is the BPF filter of every caller port (RTP to 127.0.0.1). */
-export function callersCaptureFilter(count: number): string {
-  const last = CALLER_MEDIA_BASE + 4 * count;
-  return `udp and dst host 127.0.0.1 and dst portrange ${CALLER_MEDIA_BASE}-${last}`;
+/** callersCaptureFilter is the BPF filter of every caller media port (RTP to 127.0.0.1). */
+export function callersCaptureFilter(cluster: TestCluster): string {
+  const { media, count } = cluster.callerPorts;
+  return `udp and dst host 127.0.0.1 and dst portrange ${media}-${media + 4 * count - 1}`;
 }
 
 /** CallerOptions: the scenario (default sipp-av-call.xml), whom to dial, SIPp flags to add. */
@@ -100,14 +119,16 @@ export interface CallerOptions {
  * one of {@link writeHoldOrByeScenario}) and more flags; killed at cleanup.
  */
 export function startCallerWith(
-  cluster: RunningCluster,
+  cluster: TestCluster,
   index: number,
   room: string,
   holdSec: number,
   options: CallerOptions,
 ): Caller {
-  const sipPort = CALLER_SIP_BASE + index;
-  const mediaPort = CALLER_MEDIA_BASE + 4 * index;
+  if (index >= cluster.callerPorts.count)
+    throw new Error(`caller ${index}: the cluster has ports for ${cluster.callerPorts.count}`);
+  const sipPort = cluster.callerPorts.sip + index;
+  const mediaPort = cluster.callerPorts.media + 4 * index;
   const { host, port } = cluster.config.proxy;
   const child = killAtCleanup(
     startChild(

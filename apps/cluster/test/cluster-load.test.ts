@@ -15,13 +15,7 @@ import {
 } from "@framewire/test-support/peers";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect } from "vitest";
-import {
-  CALLER_MEDIA_BASE,
-  CALLER_SIP_BASE,
-  nodeEvents,
-  PEERS,
-  startTestCluster,
-} from "./cluster-harness.js";
+import { nodeEvents, PEERS, startTestCluster } from "./cluster-harness.js";
 
 const CALLS = Number(process.env.CLUSTER_LOAD_CALLS ?? 200);
 const RATE = 20;
@@ -50,7 +44,7 @@ describe("calls at a rate through Kamailio", () => {
   itWithPeers(PEERS)(
     `${CALLS} A/V calls at ${RATE} calls/s into 3 nodes: 0 failed, rooms on one node each, nothing left after`,
     async () => {
-      const cluster = await startTestCluster(3);
+      const cluster = await startTestCluster(3, { callers: 1 });
       const dir = tempDir("framewire-cluster-load-");
       // sipp-av-call.xml with the room from the injection file: two calls per room, in a row
       const av = await readFile(join(peersDir(), "sipp-av-call.xml"), "latin1");
@@ -70,8 +64,8 @@ describe("calls at a rate through Kamailio", () => {
           "sipp",
           [
             ...[`${host}:${port}`, "-sf", scenario, "-inf", csv],
-            ...["-i", "127.0.0.1", "-p", String(CALLER_SIP_BASE), "-mi", "127.0.0.1"],
-            ...["-mp", String(CALLER_MEDIA_BASE), "-t", "u1"],
+            ...["-i", "127.0.0.1", "-p", String(cluster.callerPorts.sip), "-mi", "127.0.0.1"],
+            ...["-mp", String(cluster.callerPorts.media), "-t", "u1"],
             ...["-r", String(RATE), "-rp", "1000", "-m", String(CALLS), "-l", String(CALLS)],
             ...["-d", String(HOLD_MS), "-recv_timeout", "15000", "-timeout", "120s"],
             ...["-timeout_error", "-nostdin", "-trace_stat", "-stf", join(dir, "stat.csv")],

@@ -31,12 +31,12 @@ describe("three nodes behind Kamailio", () => {
   itWithPeers(PEERS)(
     `${ROOMS} rooms × 2 SIPp A/V callers: each pair bridged on one node, rooms on every node`,
     async () => {
-      const cluster = await startTestCluster(3);
+      const cluster = await startTestCluster(3, { callers: 2 * ROOMS });
       const hostOf = new Map(cluster.config.nodes.map((n) => [n.name, n.host]));
       const dir = tempDir("framewire-cluster-test-");
       const capture = await startCapture(
         join(dir, "callers.pcap"),
-        callersCaptureFilter(2 * ROOMS),
+        callersCaptureFilter(cluster),
         HOLD_SEC + 40,
       );
       const redis = new Redis({ host: cluster.config.redis.host, port: cluster.config.redis.port });
