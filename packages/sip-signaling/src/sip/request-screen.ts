@@ -10,6 +10,9 @@ import type { ServerTransactionGate } from "./server-transaction-gate.js";
 
 const SUPPORTED = new Set<string>(SUPPORTED_METHODS);
 
+/** OPTIONS_ANSWER_HEADERS are the header lines our 200 to OPTIONS adds (RFC 3261 §11.2). */
+export const OPTIONS_ANSWER_HEADERS: readonly string[] = [ALLOW_HEADER, "Accept: application/sdp"];
+
 /** RequestScreenOptions are the limits a request is screened against. */
 export interface RequestScreenOptions {
   /**
@@ -81,10 +84,7 @@ export function screenRequest(
       reject({ statusCode: 481 });
       return false;
     }
-    core.replyStateless(message, {
-      statusCode: 200,
-      extraHeaders: [ALLOW_HEADER, "Accept: application/sdp"],
-    });
+    core.replyStateless(message, { statusCode: 200, extraHeaders: [...OPTIONS_ANSWER_HEADERS] });
     return false;
   }
   // RFC 3261 §17.2.3 matches a server transaction on branch AND sent-by; sip.js uses the

@@ -70,6 +70,13 @@ export interface SipUserAgentOptions {
    * `scheduler`'s `now()` when one is given, else `performance.now()`).
    */
   readonly clock?: () => number;
+  /**
+   * optionsFastPath answers a plainly simple out-of-dialog OPTIONS (a proxy's health ping, a
+   * phone's keep-alive) 200 without sip.js's parser, the same answer the full path gives
+   * (`stats.transport.optionsFastPath`); anything less simple takes the full path. The rate
+   * limits apply alike. Default true; false sends every OPTIONS through the full path.
+   */
+  readonly optionsFastPath?: boolean;
   /** answerTimeoutMs: an incoming call unanswered this long gets 480 (default 60 000). */
   readonly answerTimeoutMs?: number;
   /** reinviteTimeoutMs: a re-INVITE unanswered this long gets 500 (default 10 000). */

@@ -20,9 +20,10 @@ import {
 } from "./invite-admission.js";
 import { ALLOW_HEADER } from "./methods.js";
 import { uriDestination } from "./next-hop.js";
+import { optionsAnswerTail } from "./options-fast-path.js";
 import { OutgoingCallImpl } from "./outgoing-call.js";
 import { RequestRateLimiter } from "./request-rate-limiter.js";
-import { screenRequest } from "./request-screen.js";
+import { OPTIONS_ANSWER_HEADERS, screenRequest } from "./request-screen.js";
 import { noRetransmissions } from "./retransmission-stats.js";
 import { RetransmissionSupervisor } from "./retransmissions.js";
 import {
@@ -177,6 +178,17 @@ export class SipUserAgent {
           ),
           { onInvite: (request) => this.receiveInvite(request) },
         );
+        if (this.options.optionsFastPath !== false) {
+          // the fast path's 200 ends like the one the core writes (screenRequest)
+          const configuration = core.configuration;
+          transport.useOptionsFastPath(
+            optionsAnswerTail({
+              supported: configuration.supportedOptionTagsResponse,
+              userAgent: configuration.userAgentHeaderFieldValue,
+              extraHeaders: OPTIONS_ANSWER_HEADERS,
+            }),
+          );
+        }
         const gate = new ServerTransactionGate({
           maxInProgress: this.options.maxServerTransactions ?? DEFAULT_MAX_SERVER_TRANSACTIONS,
           ratePerSecond: this.options.serverTransactionRate ?? DEFAULT_SERVER_TRANSACTION_RATE,

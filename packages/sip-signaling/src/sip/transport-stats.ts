@@ -27,6 +27,11 @@ export interface SipTransportStats {
   readonly sendErrors: number;
   /** overloaded counts requests answered 503 (or dropped) by the overload guard before parsing. */
   readonly overloaded: number;
+  /**
+   * optionsFastPath counts plainly simple out-of-dialog OPTIONS answered 200 without sip.js's
+   * parser (the same answer as the full path; the others take the full path).
+   */
+  readonly optionsFastPath: number;
   /** receiveBufferBytes is the socket's kernel receive buffer (SO_RCVBUF as reported; 0 unknown). */
   readonly receiveBufferBytes: number;
 }
@@ -43,6 +48,7 @@ export function noTransportStats(): { -readonly [K in keyof SipTransportStats]: 
     misrouted: 0,
     sendErrors: 0,
     overloaded: 0,
+    optionsFastPath: 0,
     receiveBufferBytes: 0,
   };
 }

@@ -19,6 +19,12 @@ import {
 import { KNOWN_METHODS, SUPPORTED_METHODS, withOurAllow } from "./methods.js";
 import { messageDestination } from "./next-hop.js";
 import {
+  readSimpleOptions,
+  type SimpleOptions,
+  simpleOptionsAnswer,
+  statelessToTag,
+} from "./options-fast-path.js";
+import {
   buildStatelessResponse,
   canAnswer,
   parseRequestLine,
@@ -166,6 +172,8 @@ export class SipUdpTransport implements Core.Transport {
   private readonly routes = new Map<string, SipAddress>();
   private socket: DatagramSocket | undefined;
   private closed = false;
+  /** optionsTail ends the fast path's 200s; undefined: every OPTIONS takes the full path. */
+  private optionsTail: string | undefined;
 
   private constructor(
     private readonly options: SipUdpTransportOptions,
@@ -217,6 +225,15 @@ export class SipUdpTransport implements Core.Transport {
     return { ...this.counters };
   }
 
+  /**
+   * useOptionsFastPath answers plainly simple out-of-dialog OPTIONS without sip.js's parser
+   * ({@link readSimpleOptions}), with 200s whose header lines after Call-ID are `tail`
+   * (`optionsAnswerTail`), counted in `optionsFastPath`; undefined turns it off.
+   */
+  useOptionsFastPath(tail: string | undefined): void {
+    this.optionsTail = tail;
+  }
+
   /** send routes and sends one SIP message (sip.js's `Transport.send`). */
   send(message: string): Promise<void> {
     const remembered = this.rememberedRoute(message);
@@ -232,14 +249,19 @@ export class SipUdpTransport implements Core.Transport {
   }
 
   /** sendTo sends one SIP message to an explicit address. */
-  async sendTo(message: string, to: SipAddress): Promise<void> {
+  sendTo(message: string, to: SipAddress): Promise<void> {
+    // one Allow list everywhere: ours, not sip.js's hard-coded one (RFC 3261 §20.5)
+    return this.sendText(withOurAllow(message), to);
+  }
+
+  /** sendText sends a message whose Allow is already ours. */
+  private async sendText(message: string, to: SipAddress): Promise<void> {
     const socket = this.socket;
     if (this.closed || socket === undefined) {
       this.counters.sendErrors++;
       throw new Core.TransportError("SIP UDP transport closed");
     }
-    // one Allow list everywhere: ours, not sip.js's hard-coded one (RFC 3261 §20.5)
-    const bytes = this.encoder.encode(withOurAllow(message));
+    const bytes = this.encoder.encode(message);
     if (bytes.length > this.maxBytes) {
       this.counters.sendErrors++;
       throw new Core.TransportError(
@@ -298,6 +320,19 @@ export class SipUdpTransport implements Core.Transport {
       return;
     }
     const text = this.decoder.decode(data);
+    // the rate verdict of a request, once asked (null: not yet)
+    let verdict: RateVerdict | null = null;
+    const tail = this.optionsTail;
+    if (tail !== undefined && text.startsWith("OPTIONS ")) {
+      const simple = readSimpleOptions(text);
+      if (simple !== undefined) {
+        verdict = this.options.admitRequest?.("OPTIONS", source);
+        if (verdict === undefined) {
+          this.answerSimpleOptions(simple, source, tail);
+          return;
+        }
+      }
+    }
     const raw = scanMessage(text);
     if (raw === undefined) {
       this.counters.malformed++;
@@ -318,12 +353,25 @@ export class SipUdpTransport implements Core.Transport {
       }
       return;
     }
-    const verdict = this.options.admitRequest?.(line.method, source);
+    if (verdict === null) verdict = this.options.admitRequest?.(line.method, source);
     if (verdict !== undefined) {
       this.answerOverloaded(raw, line, source, verdict.retryAfterSeconds);
       return;
     }
     this.receiveRequest(data, text, raw, line, source);
+  }
+
+  /**
+   * answerSimpleOptions answers a plainly simple OPTIONS 200 (RFC 3261 §11.2) as the full path
+   * would: its Via stamped with received/rport, sent where that Via says.
+   */
+  private answerSimpleOptions(request: SimpleOptions, source: SipAddress, tail: string): void {
+    const stamped = stampParsedVia(request.via, request.parsedVia, source);
+    const response = simpleOptionsAnswer(request, stamped.text, statelessToTag(), tail);
+    this.counters.optionsFastPath++;
+    this.sendText(response, responseDestination(stamped.via)).catch((error: unknown) => {
+      this.logger.warn(`cannot send 200 to OPTIONS: ${String(error)}`);
+    });
   }
 
   /**
