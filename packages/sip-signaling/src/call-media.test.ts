@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { resolveBackendOptions } from "./backend-options.js";
 import { type CallMedia, CallMediaAllocator, routeOf } from "./call-media.js";
 import { negotiateAnswer } from "./sdp/negotiate-answer.js";
-import { h264Offer } from "./testing/h264-offer.js";
+import { H264_MODE_1_FMTP, h264Offer } from "./testing/h264-offer.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -86,6 +86,23 @@ describe("CallMediaAllocator", () => {
     expect(a.portsInUse).toBe(1);
     // answered again for this media, video is refused with port 0 (RFC 3264 §6)
     expect(negotiateAnswer(OFFER, a.localOptions(open)).sdp).toMatch(/^m=video 0 /m);
+  });
+
+  it("videoCutThrough: packets go on as they are unless out-of-band parameter sets (source) or packetization-mode 0 (target)", async () => {
+    const { a } = await allocator(6);
+    const sprop = "sprop-parameter-sets=Z0LAH9oCgL/lwEQAAAMABAAAAwDyPGDKgA==,aM48gA==";
+    const cases = [
+      [H264_MODE_1_FMTP, { source: true, target: true }],
+      ["profile-level-id=42e01f", { source: true, target: false }],
+      [`${H264_MODE_1_FMTP};${sprop}`, { source: false, target: true }],
+    ] as const;
+    for (const [fmtp, want] of cases) {
+      const media = keep(a, await a.allocate(true));
+      expect(media.videoCutThrough).toBeUndefined();
+      await a.open(negotiateAnswer(h264Offer(fmtp), a.localOptions(media)), media);
+      expect(media.video).toBeDefined();
+      expect(media.videoCutThrough, fmtp).toEqual(want);
+    }
   });
 
   it("release gives every port back, twice is harmless", async () => {

@@ -54,6 +54,14 @@ export interface CallMedia {
    * error): the call goes on audio-only. Undefined when video is set up or was not wanted.
    */
   videoError?: string;
+  /**
+   * videoCutThrough says in which roles the video session may forward packets as they are (the
+   * video bridge's cut-through, `videoPacketPort`): as a source unless the remote's H.264
+   * parameter sets come out of band (`sprop-parameter-sets`, which the frame path inserts into
+   * its keyframes), as a target only when the remote takes any H.264 packet (packetization-mode
+   * 1, not 0) or another codec. Undefined before the negotiation.
+   */
+  videoCutThrough?: { source: boolean; target: boolean };
 }
 
 /**
@@ -260,6 +268,7 @@ export class CallMediaAllocator {
           : { rtxPayloadType: v.rtx.payloadType, ...remoteRtxOf(v.rtx) }),
       });
       media.routes.video = videoRoute;
+      media.videoCutThrough = videoCutThroughOf(v);
     } catch (e) {
       media.video = undefined;
       this.dropVideo(media);
@@ -292,6 +301,7 @@ export class CallMediaAllocator {
       routes.video = videoRoute;
     }
     if (v?.rtx !== undefined) media.video.setRemoteRtx(remoteRtxOf(v.rtx).remoteRtx);
+    if (v !== undefined) media.videoCutThrough = videoCutThroughOf(v);
     if (v?.parameterSets === undefined || media.video.codec !== "h264") return true;
     try {
       media.video.setH264ParameterSets(v.parameterSets);
@@ -454,4 +464,17 @@ function remoteRtxOf(rtx: NegotiatedRtx): {
 } {
   const s = rtx.remoteSsrcs;
   return s === undefined ? {} : { remoteRtx: { mediaSsrc: s.media, rtxSsrc: s.rtx } };
+}
+
+/** videoCutThroughOf is `CallMedia.videoCutThrough` for a negotiated video stream. */
+function videoCutThroughOf(v: {
+  readonly codec: string;
+  readonly packetizationMode?: 0 | 1;
+  readonly parameterSets?: readonly Uint8Array[];
+}): { source: boolean; target: boolean } {
+  const h264 = v.codec === "H264";
+  return {
+    source: !h264 || v.parameterSets === undefined,
+    target: !h264 || v.packetizationMode === 1,
+  };
 }

@@ -2,6 +2,7 @@ import {
   MediaBackend,
   type MediaSession,
   type VideoCodec,
+  type VideoRtpSession,
   type VideoSession,
 } from "@framewire/rtp-video";
 import { asyncScheduler, type Observable, Subject } from "rxjs";
@@ -270,6 +271,21 @@ export class SipVideoBackend extends MediaBackend {
       else if (outgoing?.state === "calling" || outgoing?.state === "ringing") outgoing.cancel();
       throw e;
     }
+  }
+
+  /**
+   * videoPacketPort is the call's video session as a packet seam (see `MediaBackend`), in a role
+   * the negotiation allows (`CallMedia.videoCutThrough`): not as a source when the remote's H.264
+   * parameter sets come out of band, not as a target for an H.264 packetization-mode 0 peer.
+   */
+  override videoPacketPort(
+    session: VideoSession,
+    role: "source" | "target" = "source",
+  ): VideoRtpSession | undefined {
+    const port = super.videoPacketPort(session, role);
+    const cut = this.callMedia.get(session.id)?.videoCutThrough;
+    if (port === undefined || cut === undefined) return port;
+    return cut[role] ? port : undefined;
   }
 
   /**

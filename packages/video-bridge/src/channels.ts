@@ -3,7 +3,7 @@ import { BehaviorSubject, type Observable } from "rxjs";
 import type { AudioBridgeConfig } from "./audio-bridge-options.js";
 import type { RoomSession } from "./room-session.js";
 import type { VideoBridgeConfig } from "./video-bridge-options.js";
-import type { VideoFrameFilter, VideoPacketPort } from "./video-bridge-types.js";
+import type { VideoFrameFilter, VideoPacketPort, VideoPacketRole } from "./video-bridge-types.js";
 
 /**
  * ChannelBackend is what a channel needs of a media backend: RtpVideoBackend and SipVideoBackend
@@ -27,7 +27,7 @@ export interface ChannelBackend {
   ): boolean;
   requestKeyframe(session: RoomSession): void;
   /** videoPacketPort is the session's video as packets, for the bridge's `cutThrough` (optional). */
-  videoPacketPort?(session: RoomSession): VideoPacketPort | undefined;
+  videoPacketPort?(session: RoomSession, role: VideoPacketRole): VideoPacketPort | undefined;
   disconnect(session: RoomSession | string): void;
   connect?(
     roomId: string,

@@ -8,7 +8,7 @@ import { ManualScheduler } from "@framewire/test-support";
 import { describe, expect, it } from "vitest";
 import { FakeBackend, FakeSession, FrameSource } from "../test/video-fakes.js";
 import { VideoBridge } from "./video-bridge.js";
-import type { VideoBridgeEvent, VideoPacketPort } from "./video-bridge-types.js";
+import type { VideoBridgeEvent, VideoPacketPort, VideoPacketRole } from "./video-bridge-types.js";
 
 const IDR = 0x65;
 const NON_IDR = 0x41;
@@ -73,10 +73,13 @@ class FakePort implements VideoPacketPort {
 /** PacketBackend is a FakeBackend with the packet seam (a port per session). */
 class PacketBackend extends FakeBackend {
   readonly ports = new Map<string, FakePort>();
+  /** notSource: sessions whose packets may not go on as they are (their frames go the frame path). */
+  readonly notSource = new Set<string>();
   override sendVideoSync(session: FakeSession, chunk: VideoChunk): number {
     return super.sendVideoSync(session, chunk);
   }
-  videoPacketPort(session: FakeSession): VideoPacketPort | undefined {
+  videoPacketPort(session: FakeSession, role: VideoPacketRole): VideoPacketPort | undefined {
+    if (role === "source" && this.notSource.has(session.id)) return undefined;
     return this.ports.get(session.id);
   }
 }
@@ -285,6 +288,18 @@ describe("VideoBridge cutThrough", () => {
     expect(() => new VideoBridge({ cutThrough: "yes" as unknown as boolean })).toThrow(
       /BAD_OPTION/,
     );
+  });
+
+  it("a session the backend refuses as a source sends frames; it still takes packets as a target", () => {
+    const { bridge, backend, s, port } = room();
+    backend.notSource.add("A");
+    bridge.addSession(s.A, "r", backend);
+    bridge.addSession(s.B, "r", backend);
+    expect(port.A.listening).toBe(0);
+    bridge.forward(s.A, new FrameSource("A").key());
+    expect(backend.labels("B")).toEqual(["A:K0"]);
+    port.B.frame(true, 2, 1);
+    expect(labels(port.A)).toEqual(["K1", "D1"]);
   });
 
   it("stops listening when a session leaves or the bridge closes", () => {

@@ -75,17 +75,25 @@ export class CutThrough<S extends BridgeSession> {
 
   /**
    * attach gives `p` its packet seam through `backend`: as a source (its packets listened to) and
-   * as a target (a route); without the seam, `p` stays on the frame path.
+   * as a target (a route); without the seam in a role, `p` stays on the frame path in that role.
+   * A seam that did not change is kept (a route's sequence numbers run on).
    */
   attach(p: P<S>, backend: VideoBridgeBackend<S>): void {
-    const port = backend.videoPacketPort?.(p.session);
-    if (port !== undefined && port === p.cutSource?.port) return;
-    this.detach(p);
-    if (port === undefined) return;
-    const source = new CutThroughSource(port, this.nextIndex++);
-    p.cutSource = source;
-    p.cutRoute = new CutThroughRoute(port, this.parts.keyframeGate, this.now);
-    source.off = port.onPacket((packet, datagram) => this.packet(p, source, packet, datagram));
+    const from = backend.videoPacketPort?.(p.session, "source");
+    const to = backend.videoPacketPort?.(p.session, "target");
+    if (from !== p.cutSource?.port) {
+      p.cutSource?.off?.();
+      p.cutSource = undefined;
+      if (from !== undefined) {
+        const source = new CutThroughSource(from, this.nextIndex++);
+        p.cutSource = source;
+        source.off = from.onPacket((packet, datagram) => this.packet(p, source, packet, datagram));
+      }
+    }
+    if (to !== p.cutRoute?.port) {
+      p.cutRoute =
+        to === undefined ? undefined : new CutThroughRoute(to, this.parts.keyframeGate, this.now);
+    }
   }
 
   /** detach removes `p`'s packet seam (it left, or its backend changed). */

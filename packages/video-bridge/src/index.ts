@@ -105,4 +105,5 @@ export type {
   VideoFrameFilter,
   VideoFrameProcessor,
   VideoPacketPort,
+  VideoPacketRole,
 } from "./video-bridge-types.js";

@@ -43,11 +43,17 @@ export interface VideoBridgeBackend<S extends BridgeSession = VideoSession> {
   requestKeyframe(session: S): void;
   /**
    * videoPacketPort is the packet seam of the session's video, for cut-through forwarding
-   * (`cutThrough`): its RTP stream as packets (`VideoRtpSession` is one). Undefined, or a backend
-   * without the method, keeps the session on the frame path.
+   * (`cutThrough`): its RTP stream as packets (`VideoRtpSession` is one), as a source (its
+   * packets may go on as they came: e.g. not when the frame path would add out-of-band H.264
+   * parameter sets) or as a target (it takes packets as any source of its codec sends them:
+   * e.g. not an H.264 packetization-mode 0 peer). Undefined, or a backend without the method,
+   * keeps the session on the frame path in that role.
    */
-  videoPacketPort?(session: S): VideoPacketPort | undefined;
+  videoPacketPort?(session: S, role: VideoPacketRole): VideoPacketPort | undefined;
 }
+
+/** VideoPacketRole is what a session's packet seam is asked for: its packets, or to take packets. */
+export type VideoPacketRole = "source" | "target";
 
 /**
  * VideoPacketPort is one session's video RTP stream as packets, what cut-through forwarding needs:

@@ -258,10 +258,11 @@ export abstract class MediaBackend {
 
   /**
    * videoPacketPort is the session's video RTP session as a packet seam (its `onPacket` and
-   * `forwardPacket`), for cut-through forwarding (the video bridge's `cutThrough`); undefined for
-   * an audio-only, ended or unknown session.
+   * `forwardPacket`), for cut-through forwarding (the video bridge's `cutThrough`), as a source
+   * of packets or as a target taking them; undefined for an audio-only, ended or unknown session
+   * (a backend may refuse a role: see SipVideoBackend).
    */
-  videoPacketPort(session: VideoSession): VideoRtpSession | undefined {
+  videoPacketPort(session: VideoSession, _role?: "source" | "target"): VideoRtpSession | undefined {
     const s = this.sessions.get(session.id);
     return s === undefined || s.state === "ended" ? undefined : s.video;
   }
