@@ -18,7 +18,7 @@ import { afterEach, describe, expect } from "vitest";
 import { nodeEvents, PEERS, startTestCluster } from "./cluster-harness.js";
 
 const CALLS = Number(process.env.CLUSTER_LOAD_CALLS ?? 200);
-const RATE = 20;
+const RATE = Number(process.env.CLUSTER_LOAD_RATE ?? 20);
 /** each call holds this long (ms) after its ACK, then sends BYE. */
 const HOLD_MS = 2000;
 
