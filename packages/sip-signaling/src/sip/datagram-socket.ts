@@ -45,7 +45,10 @@ const CLOSE_FLUSH_MS = 1000;
 
 class NodeDatagramSocket implements DatagramSocket {
   private closed = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** inFlight counts datagrams handed to node:dgram whose send has not completed. */
+  private inFlight = 0;
+  /** flushed is called once inFlight is back to 0 while close() waits. */
+  private flushed: (() => void) | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -56,32 +59,34 @@ class NodeDatagramSocket implements DatagramSocket {
   send(data: Uint8Array, to: SipAddress): Promise<void> {
     if (this.closed)
       return Promise.reject(new SipSignalingError("TRANSPORT_CLOSED", "socket closed"));
-    const sent = new Promise<void>((resolve, reject) => {
+    // node:dgram resolves the address on a later tick even for an IP literal: a close() right
+    // after send() would drop the datagram (a BYE sent by stop(), say), so close waits for it
+    this.inFlight++;
+    return new Promise<void>((resolve, reject) => {
       this.socket.send(data, to.port, to.host, (error) => {
+        if (--this.inFlight === 0) this.flushed?.();
         if (error) reject(error);
         else resolve();
       });
     });
-    // node:dgram resolves the address on a later tick even for an IP literal: a close() right
-    // after send() would drop the datagram (a BYE sent by stop(), say), so close waits for it
-    this.inFlight.add(sent);
-    const forget = () => this.inFlight.delete(sent);
-    sent.then(forget, forget);
-    return sent;
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    const flushed = Promise.allSettled([...this.inFlight]);
     let timer: NodeJS.Timeout | undefined;
-    const bounded = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, CLOSE_FLUSH_MS);
+    const settled = new Promise<void>((resolve) => {
+      if (this.inFlight === 0) resolve();
+      else {
+        this.flushed = resolve;
+        timer = setTimeout(resolve, CLOSE_FLUSH_MS);
+      }
     });
-    return Promise.race([flushed, bounded]).then(
+    return settled.then(
       () =>
         new Promise<void>((resolve) => {
           clearTimeout(timer);
+          this.flushed = undefined;
           this.socket.close(() => resolve());
         }),
     );

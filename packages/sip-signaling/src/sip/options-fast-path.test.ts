@@ -320,6 +320,20 @@ describe("the fast path in SipUserAgent", () => {
     expect(normalized(a)).toEqual(normalized(await full.exchange(text, source)));
   });
 
+  it("answers as the full path with a User-Agent that is not ASCII", async () => {
+    const a = await harness({ rateLimits: null, userAgent: "Framewire \u00e9t\u00e9" });
+    const b = await harness({
+      rateLimits: null,
+      userAgent: "Framewire \u00e9t\u00e9",
+      optionsFastPath: false,
+    });
+    const x = await a.exchange(options());
+    expect(a.ua.stats.transport.optionsFastPath).toBe(1);
+    expect(x[0]).toContain("\r\nUser-Agent: Framewire \u00e9t\u00e9\r\n");
+    expect(normalized(x)).toEqual(normalized(await b.exchange(options())));
+    await Promise.all([a.ua.stop(), b.ua.stop()]);
+  });
+
   it("leaves every case that is not plainly simple to the full path, which answers it", async () => {
     for (const [name, text] of [
       ["in a dialog", options({ To: "<sip:bridge@127.0.0.1:5060>;tag=x" })],

@@ -174,6 +174,8 @@ export class SipUdpTransport implements Core.Transport {
   private closed = false;
   /** optionsTail ends the fast path's 200s; undefined: every OPTIONS takes the full path. */
   private optionsTail: string | undefined;
+  /** asciiTail: the fast path's 200s are ASCII (the request part is, by readSimpleOptions). */
+  private asciiTail = false;
 
   private constructor(
     private readonly options: SipUdpTransportOptions,
@@ -232,6 +234,7 @@ export class SipUdpTransport implements Core.Transport {
    */
   useOptionsFastPath(tail: string | undefined): void {
     this.optionsTail = tail;
+    this.asciiTail = tail !== undefined && /^[\x20-\x7e\r\n]*$/.test(tail);
   }
 
   /** send routes and sends one SIP message (sip.js's `Transport.send`). */
@@ -249,19 +252,14 @@ export class SipUdpTransport implements Core.Transport {
   }
 
   /** sendTo sends one SIP message to an explicit address. */
-  sendTo(message: string, to: SipAddress): Promise<void> {
-    // one Allow list everywhere: ours, not sip.js's hard-coded one (RFC 3261 §20.5)
-    return this.sendText(withOurAllow(message), to);
-  }
-
-  /** sendText sends a message whose Allow is already ours. */
-  private async sendText(message: string, to: SipAddress): Promise<void> {
+  async sendTo(message: string, to: SipAddress): Promise<void> {
     const socket = this.socket;
     if (this.closed || socket === undefined) {
       this.counters.sendErrors++;
       throw new Core.TransportError("SIP UDP transport closed");
     }
-    const bytes = this.encoder.encode(message);
+    // one Allow list everywhere: ours, not sip.js's hard-coded one (RFC 3261 §20.5)
+    const bytes = this.encoder.encode(withOurAllow(message));
     if (bytes.length > this.maxBytes) {
       this.counters.sendErrors++;
       throw new Core.TransportError(
@@ -366,12 +364,26 @@ export class SipUdpTransport implements Core.Transport {
    * would: its Via stamped with received/rport, sent where that Via says.
    */
   private answerSimpleOptions(request: SimpleOptions, source: SipAddress, tail: string): void {
+    const socket = this.socket;
+    if (socket === undefined) return;
     const stamped = stampParsedVia(request.via, request.parsedVia, source);
     const response = simpleOptionsAnswer(request, stamped.text, statelessToTag(), tail);
     this.counters.optionsFastPath++;
-    this.sendText(response, responseDestination(stamped.via)).catch((error: unknown) => {
-      this.logger.warn(`cannot send 200 to OPTIONS: ${String(error)}`);
-    });
+    // ASCII: one byte per character, no UTF-8 encoding (a User-Agent may not be ASCII)
+    const bytes = this.asciiTail ? Buffer.from(response, "latin1") : this.encoder.encode(response);
+    if (bytes.length > this.maxBytes) {
+      this.counters.sendErrors++;
+      return;
+    }
+    socket.send(bytes, responseDestination(stamped.via)).then(
+      () => {
+        this.counters.datagramsOut++;
+      },
+      (error: unknown) => {
+        this.counters.sendErrors++;
+        this.logger.warn(`cannot send 200 to OPTIONS: ${String(error)}`);
+      },
+    );
   }
 
   /**
