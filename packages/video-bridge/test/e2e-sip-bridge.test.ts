@@ -236,6 +236,9 @@ describe("SipVideoBackend + RoomKit + AudioVideoChannel: baresip ⇄ bridge ⇄ 
         videoBridge: {
           framesIn: vs.framesIn,
           framesSent: vs.framesSent,
+          packetsCutThrough: vs.packetsCutThrough,
+          cutThroughToSipp: bridge.getCutThroughStats(sSession),
+          cutThroughToBaresip: bridge.getCutThroughStats(bSession),
           cachedKeyframesSent: vs.cachedKeyframesSent,
           droppedGated: vs.droppedGated,
           keyframeRequests: vs.keyframeRequests,
