@@ -20,6 +20,7 @@ import {
   callersCaptureFilter,
   nodeEvents,
   PEERS,
+  startCaller,
   startCallerWith,
   startTestCluster,
   waitForDispatcher,
@@ -272,6 +273,47 @@ describe("a second SIGTERM while draining", () => {
       expect(exitMs).toBeLessThan(3000);
       expect(how).toEqual(["remote-bye", "remote-bye"]);
       expect(ends.map((e) => e.code)).toEqual([0, 0]);
+      expect(roomAfter).toBeNull();
+      expect(heartbeat).toBe(0);
+    },
+    90_000,
+  );
+});
+
+describe("a drain whose calls end first", () => {
+  itWithPeers(PEERS)(
+    "the node exits 0 as soon as its last call left, long before the limit",
+    async () => {
+      const cluster = await startTestCluster(3, { callers: 2 });
+      const redis = new Redis({ host: cluster.config.redis.host, port: cluster.config.redis.port });
+      onCleanup(() => redis.disconnect());
+      const callers = [0, 1].map((i) => startCaller(cluster, i, "de-0", 5));
+      await sleep(2500);
+      const owner = await redis.get(roomKey("de-0"));
+      expect(owner).toBeTruthy();
+      const node = cluster.nodes.get(owner!)!;
+      node.signal("SIGTERM");
+      const termAt = Date.now();
+      const ends = await Promise.all(callers.map((c) => c.child.done));
+      const lastCallEndedAt = Date.now();
+      const exit = await node.exited;
+      const exitedAt = Date.now();
+      const drained = nodeEvents(node).find((e) => e.event === "drained");
+      const roomAfter = await redis.get(roomKey("de-0"));
+      const heartbeat = await redis.exists(nodeKey(owner!));
+      report("cluster drain, calls end first", {
+        node: owner,
+        lastCallEndedAfterTermMs: lastCallEndedAt - termAt,
+        exitAfterLastCallMs: exitedAt - lastCallEndedAt,
+        exitCode: exit.code,
+        drained: JSON.stringify(drained),
+        roomAfter,
+        heartbeat,
+      });
+      expect(ends.map((e) => e.code)).toEqual([0, 0]);
+      expect(exit.code).toBe(0);
+      expect(drained?.ended).toBe("empty");
+      expect(exitedAt - lastCallEndedAt).toBeLessThan(3000);
       expect(roomAfter).toBeNull();
       expect(heartbeat).toBe(0);
     },
