@@ -171,7 +171,7 @@ export class ClusterNode {
     }, this.options.heartbeatIntervalMs);
   }
 
-  /** calls is the number of calls up or being set up on this node. */
+  /** calls is the number of calls on this node, answered or being answered. */
   get calls(): number {
     return this.backend.sessionCount;
   }
