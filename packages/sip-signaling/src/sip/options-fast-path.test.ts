@@ -10,11 +10,12 @@ import {
   optionsAnswerTail,
   readSimpleOptions,
   simpleOptionsAnswer,
+  stampSimpleVia,
   statelessToTag,
 } from "./options-fast-path.js";
 import { SipUserAgent } from "./sip-user-agent.js";
 import type { SipUserAgentOptions } from "./sip-user-agent-types.js";
-import type { SipAddress } from "./via.js";
+import { responseDestination, type SipAddress, stampParsedVia } from "./via.js";
 
 const UA = { host: "127.0.0.1", port: 5060 };
 const PEER = { host: "127.0.0.1", port: 5070 };
@@ -262,6 +263,43 @@ const silentLogger = {
   log: () => undefined,
   debug: () => undefined,
 } as unknown as Core.Logger;
+
+describe("stampSimpleVia", () => {
+  it("stamps and routes as stampParsedVia and responseDestination do", () => {
+    const vias = [
+      "SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1;rport",
+      "SIP/2.0/UDP 127.0.0.1:5070;rport;branch=z9hG4bK-rport",
+      "SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK2",
+      "SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK3;rport=5999",
+      "SIP/2.0/UDP Phone.Example:5062;branch=z9hG4bK4",
+      "SIP/2.0/UDP phone.example;rport=5062;branch=z9hG4bK5",
+      "SIP/2.0/UDP [2001:DB8::9]:5070;branch=z9hG4bK6",
+      "SIP/2.0/UDP [2001:db8::9];branch=z9hG4bK7;rport",
+    ];
+    const sources = [
+      { host: "127.0.0.1", port: 5070 },
+      { host: "127.0.0.1", port: 40000 },
+      { host: "192.0.2.1", port: 5060 },
+      { host: "2001:db8::9", port: 5070 },
+      { host: "phone.example", port: 5062 },
+    ];
+    for (const via of vias) {
+      const request = readSimpleOptions(options({ Via: via }));
+      expect(request, via).toBeDefined();
+      if (request === undefined) continue;
+      for (const source of sources) {
+        const full = stampParsedVia(request.via, request.parsedVia, source);
+        expect(
+          stampSimpleVia(request, source),
+          `${via} from ${source.host}:${source.port}`,
+        ).toEqual({
+          text: full.text,
+          destination: responseDestination(full.via),
+        });
+      }
+    }
+  });
+});
 
 describe("optionsAnswerTail and simpleOptionsAnswer", () => {
   it("write the lines sip.js's constructOutgoingResponse writes, in its order", () => {

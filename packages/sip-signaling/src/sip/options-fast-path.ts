@@ -15,7 +15,7 @@
  * (undefined) and takes the full path unchanged: the fast path never answers what the full
  * path would refuse, and answers exactly what it would answer.
  */
-import type { ParsedVia } from "./via.js";
+import { DEFAULT_SIP_PORT, type ParsedVia, type SipAddress, unbracket } from "./via.js";
 
 /** SimpleOptions is an OPTIONS request the fast path may answer: what its 200 copies. */
 export interface SimpleOptions {
@@ -71,7 +71,8 @@ const IPV6_GROUPS = /^[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}$/;
 const IPV6_ABBREVIATED =
   /^((?:[0-9A-Fa-f]{1,4}:)*[0-9A-Fa-f]{0,4})::((?:[0-9A-Fa-f]{1,4}:)*[0-9A-Fa-f]{0,4})$/;
 const HEADER_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
-const NOT_PRINTABLE = /[^\x20-\x7e]/;
+/** NOT_PLAIN finds a character other than printable ASCII, or a CR or LF not in a CRLF. */
+const NOT_PLAIN = /[^\x20-\x7e\r\n]|\r(?!\n)|(?<!\r)\n/;
 
 /**
  * DECLINED are the header fields that send a request to the full path: those sip.js's parser
@@ -171,11 +172,10 @@ export function readSimpleOptions(text: string): SimpleOptions | undefined {
   // the header section ends the datagram: no body, nothing after the empty line
   const end = text.indexOf("\r\n\r\n");
   if (end < 0 || end + 4 !== text.length) return undefined;
+  if (NOT_PLAIN.test(text)) return undefined;
   let lineEnd = text.indexOf("\r\n");
   const startLine = text.slice(0, lineEnd);
-  if (NOT_PRINTABLE.test(startLine) || !START_LINE.test(startLine) || !ipv6Plain(startLine)) {
-    return undefined;
-  }
+  if (!START_LINE.test(startLine) || !ipv6Plain(startLine)) return undefined;
   let via: string | undefined;
   let parsedVia: ParsedVia | undefined;
   let from: string | undefined;
@@ -190,7 +190,7 @@ export function readSimpleOptions(text: string): SimpleOptions | undefined {
     const start = lineEnd + 2;
     lineEnd = text.indexOf("\r\n", start);
     const line = text.slice(start, lineEnd);
-    if (++fields > MAX_SIMPLE_OPTIONS_FIELDS || NOT_PRINTABLE.test(line)) return undefined;
+    if (++fields > MAX_SIMPLE_OPTIONS_FIELDS) return undefined;
     const colon = line.indexOf(":");
     if (colon <= 0) return undefined;
     const rawName = line.slice(0, colon);
@@ -253,6 +253,47 @@ export function readSimpleOptions(text: string): SimpleOptions | undefined {
     return undefined;
   }
   return { via, parsedVia, from, to, callId, cseq };
+}
+
+/** StampedSimpleVia is the via-parm of a simple OPTIONS stamped, and where its answer goes. */
+export interface StampedSimpleVia {
+  readonly text: string;
+  readonly destination: SipAddress;
+}
+
+/**
+ * stampSimpleVia is `stampParsedVia` and `responseDestination` (RFC 3261 §18.2.1, §18.2.2,
+ * RFC 3581 §4) for the narrow via-parm of a simple OPTIONS (a branch and at most an rport, no
+ * received, no maddr): the same text and destination, without splitting the parameters.
+ */
+export function stampSimpleVia(request: SimpleOptions, source: SipAddress): StampedSimpleVia {
+  const via = request.parsedVia;
+  const needsRport = via.rport === true;
+  const received = unbracket(source.host);
+  const needsReceived = needsRport || unbracket(via.host).toLowerCase() !== received.toLowerCase();
+  if (!needsReceived) {
+    return {
+      text: request.via,
+      destination: { host: unbracket(via.host), port: via.port ?? DEFAULT_SIP_PORT },
+    };
+  }
+  if (!needsRport) {
+    return {
+      text: `${request.via};received=${received}`,
+      destination: {
+        host: received,
+        port: typeof via.rport === "number" ? via.rport : (via.port ?? DEFAULT_SIP_PORT),
+      },
+    };
+  }
+  // the bare ";rport" goes, "received" and "rport=<port>" come last
+  const text = request.via;
+  const at = text.endsWith(";rport") ? text.length - 6 : text.indexOf(";rport;");
+  const kept = text.slice(0, at) + text.slice(at + 6);
+  return {
+    text: `${kept};received=${received};rport=${source.port}`,
+    destination: { host: received, port: source.port },
+  };
 }
 
 /** OptionsAnswerSettings are what the user agent's 200 to OPTIONS adds to the copied fields. */

@@ -22,6 +22,7 @@ import {
   readSimpleOptions,
   type SimpleOptions,
   simpleOptionsAnswer,
+  stampSimpleVia,
   statelessToTag,
 } from "./options-fast-path.js";
 import {
@@ -366,7 +367,7 @@ export class SipUdpTransport implements Core.Transport {
   private answerSimpleOptions(request: SimpleOptions, source: SipAddress, tail: string): void {
     const socket = this.socket;
     if (socket === undefined) return;
-    const stamped = stampParsedVia(request.via, request.parsedVia, source);
+    const stamped = stampSimpleVia(request, source);
     const response = simpleOptionsAnswer(request, stamped.text, statelessToTag(), tail);
     this.counters.optionsFastPath++;
     // ASCII: one byte per character, no UTF-8 encoding (a User-Agent may not be ASCII)
@@ -375,7 +376,7 @@ export class SipUdpTransport implements Core.Transport {
       this.counters.sendErrors++;
       return;
     }
-    socket.send(bytes, responseDestination(stamped.via)).then(
+    socket.send(bytes, stamped.destination).then(
       () => {
         this.counters.datagramsOut++;
       },
