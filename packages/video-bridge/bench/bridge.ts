@@ -13,14 +13,18 @@
 // Part 2, 50 rooms × 2 participants over loopback UDP: 100 RtpVideoBackend sessions (real
 // sockets) in this process; 100 "phones" (VideoRtpSession) in a child process, each sending
 // 30 fps (keyframe every 30 frames, staggered starts) to its session and receiving its peer's
-// video. Modes: "relay" (plain callback relay), "bridge" (RoomKit + VideoChannel, fast path) and
-// "bridge+hook" (one global BEFORE_BRIDGE_VIDEO hook). Per mode, over the measured window:
+// video. Modes: "relay" (plain callback relay), "bridge" (RoomKit + VideoChannel, fast path,
+// frames: `cutThrough: false`), "bridge-cut" (the bridge's default: each packet forwarded as it
+// arrives, frames assembled beside) and "bridge+hook" (one global BEFORE_BRIDGE_VIDEO hook, which
+// keeps the room on frames). Per mode, over the measured window:
 //   - added latency: from the moment the source session hands the frame out (its backend's
 //     onVideoReceived, a callback registered before the relay/kit's) to the moment the frame's
 //     packets left the target's socket (node:dgram sends on the next tick: a process.nextTick
 //     queued right after the target's sendVideoSync runs after them): send-side timing,
 //     p50/p99/p99.9/max; also the time to sendVideoSync's return;
-//   - CPU of this process (process.cpuUsage): % of one core and µs per forwarded frame;
+//   - CPU of this process (process.cpuUsage): % of one core, µs per forwarded frame, and µs per
+//     RTP packet the target sessions sent (the one figure comparable between frames and packets);
+//     bridge-cut has no added-latency samples (it sends through forwardPacket): compare e2e;
 //   - end to end phone → phone (measured in the child, one clock): context only.
 //
 // Part 3, capacity (run first): how many such two-party rooms one core sustains — the largest
@@ -35,7 +39,8 @@
 // Run: pnpm --filter @framewire/video-bridge bench (after bench/audio.ts), or
 //   tsx --conditions=@framewire/source bench/bridge.ts
 // Knobs: BENCH_ROOMS (80 % of the capacity found), BENCH_SECONDS (10, measured), BENCH_WARMUP_S (3),
-// BENCH_ROUNDS (400, part 1), BENCH_MODES (relay,bridge,bridge+hook), BENCH_PART (1|2|3|all;
+// BENCH_ROUNDS (400, part 1), BENCH_MODES (relay,bridge,bridge-cut,bridge+hook),
+// BENCH_CAPACITY_MODES (relay,bridge,bridge-cut), BENCH_PART (1|2|3|all;
 // default all), BENCH_CAPACITY_START, BENCH_CAPACITY_STEP, BENCH_CAPACITY_SECONDS,
 // BENCH_CAPACITY_MAX (256).
 // The rows of the summary table go to .bench-results/bridge.json (@framewire/test-support/bench-results).
@@ -449,7 +454,8 @@ async function part1(): Promise<{
       videoRemoteAddr: [HOST, sink.ports[1]!],
     })) as RtpMediaSession;
     const kit = new RoomKit();
-    kit.registerChannel(new VideoChannel("v", { backend, bridge: true }));
+    // frames handed to forward() by hand: the frame path (cut-through forwards packets, part 2)
+    kit.registerChannel(new VideoChannel("v", { backend, bridge: { cutThrough: false } }));
     if (hooked)
       kit.hook(HookTrigger.BEFORE_BRIDGE_VIDEO, () => HookResult.allow(), { name: "allow" });
     await kit.join("r", "v", { session: sa });
@@ -601,7 +607,12 @@ async function part1(): Promise<{
 // ---------------------------------------------------------------------------
 // part 2: 50 rooms × 2 participants over loopback UDP
 
-type Mode = "relay" | "bridge" | "bridge+hook";
+/**
+ * Mode is what forwards in part 2 and 3: "relay" (plain callback relay of frames), "bridge" (the
+ * bridge's frame path: `cutThrough: false`), "bridge-cut" (the bridge's default: packets
+ * cut-through, frames assembled beside), "bridge+hook" (one deciding hook: frames).
+ */
+type Mode = "relay" | "bridge" | "bridge-cut" | "bridge+hook";
 
 interface LoadResult {
   readonly mode: Mode;
@@ -611,6 +622,9 @@ interface LoadResult {
   readonly returned: ReturnType<Samples["summary"]>;
   readonly cpuPct: number;
   readonly cpuUsPerFrame: number;
+  /** packetsOut: RTP packets the target sessions sent in the measured window. */
+  readonly packetsOut: number;
+  readonly cpuUsPerPacket: number;
   readonly e2e: { n: number; p50: number; p99: number; max: number };
   readonly phonesSent: number;
   readonly phonesReceived: number;
@@ -676,7 +690,12 @@ async function load(mode: Mode, rooms: number, warmupMs: number, measureMs: numb
     });
   } else {
     kit = new RoomKit();
-    kit.registerChannel(new VideoChannel("v", { backend, bridge: true }));
+    kit.registerChannel(
+      new VideoChannel("v", {
+        backend,
+        bridge: mode === "bridge" ? { cutThrough: false } : true,
+      }),
+    );
     if (mode === "bridge+hook") {
       kit.hook(HookTrigger.BEFORE_BRIDGE_VIDEO, () => HookResult.allow(), { name: "allow" });
     }
@@ -696,6 +715,10 @@ async function load(mode: Mode, rooms: number, warmupMs: number, measureMs: numb
     measureMs,
   } satisfies ToChild);
   await new Promise((r) => setTimeout(r, warmupMs + 50));
+  const packetsSent = () => sessions.reduce((n, s) => n + s.video!.stats().sent.packets, 0);
+  const framesSent = () => kit?.videoBridge("v")?.stats().framesSent ?? 0;
+  const packets0 = packetsSent();
+  const frames0 = framesSent();
   measuring = true;
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
@@ -703,6 +726,9 @@ async function load(mode: Mode, rooms: number, warmupMs: number, measureMs: numb
   measuring = false;
   const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - wall0;
+  const packetsOut = packetsSent() - packets0;
+  // cut-through sends no frame through sendVideoSync: its frames are counted at their last packet
+  if (mode === "bridge-cut") forwarded = framesSent() - frames0;
   const done = await phones.next();
   if (done.type !== "done") throw new Error("phones did not report");
   let inLost = 0;
@@ -725,6 +751,8 @@ async function load(mode: Mode, rooms: number, warmupMs: number, measureMs: numb
     returned: returned.summary(),
     cpuPct: (cpuMs / wall) * 100,
     cpuUsPerFrame: (cpuMs * 1000) / Math.max(1, forwarded),
+    packetsOut,
+    cpuUsPerPacket: (cpuMs * 1000) / Math.max(1, packetsOut),
     e2e: done.e2e,
     phonesSent: done.sent,
     phonesReceived: done.received,
@@ -825,7 +853,10 @@ async function part3(): Promise<Capacity[]> {
     `\nPart 3: capacity — two-party rooms (720p30-like: ${KEY_BYTES / 1000} kB keyframe every ${GOP} frames, ${DELTA_BYTES / 1000} kB deltas, 30 fps each way) sustained with e2e p99 < ${CAPACITY_E2E_P99_MS} ms and ≥ ${CAPACITY_DELIVERED * 100} % delivered, phones in a child process`,
   );
   const out: Capacity[] = [];
-  for (const mode of ["relay", "bridge"] as const) out.push(await capacity(mode));
+  const modes = (process.env.BENCH_CAPACITY_MODES ?? "relay,bridge,bridge-cut").split(
+    ",",
+  ) as Mode[];
+  for (const mode of modes) out.push(await capacity(mode));
   console.table(
     out.map((c) => ({
       mode: c.mode,
@@ -849,7 +880,9 @@ async function part2(capacities: readonly Capacity[]): Promise<LoadResult[]> {
   part2Rooms = rooms;
   const measureMs = env("BENCH_SECONDS", 10) * 1000;
   const warmupMs = env("BENCH_WARMUP_S", 3) * 1000;
-  const modes = (process.env.BENCH_MODES ?? "relay,bridge,bridge+hook").split(",") as Mode[];
+  const modes = (process.env.BENCH_MODES ?? "relay,bridge,bridge-cut,bridge+hook").split(
+    ",",
+  ) as Mode[];
   const results: LoadResult[] = [];
   for (const mode of modes) {
     results.push(await load(mode, rooms, warmupMs, measureMs));
@@ -874,6 +907,8 @@ async function part2(capacities: readonly Capacity[]): Promise<LoadResult[]> {
       "CPU µs/frame": Number(r.cpuUsPerFrame.toFixed(1)),
       "CPU × relay":
         relay === undefined ? "-" : Number((r.cpuUsPerFrame / relay.cpuUsPerFrame).toFixed(2)),
+      "pkts out": r.packetsOut,
+      "CPU µs/pkt": Number(r.cpuUsPerPacket.toFixed(2)),
       "e2e p50 ms": Number(r.e2e.p50.toFixed(2)),
       "e2e p99 ms": Number(r.e2e.p99.toFixed(2)),
     })),
@@ -925,8 +960,15 @@ async function main(): Promise<void> {
       `  no-hook bridge ≤ 1.2× plain relay, whole process under load (CPU µs per forwarded frame): ${cpu.toFixed(2)}× → ${cpu <= 1.2 ? "met" : "NOT met"}`,
     );
   }
+  const cut = results.find((r) => r.mode === "bridge-cut");
+  if (bridged !== undefined && cut !== undefined) {
+    console.log(
+      `  cut-through vs the frame path: CPU µs per packet out ${cut.cpuUsPerPacket.toFixed(2)} vs ${bridged.cpuUsPerPacket.toFixed(2)} (${(cut.cpuUsPerPacket / bridged.cpuUsPerPacket).toFixed(2)}×), e2e p50/p99 ${cut.e2e.p50.toFixed(2)}/${cut.e2e.p99.toFixed(2)} ms vs ${bridged.e2e.p50.toFixed(2)}/${bridged.e2e.p99.toFixed(2)} ms`,
+    );
+  }
   for (const r of results) {
-    if (r.mode === "relay") continue;
+    // bridge-cut sends through forwardPacket, not sendVideoSync: no added-latency samples
+    if (r.mode === "relay" || r.mode === "bridge-cut") continue;
     const p99 = r.latency.p99;
     console.log(
       `  ${r.mode}: added latency p99 ${us(p99)} µs < 1000 µs → ${p99 < 1 ? "met" : "NOT met"}`,
@@ -983,14 +1025,13 @@ function summaryRows(
     false,
   );
   const capRelay = capacities.find((c) => c.mode === "relay");
-  const capBridge = capacities.find((c) => c.mode === "bridge");
-  if (capBridge !== undefined) {
+  for (const capBridge of capacities.filter((c) => c.mode !== "relay")) {
     const note = (c: Capacity): string =>
       c.at === undefined
         ? "none sustained"
         : `${c.capped ? "at least (every probe passed), " : ""}e2e p99 ${c.at.e2eP99.toFixed(1)} ms, CPU ${c.at.cpuPct.toFixed(0)} %, phones ${c.at.phonesCpuPct.toFixed(0)} %${c.limitedByPhones ? "; limited by the phones' process" : ""}`;
     rows.push({
-      what: `Two-party 720p30-like rooms one core sustains (e2e p99 < ${CAPACITY_E2E_P99_MS} ms, ≥ ${CAPACITY_DELIVERED * 100} % delivered), bridge, phones in a child process`,
+      what: `Two-party 720p30-like rooms one core sustains (e2e p99 < ${CAPACITY_E2E_P99_MS} ms, ≥ ${CAPACITY_DELIVERED * 100} % delivered), ${capBridge.mode === "bridge-cut" ? "bridge, cut-through (default)" : "bridge, frame path (cutThrough: false)"}, phones in a child process`,
       ours: { value: capBridge.rooms, unit: "rooms", note: note(capBridge) },
       anchor:
         capRelay === undefined
@@ -1044,6 +1085,10 @@ function summaryRows(
     ok: (v, a) => (a === null ? undefined : v / a <= 1.2),
   });
   under("end-to-end p99 phone → phone", "bridge", (r) => r.e2e.p99, "ms");
+  under("CPU per packet out", "bridge", (r) => r.cpuUsPerPacket, "µs");
+  under("CPU per packet out", "bridge-cut", (r) => r.cpuUsPerPacket, "µs");
+  under("end-to-end p50 phone → phone", "bridge-cut", (r) => r.e2e.p50, "ms");
+  under("end-to-end p99 phone → phone", "bridge-cut", (r) => r.e2e.p99, "ms");
   return rows;
 }
 

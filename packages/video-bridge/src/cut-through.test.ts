@@ -302,6 +302,18 @@ describe("VideoBridge cutThrough", () => {
     expect(labels(port.A)).toEqual(["K1", "D1"]);
   });
 
+  it("a source whose packets never came (frames handed to forward) stays on the frame path", () => {
+    const { bridge, backend, s } = room();
+    bridge.addSession(s.A, "r", backend);
+    bridge.addSession(s.B, "r", backend);
+    const cam = new FrameSource("A");
+    bridge.forward(s.A, cam.key());
+    bridge.forward(s.A, cam.delta());
+    expect(backend.labels("B")).toEqual(["A:K0", "A:D1"]);
+    bridge.addSession(s.C, "r", backend); // a joiner: the cached keyframe, as frames
+    expect(backend.labels("C")).toEqual(["A:K0"]);
+  });
+
   it("stops listening when a session leaves or the bridge closes", () => {
     const { bridge, backend, s, port } = room();
     bridge.addSession(s.A, "r", backend);

@@ -103,11 +103,15 @@ export class CutThrough<S extends BridgeSession> {
     p.cutRoute = undefined;
   }
 
-  /** serves is true when `src` reaches `t` cut-through (else the frame path sends it). */
+  /**
+   * serves is true when `src` reaches `t` cut-through (else the frame path sends it): a source
+   * whose packets never came (its frames handed to `forward` by hand) stays on the frame path.
+   */
   serves(src: P<S>, t: P<S>): boolean {
     const s = src.cutSource;
     return (
       s !== undefined &&
+      s.lastTs !== -1 &&
       t.cutRoute !== undefined &&
       t.session.subscribesVideo !== true &&
       t.session.videoCodec === s.port.codec &&
