@@ -427,6 +427,27 @@ describe("the fast path in SipUserAgent", () => {
     expect(declined).toBeGreaterThan(100);
   });
 
+  it("over the OPTIONS bucket, answers random header sets' 503 exactly as the full path", async () => {
+    const limits = { options: { perSecond: 0.001, burst: 1 } };
+    const a = await harness({ rateLimits: limits, clock: () => 0 });
+    const b = await harness({ rateLimits: limits, clock: () => 0, optionsFastPath: false });
+    await a.exchange(options());
+    await b.exchange(options());
+    let overloaded = 0;
+    await fc.assert(
+      fc.asyncProperty(randomOptions(), async (text) => {
+        const x = await a.exchange(text);
+        const y = await b.exchange(text);
+        expect(normalized(x)).toEqual(normalized(y));
+        if (x[0]?.includes("\nSIP/2.0 503 Service Unavailable\r\n")) overloaded++;
+      }),
+      { numRuns: 600, seed: 3261 },
+    );
+    expect(overloaded).toBeGreaterThan(50);
+    expect(a.ua.stats.transport.overloaded).toBe(b.ua.stats.transport.overloaded);
+    await Promise.all([a.ua.stop(), b.ua.stop()]);
+  });
+
   it("keeps the rate limits: over the OPTIONS bucket, the same 503 as the full path", async () => {
     let now = 0;
     const limits = { options: { perSecond: 2, burst: 2 } };

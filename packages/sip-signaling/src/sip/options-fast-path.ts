@@ -27,8 +27,9 @@ export interface SimpleOptions {
   readonly from: string;
   readonly to: string;
   readonly callId: string;
-  /** cseq is the CSeq sequence number. */
+  /** cseq is the CSeq sequence number; cseqValue the CSeq value as sent (trimmed). */
   readonly cseq: number;
+  readonly cseqValue: string;
 }
 
 /** MAX_SIMPLE_OPTIONS_CHARS: a longer datagram is not plainly simple. */
@@ -182,6 +183,7 @@ export function readSimpleOptions(text: string): SimpleOptions | undefined {
   let to: string | undefined;
   let callId: string | undefined;
   let cseq: number | undefined;
+  let cseqValue = "";
   let maxForwards = false;
   let contact = false;
   let contentLength = false;
@@ -223,6 +225,7 @@ export function readSimpleOptions(text: string): SimpleOptions | undefined {
         const n = m === null ? Number.NaN : Number(m[1]);
         if (cseq !== undefined || !(n < 2 ** 31)) return undefined;
         cseq = n;
+        cseqValue = value;
         break;
       }
       case "max-forwards":
@@ -252,7 +255,7 @@ export function readSimpleOptions(text: string): SimpleOptions | undefined {
   ) {
     return undefined;
   }
-  return { via, parsedVia, from, to, callId, cseq };
+  return { via, parsedVia, from, to, callId, cseq, cseqValue };
 }
 
 /** StampedSimpleVia is the via-parm of a simple OPTIONS stamped, and where its answer goes. */
@@ -333,6 +336,26 @@ export function simpleOptionsAnswer(
     `SIP/2.0 200 OK\r\nVia: ${stampedVia}\r\nFrom: ${request.from}\r\n` +
     `To: ${request.to};tag=${toTag}\r\nCSeq: ${request.cseq} OPTIONS\r\n` +
     `Call-ID: ${request.callId}\r\n${tail}Content-Length: 0\r\n\r\n`
+  );
+}
+
+/**
+ * simpleOverloadAnswer writes the overload guard's 503 to `request` as the transport's
+ * `buildStatelessResponse` writes it from the raw header fields (RFC 3261 §21.5.4): Via
+ * (`stampedVia`), From, To (with `toTag` unless it holds a tag parameter anywhere, as that
+ * function reads it), Call-ID, CSeq as sent, Retry-After, no body.
+ */
+export function simpleOverloadAnswer(
+  request: SimpleOptions,
+  stampedVia: string,
+  toTag: string,
+  retryAfterSeconds: number,
+): string {
+  const to = /;\s*tag\s*=/i.test(request.to) ? request.to : `${request.to};tag=${toTag}`;
+  return (
+    `SIP/2.0 503 Service Unavailable\r\nVia: ${stampedVia}\r\nFrom: ${request.from}\r\n` +
+    `To: ${to}\r\nCall-ID: ${request.callId}\r\nCSeq: ${request.cseqValue}\r\n` +
+    `Retry-After: ${retryAfterSeconds}\r\nContent-Length: 0\r\n\r\n`
   );
 }
 

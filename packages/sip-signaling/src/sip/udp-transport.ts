@@ -22,6 +22,7 @@ import {
   readSimpleOptions,
   type SimpleOptions,
   simpleOptionsAnswer,
+  simpleOverloadAnswer,
   stampSimpleVia,
   statelessToTag,
 } from "./options-fast-path.js";
@@ -326,10 +327,9 @@ export class SipUdpTransport implements Core.Transport {
       const simple = readSimpleOptions(text);
       if (simple !== undefined) {
         verdict = this.options.admitRequest?.("OPTIONS", source);
-        if (verdict === undefined) {
-          this.answerSimpleOptions(simple, source, tail);
-          return;
-        }
+        if (verdict === undefined) this.answerSimpleOptions(simple, source, tail);
+        else this.answerSimpleOverloaded(simple, source, verdict.retryAfterSeconds);
+        return;
       }
     }
     const raw = scanMessage(text);
@@ -365,24 +365,50 @@ export class SipUdpTransport implements Core.Transport {
    * would: its Via stamped with received/rport, sent where that Via says.
    */
   private answerSimpleOptions(request: SimpleOptions, source: SipAddress, tail: string): void {
-    const socket = this.socket;
-    if (socket === undefined) return;
     const stamped = stampSimpleVia(request, source);
     const response = simpleOptionsAnswer(request, stamped.text, statelessToTag(), tail);
     this.counters.optionsFastPath++;
     // ASCII: one byte per character, no UTF-8 encoding (a User-Agent may not be ASCII)
     const bytes = this.asciiTail ? Buffer.from(response, "latin1") : this.encoder.encode(response);
+    this.sendSimple(bytes, stamped.destination, "200 to OPTIONS");
+  }
+
+  /**
+   * answerSimpleOverloaded is {@link answerOverloaded} for a plainly simple OPTIONS: the same
+   * 503 with Retry-After, written from what {@link readSimpleOptions} read.
+   */
+  private answerSimpleOverloaded(
+    request: SimpleOptions,
+    source: SipAddress,
+    retryAfterSeconds: number,
+  ): void {
+    this.counters.overloaded++;
+    const stamped = stampSimpleVia(request, source);
+    const response = simpleOverloadAnswer(
+      request,
+      stamped.text,
+      newStatelessTag(),
+      retryAfterSeconds,
+    );
+    // printable ASCII only (readSimpleOptions)
+    this.sendSimple(Buffer.from(response, "latin1"), stamped.destination, "503");
+  }
+
+  /** sendSimple sends a fast-path answer (no Allow to rewrite), counted as sendTo counts. */
+  private sendSimple(bytes: Uint8Array, to: SipAddress, what: string): void {
+    const socket = this.socket;
+    if (socket === undefined) return;
     if (bytes.length > this.maxBytes) {
       this.counters.sendErrors++;
       return;
     }
-    socket.send(bytes, stamped.destination).then(
+    socket.send(bytes, to).then(
       () => {
         this.counters.datagramsOut++;
       },
       (error: unknown) => {
         this.counters.sendErrors++;
-        this.logger.warn(`cannot send 200 to OPTIONS: ${String(error)}`);
+        this.logger.warn(`cannot send ${what}: ${String(error)}`);
       },
     );
   }
