@@ -1,3 +1,9 @@
+import {
+  Connector,
+  type ConnectorTokens,
+  type JoinRoomOptions,
+  type ServerParticipant,
+} from "@framewire/connector";
 import type { InviteVerdict } from "@framewire/sip-signaling";
 import { SipVideoBackend } from "@framewire/sip-signaling";
 import { AudioVideoChannel, RoomKit } from "@framewire/video-bridge";
@@ -19,6 +25,8 @@ export interface ClusterNodeOptions {
    * with BYE (default {@link DEFAULT_DRAIN_TIMEOUT_MS}).
    */
   readonly drainTimeoutMs?: number;
+  /** botTokens: when set, a bot's join (`joinBot`, `connector`) needs a valid access token. */
+  readonly botTokens?: ConnectorTokens;
   /** log receives one line per event (joins, leaves, claims, registry trouble). */
   readonly log?: (line: string) => void;
 }
@@ -56,6 +64,29 @@ export type NodeEvent =
   | ({ readonly event: "drained" } & DrainOutcome)
   | { readonly event: "registry-error"; readonly message: string };
 
+/**
+ * RoomPlacement says where a room meets: `here` (this node holds it, claimed now if it was new),
+ * or on another node (`node` and its SIP `uri` from the registry), or nowhere yet because this
+ * node drains or stops and the room does not meet here.
+ */
+export type RoomPlacement =
+  | { readonly here: true }
+  | {
+      readonly here: false;
+      readonly reason: "elsewhere";
+      readonly node: string;
+      readonly uri: string | undefined;
+    }
+  | { readonly here: false; readonly reason: "draining" | "stopping" };
+
+/**
+ * BotPlacement is what {@link ClusterNode.joinBot} did: joined the room here, or joined nothing
+ * because the room meets elsewhere (run the bot on `node`) or this node takes no new rooms.
+ */
+export type BotPlacement =
+  | { readonly here: true; readonly participant: ServerParticipant }
+  | Exclude<RoomPlacement, { readonly here: true }>;
+
 /** GRACE_MS: a claimed room without sessions is kept this long for calls still being set up. */
 const GRACE_MS = 5000;
 
@@ -74,6 +105,7 @@ export class ClusterNode {
   /** rooms this node claimed, with the time of the last call admitted to each. */
   private readonly claimed = new Map<string, number>();
   private sweeper: NodeJS.Timeout | undefined;
+  private botConnector: Connector | undefined;
   private readonly log: (event: NodeEvent) => void;
   /** when the drain began (undefined while up), and whether a ping was answered 503 since. */
   private drainingSince: number | undefined;
@@ -150,6 +182,71 @@ export class ClusterNode {
       await this.kit.join(session.roomId, "av", { session });
       this.backend.requestKeyframe(session);
     });
+  }
+
+  /**
+   * connector is the node's in-process `Connector` on its "av" channel: server-side participants
+   * (bots, recorders; the LiveKit- and Vonage-style facades take it) join this node's rooms
+   * through it. A bot must run on the node that holds its room: ask {@link placeRoom} first, or
+   * use {@link joinBot}, which does both.
+   */
+  get connector(): Connector {
+    this.botConnector ??= new Connector(this.kit, {
+      channelId: "av",
+      ...(this.options.botTokens === undefined ? {} : { tokens: this.options.botTokens }),
+    });
+    return this.botConnector;
+  }
+
+  /**
+   * placeRoom says where `room` meets, claiming it for this node when it is new (from then on
+   * Kamailio sends the room's callers here, as for a room a call opened). A room that meets on
+   * another node answers that node; while draining or stopping a room that does not meet here is
+   * not claimed. A registry that cannot be reached places the room here (as a call would be).
+   */
+  async placeRoom(room: string): Promise<RoomPlacement> {
+    if (this.stopping !== undefined) return { here: false, reason: "stopping" };
+    const meets = this.claimed.has(room) || this.kit.getSessions(room).length > 0;
+    if (this.health === "draining" && !meets) return { here: false, reason: "draining" };
+    let owner: string | undefined;
+    try {
+      owner = await this.registry.claim(room);
+    } catch (e) {
+      this.log({ event: "registry-error", message: (e as Error).message });
+      owner = this.options.node.name;
+    }
+    if (owner !== undefined && owner !== this.options.node.name)
+      return { here: false, reason: "elsewhere", node: owner, uri: await this.nodeUriOf(owner) };
+    if (this.stopping !== undefined) {
+      await this.registry.release(room).catch(() => false);
+      return { here: false, reason: "stopping" };
+    }
+    this.claimed.set(room, Date.now());
+    return { here: true };
+  }
+
+  /**
+   * joinBot places the bot's room ({@link placeRoom}) and, when it meets here, joins the bot
+   * through {@link connector}; otherwise it joins nothing and answers where the room meets. A
+   * join that fails (a bad token) leaves the room claimed only while others are in it.
+   */
+  async joinBot(options: JoinRoomOptions): Promise<BotPlacement> {
+    const placement = await this.placeRoom(options.roomId);
+    if (!placement.here) return placement;
+    try {
+      return { here: true, participant: await this.connector.join(options) };
+    } catch (e) {
+      this.releaseIfEmpty(options.roomId, true, true);
+      throw e;
+    }
+  }
+
+  private async nodeUriOf(node: string): Promise<string | undefined> {
+    try {
+      return await this.registry.nodeUri(node);
+    } catch {
+      return undefined;
+    }
   }
 
   /** state is "up" or "draining" (what OPTIONS pings are answered). */
@@ -284,10 +381,10 @@ export class ClusterNode {
     return { accept: true };
   }
 
-  private releaseIfEmpty(room: string, sweeping: boolean): void {
+  private releaseIfEmpty(room: string, sweeping: boolean, now = false): void {
     const admittedAt = this.claimed.get(room);
     if (admittedAt === undefined || this.kit.getSessions(room).length > 0) return;
-    if (sweeping && Date.now() - admittedAt < GRACE_MS) return;
+    if (!now && sweeping && Date.now() - admittedAt < GRACE_MS) return;
     if (!sweeping && Date.now() - admittedAt < 1000) return; // a call of it may still be joining
     this.claimed.delete(room);
     this.registry

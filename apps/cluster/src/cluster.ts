@@ -37,7 +37,10 @@ export interface RunningCluster {
   roomUri(room: string): string;
   /** status asks every node's `/status` now (a node that does not answer is a row with its error). */
   status(): Promise<NodeRow[]>;
-  /** stop ends the nodes (each hangs up its calls), then Kamailio, then Redis; safe twice. */
+  /**
+   * stop ends the nodes at once (SIGINT: each hangs up its calls with BYE, releases its rooms and
+   * deletes its heartbeat; killed if still up 8 s later), then Kamailio, then Redis; safe twice.
+   */
   stop(): Promise<void>;
 }
 
@@ -97,7 +100,9 @@ export async function runCluster(
   const nodes = new Map<string, ManagedProcess>();
   const stopAll = (): Promise<void> => {
     stopping ??= (async () => {
-      await Promise.all([...nodes.values()].map((n) => n.stop(8000)));
+      // SIGINT: a node stops at once (BYE to its calls, rooms released, heartbeat deleted);
+      // SIGTERM would drain it for up to drainTimeoutMs
+      await Promise.all([...nodes.values()].map((n) => n.stop(8000, "SIGINT")));
       for (const p of started.slice().reverse()) await p.stop(3000);
       if (ownDir) await rm(dir, { recursive: true, force: true });
     })();

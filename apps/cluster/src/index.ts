@@ -15,7 +15,14 @@ export {
   readClusterConfig,
   validateClusterConfig,
 } from "./cluster-config.js";
-export { ClusterNode, type ClusterNodeOptions, type NodeEvent } from "./cluster-node.js";
+export {
+  type BotPlacement,
+  ClusterNode,
+  type ClusterNodeOptions,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  type NodeEvent,
+  type RoomPlacement,
+} from "./cluster-node.js";
 export { ClusterError, type ClusterErrorCode } from "./errors.js";
 export {
   DISPATCHER_SET,

@@ -38,6 +38,10 @@ describe("renderKamailioCfg", () => {
     expect(cfg).toContain('modparam("dispatcher", "ds_probing_mode", 1)');
     expect(cfg).toContain('ds_select_dst("1", "3")');
     expect(cfg).toContain("ds_next_dst()");
+    // a 503 from the node a room was given places the INVITE again (at most once per node)
+    expect(cfg).toContain('t_on_failure("REPLACE");');
+    expect(cfg).toContain("failure_route[REPLACE] {");
+    expect(cfg).toMatch(/if \(\$avp\(replaced\) >= \d+\) exit;/);
   });
 
   it("claims the room with the registry's script and maps node names both ways", () => {

@@ -149,6 +149,10 @@ route[PLACE] {
 \t\t\t$var(owner) = $redis(r=>value);
 \t\t\troute(DU_OF_NODE);
 \t\t\txlog("L_INFO", "room $rU on $var(owner) ($du)\\n");
+\t\t\t# a node that refuses the room 503 (it began draining since its last ping, or the
+\t\t\t# room moved) has unpinned it: REPLACE places the INVITE again
+\t\t\t$avp(replaced) = 0;
+\t\t\tt_on_failure("REPLACE");
 \t\t\troute(RELAY);
 \t\t}
 \t\t# the candidate's heartbeat expired (it died within the last ping interval): next one
@@ -157,6 +161,29 @@ route[PLACE] {
 \t}
 \tsl_send_reply("503", "No Live Node");
 \texit;
+}
+
+# REPLACE: the node answered 503 to a room it was given; claim the room again with the next
+# candidate of the failover list (the live owner wins if the room meets elsewhere now), at most
+# once per node
+failure_route[REPLACE] {
+\tif (t_is_canceled()) exit;
+\tif (!t_check_status("503")) exit;
+\t$avp(replaced) = $avp(replaced) + 1;
+\tif ($avp(replaced) >= ${nodes.length}) exit;
+\t$var(claim) = ${cfgString(CLAIM_ROOM)};
+\twhile (ds_next_dst()) {
+\t\troute(NODE_OF_DU);
+\t\tif (!redis_cmd("reg", "EVAL %s 1 %s %s", "$var(claim)", "room:$rU", "$var(cand)", "r")) exit;
+\t\tif ($redis(r=>type) == $redisd(rpl_str)) {
+\t\t\t$var(owner) = $redis(r=>value);
+\t\t\troute(DU_OF_NODE);
+\t\t\txlog("L_INFO", "room $rU refused 503, placed again on $var(owner) ($du)\\n");
+\t\t\tt_on_failure("REPLACE");
+\t\t\tt_relay();
+\t\t\texit;
+\t\t}
+\t}
 }
 
 # FOLLOW_ROOM: a request for a room that already meets (no claim)

@@ -118,10 +118,10 @@ export class ManagedProcess {
     }
   }
 
-  /** stop sends SIGTERM, then SIGKILL after `graceMs`, and waits for the exit. */
-  async stop(graceMs: number): Promise<void> {
+  /** stop sends `signal` (default SIGTERM), then SIGKILL after `graceMs`, and waits for the exit. */
+  async stop(graceMs: number, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     if (this.gone) return;
-    this.signal("SIGTERM");
+    this.signal(signal);
     const timer = setTimeout(() => this.signal("SIGKILL"), graceMs);
     await this.exited;
     clearTimeout(timer);

@@ -105,6 +105,11 @@ export class NodeRegistry {
     return (await this.redis.get(roomKey(room))) ?? undefined;
   }
 
+  /** nodeUri reads a node's SIP URI from its heartbeat (undefined: the node is not alive). */
+  async nodeUri(node: string): Promise<string | undefined> {
+    return (await this.redis.get(nodeKey(node))) ?? undefined;
+  }
+
   /** close stops the heartbeat, deletes it (the node's rooms may move) and disconnects. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -12,6 +12,7 @@ import {
   onCleanup,
   peersDir,
   startChild,
+  tempDir,
 } from "@framewire/test-support/peers";
 import { type RunningCluster, runCluster } from "../src/cluster.js";
 import { clusterConfig, validateClusterConfig } from "../src/cluster-config.js";
@@ -38,7 +39,8 @@ export interface TestCluster extends RunningCluster {
   readonly callerPorts: CallerPorts;
 }
 
-function freeTcpPort(): Promise<number> {
+/** freeTcpPort is a loopback TCP port free now (for redis-server). */
+export function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -48,6 +50,23 @@ function freeTcpPort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** startRedis starts a loopback redis-server without persistence on a free port; stopped at cleanup. */
+export async function startRedis(): Promise<number> {
+  const port = await freeTcpPort();
+  const dir = tempDir("framewire-registry-test-");
+  const redis = new ManagedProcess({
+    name: "redis",
+    command: "redis-server",
+    args: [
+      ...["--bind", "127.0.0.1", "--port", String(port)],
+      ...["--save", "", "--appendonly", "no", "--dir", dir],
+    ],
+  });
+  onCleanup(() => redis.stop(3000));
+  await redis.waitForLine(/Ready to accept connections/, 10_000);
+  return port;
 }
 
 /** TestClusterOptions: the nodes' drain limit, how many callers (default 64). */
@@ -106,6 +125,12 @@ export function callersCaptureFilter(cluster: TestCluster): string {
   return `udp and dst host 127.0.0.1 and dst portrange ${media}-${media + 4 * count - 1}`;
 }
 
+/** CallerHost is what a caller needs of a cluster: its callers' ports and whom to dial by default. */
+export interface CallerHost {
+  readonly callerPorts: CallerPorts;
+  readonly config: { readonly proxy: { readonly host: string; readonly port: number } };
+}
+
 /** CallerOptions: the scenario (default sipp-av-call.xml), whom to dial, SIPp flags to add. */
 export interface CallerOptions {
   readonly scenario?: string;
@@ -119,7 +144,7 @@ export interface CallerOptions {
  * one of {@link writeHoldOrByeScenario}) and more flags; killed at cleanup.
  */
 export function startCallerWith(
-  cluster: TestCluster,
+  cluster: CallerHost,
   index: number,
   room: string,
   holdSec: number,

@@ -2,7 +2,6 @@
 // generated kamailio.cfg.
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import {
   freeUdpPorts,
@@ -17,49 +16,14 @@ import { KAMAILIO_MODULES } from "../src/cluster.js";
 import { clusterConfig } from "../src/cluster-config.js";
 import { ClusterNode } from "../src/cluster-node.js";
 import { renderDispatcherList, renderKamailioCfg } from "../src/kamailio-cfg.js";
-import { ManagedProcess } from "../src/managed-process.js";
 import { NodeRegistry } from "../src/registry.js";
 import { nodeKey, roomKey } from "../src/registry-scripts.js";
 import { sipPing } from "../src/sip-ping.js";
+import { startRedis } from "./cluster-harness.js";
 
 afterEach(runCleanups);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const a = server.address();
-      server.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
-    });
-  });
-}
-
-async function startRedis(): Promise<number> {
-  const port = await freeTcpPort();
-  const dir = tempDir("framewire-registry-test-");
-  const redis = new ManagedProcess({
-    name: "redis",
-    command: "redis-server",
-    args: [
-      "--bind",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--dir",
-      dir,
-    ],
-  });
-  onCleanup(() => redis.stop(3000));
-  await redis.waitForLine(/Ready to accept connections/, 10_000);
-  return port;
-}
 
 function registry(port: number, node: string, ttlMs = 600): NodeRegistry {
   const r = new NodeRegistry({
