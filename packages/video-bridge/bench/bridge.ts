@@ -15,7 +15,8 @@
 // 30 fps (keyframe every 30 frames, staggered starts) to its session and receiving its peer's
 // video. Modes: "relay" (plain callback relay), "bridge" (RoomKit + VideoChannel, fast path,
 // frames: `cutThrough: false`), "bridge-cut" (the bridge's default: each packet forwarded as it
-// arrives, frames assembled beside) and "bridge+hook" (one global BEFORE_BRIDGE_VIDEO hook, which
+// arrives, frames assembled beside), "bridge-packets" (cut-through with the backend's
+// `assembleVideo: false`: no frames at all) and "bridge+hook" (one global BEFORE_BRIDGE_VIDEO hook, which
 // keeps the room on frames). Per mode, over the measured window:
 //   - added latency: from the moment the source session hands the frame out (its backend's
 //     onVideoReceived, a callback registered before the relay/kit's) to the moment the frame's
@@ -39,7 +40,7 @@
 // Run: pnpm --filter @framewire/video-bridge bench (after bench/audio.ts), or
 //   tsx --conditions=@framewire/source bench/bridge.ts
 // Knobs: BENCH_ROOMS (80 % of the capacity found), BENCH_SECONDS (10, measured), BENCH_WARMUP_S (3),
-// BENCH_ROUNDS (400, part 1), BENCH_MODES (relay,bridge,bridge-cut,bridge+hook),
+// BENCH_ROUNDS (400, part 1), BENCH_MODES (relay,bridge,bridge-cut,bridge-packets,bridge+hook),
 // BENCH_CAPACITY_MODES (relay,bridge,bridge-cut), BENCH_PART (1|2|3|all;
 // default all), BENCH_CAPACITY_START, BENCH_CAPACITY_STEP, BENCH_CAPACITY_SECONDS,
 // BENCH_CAPACITY_MAX (256).
@@ -610,9 +611,10 @@ async function part1(): Promise<{
 /**
  * Mode is what forwards in part 2 and 3: "relay" (plain callback relay of frames), "bridge" (the
  * bridge's frame path: `cutThrough: false`), "bridge-cut" (the bridge's default: packets
- * cut-through, frames assembled beside), "bridge+hook" (one deciding hook: frames).
+ * cut-through, frames assembled beside), "bridge-packets" (cut-through, `assembleVideo: false`:
+ * no frames at all), "bridge+hook" (one deciding hook: frames).
  */
-type Mode = "relay" | "bridge" | "bridge-cut" | "bridge+hook";
+type Mode = "relay" | "bridge" | "bridge-cut" | "bridge-packets" | "bridge+hook";
 
 interface LoadResult {
   readonly mode: Mode;
@@ -633,11 +635,17 @@ interface LoadResult {
   readonly inLost: number;
   readonly framesDropped: number;
   readonly keyframeRequests: number;
+  /** requestsBy: the bridge's keyframe requests in the measured window, by reason. */
+  readonly requestsBy: string;
 }
 
 async function load(mode: Mode, rooms: number, warmupMs: number, measureMs: number) {
   const phones = await startChild("--phones", rooms * 2);
-  const backend = new RtpVideoBackend({ videoLocalAddr: [HOST, 0], localAddr: [HOST, 0] });
+  const backend = new RtpVideoBackend({
+    videoLocalAddr: [HOST, 0],
+    localAddr: [HOST, 0],
+    assembleVideo: mode !== "bridge-packets",
+  });
   // arrival: when the source session hands a frame out (registered before the relay or the kit)
   const arrival = new WeakMap<Uint8Array, number>();
   backend.onVideoReceived((_s, f) => {
@@ -708,6 +716,11 @@ async function load(mode: Mode, rooms: number, warmupMs: number, measureMs: numb
       );
     }
   }
+  const reasons = new Map<string, number>();
+  kit?.videoBridge("v")?.events$.subscribe((e) => {
+    if (e.type === "keyframe-requested" && measuring)
+      reasons.set(e.reason, (reasons.get(e.reason) ?? 0) + 1);
+  });
   phones.child.send({
     type: "start",
     targets: sessions.map((s) => s.video!.localPort),
@@ -728,7 +741,7 @@ async function load(mode: Mode, rooms: number, warmupMs: number, measureMs: numb
   const wall = performance.now() - wall0;
   const packetsOut = packetsSent() - packets0;
   // cut-through sends no frame through sendVideoSync: its frames are counted at their last packet
-  if (mode === "bridge-cut") forwarded = framesSent() - frames0;
+  if (mode === "bridge-cut" || mode === "bridge-packets") forwarded = framesSent() - frames0;
   const done = await phones.next();
   if (done.type !== "done") throw new Error("phones did not report");
   let inLost = 0;
@@ -761,6 +774,7 @@ async function load(mode: Mode, rooms: number, warmupMs: number, measureMs: numb
     inLost,
     framesDropped,
     keyframeRequests,
+    requestsBy: [...reasons].map(([k, v]) => `${k}:${v}`).join(" "),
   } satisfies LoadResult;
 }
 
@@ -880,9 +894,9 @@ async function part2(capacities: readonly Capacity[]): Promise<LoadResult[]> {
   part2Rooms = rooms;
   const measureMs = env("BENCH_SECONDS", 10) * 1000;
   const warmupMs = env("BENCH_WARMUP_S", 3) * 1000;
-  const modes = (process.env.BENCH_MODES ?? "relay,bridge,bridge-cut,bridge+hook").split(
-    ",",
-  ) as Mode[];
+  const modes = (
+    process.env.BENCH_MODES ?? "relay,bridge,bridge-cut,bridge-packets,bridge+hook"
+  ).split(",") as Mode[];
   const results: LoadResult[] = [];
   for (const mode of modes) {
     results.push(await load(mode, rooms, warmupMs, measureMs));
@@ -922,6 +936,7 @@ async function part2(capacities: readonly Capacity[]): Promise<LoadResult[]> {
       "lost pkts (in)": r.inLost,
       "frames dropped (in)": r.framesDropped,
       "PLI sent": r.keyframeRequests,
+      "bridge requests (measured)": r.requestsBy,
       "unknown ids": r.badIds,
       "latency samples": r.latency.n,
     })),
@@ -960,15 +975,15 @@ async function main(): Promise<void> {
       `  no-hook bridge ≤ 1.2× plain relay, whole process under load (CPU µs per forwarded frame): ${cpu.toFixed(2)}× → ${cpu <= 1.2 ? "met" : "NOT met"}`,
     );
   }
-  const cut = results.find((r) => r.mode === "bridge-cut");
-  if (bridged !== undefined && cut !== undefined) {
+  for (const cut of results.filter((r) => r.mode === "bridge-cut" || r.mode === "bridge-packets")) {
+    if (bridged === undefined) break;
     console.log(
-      `  cut-through vs the frame path: CPU µs per packet out ${cut.cpuUsPerPacket.toFixed(2)} vs ${bridged.cpuUsPerPacket.toFixed(2)} (${(cut.cpuUsPerPacket / bridged.cpuUsPerPacket).toFixed(2)}×), e2e p50/p99 ${cut.e2e.p50.toFixed(2)}/${cut.e2e.p99.toFixed(2)} ms vs ${bridged.e2e.p50.toFixed(2)}/${bridged.e2e.p99.toFixed(2)} ms`,
+      `  ${cut.mode} vs the frame path (bridge): CPU µs per packet out ${cut.cpuUsPerPacket.toFixed(2)} vs ${bridged.cpuUsPerPacket.toFixed(2)} (${(cut.cpuUsPerPacket / bridged.cpuUsPerPacket).toFixed(2)}×), e2e p50/p99 ${cut.e2e.p50.toFixed(2)}/${cut.e2e.p99.toFixed(2)} ms vs ${bridged.e2e.p50.toFixed(2)}/${bridged.e2e.p99.toFixed(2)} ms`,
     );
   }
   for (const r of results) {
     // bridge-cut sends through forwardPacket, not sendVideoSync: no added-latency samples
-    if (r.mode === "relay" || r.mode === "bridge-cut") continue;
+    if (r.mode === "relay" || r.mode === "bridge-cut" || r.mode === "bridge-packets") continue;
     const p99 = r.latency.p99;
     console.log(
       `  ${r.mode}: added latency p99 ${us(p99)} µs < 1000 µs → ${p99 < 1 ? "met" : "NOT met"}`,
@@ -1087,8 +1102,12 @@ function summaryRows(
   under("end-to-end p99 phone → phone", "bridge", (r) => r.e2e.p99, "ms");
   under("CPU per packet out", "bridge", (r) => r.cpuUsPerPacket, "µs");
   under("CPU per packet out", "bridge-cut", (r) => r.cpuUsPerPacket, "µs");
+  under("CPU per packet out", "bridge-packets", (r) => r.cpuUsPerPacket, "µs");
+  under("end-to-end p50 phone → phone", "bridge", (r) => r.e2e.p50, "ms");
   under("end-to-end p50 phone → phone", "bridge-cut", (r) => r.e2e.p50, "ms");
   under("end-to-end p99 phone → phone", "bridge-cut", (r) => r.e2e.p99, "ms");
+  under("end-to-end p50 phone → phone", "bridge-packets", (r) => r.e2e.p50, "ms");
+  under("end-to-end p99 phone → phone", "bridge-packets", (r) => r.e2e.p99, "ms");
   return rows;
 }
 

@@ -46,12 +46,27 @@ class FakePort implements VideoPacketPort {
     return true;
   }
 
+  /** emit hands one packet to the listeners, as the session would. */
+  emit(packet: RtpPacket, datagram: Uint8Array): void {
+    for (const l of this.listeners) l(packet, datagram);
+  }
+
   get listening(): number {
     return this.listeners.length;
   }
 
   /** frame pushes one frame of `packets` packets (an IDR or not), labelled by its first byte. */
   frame(keyframe: boolean, packets = 3, label = 0): void {
+    for (const x of this.packetsOf(keyframe, packets, label)) this.emit(x.packet, x.datagram);
+  }
+
+  /** packetsOf makes the packets of the next frame (see `frame`) without pushing them. */
+  packetsOf(
+    keyframe: boolean,
+    packets = 3,
+    label = 0,
+  ): { packet: RtpPacket; datagram: Uint8Array }[] {
+    const out: { packet: RtpPacket; datagram: Uint8Array }[] = [];
     for (let i = 0; i < packets; i++) {
       const payload = Uint8Array.of(i === 0 ? (keyframe ? IDR : NON_IDR) : NON_IDR, label, i);
       const d = serializeRtpPacket({
@@ -64,9 +79,10 @@ class FakePort implements VideoPacketPort {
       });
       const p = tryParseRtpPacket(d);
       if (typeof p === "string") throw new Error(p);
-      for (const l of this.listeners) l(p, d);
+      out.push({ packet: p, datagram: d });
     }
     this.ts += 2970; // 33 ms, as FrameSource's frames
+    return out;
   }
 }
 
@@ -223,6 +239,24 @@ describe("VideoBridge cutThrough", () => {
     const qd = seqs(pd);
     expect(qd.slice(1).map((x, i) => (x - qd[i]!) & 0xffff)).toEqual([1, 1, 1, 1]);
     expect(bridge.stats()).toMatchObject({ cachedKeyframesSent: 2 });
+  });
+
+  it("a joiner while a frame is coming in: the cached keyframe, then the next keyframe start (no gap)", () => {
+    const { bridge, backend, s, port } = room();
+    bridge.addSession(s.A, "r", backend);
+    bridge.addSession(s.B, "r", backend);
+    port.A.frame(true, 2, 1);
+    const next = port.A.packetsOf(false, 3, 2);
+    for (const x of next.slice(0, 2)) port.A.emit(x.packet, x.datagram);
+    bridge.addSession(s.C, "r", backend); // mid-frame
+    for (const x of next.slice(2)) port.A.emit(x.packet, x.datagram);
+    expect(labels(port.C)).toEqual(["K1", "D1"]); // the keyframe, not the rest of frame 2
+    port.A.frame(false, 1, 3);
+    port.A.frame(true, 1, 4);
+    expect(labels(port.C)).toEqual(["K1", "D1", "K4"]);
+    const q = seqs(port.C);
+    expect(q.slice(1).map((x, i) => (x - q[i]!) & 0xffff)).toEqual([1, 1]);
+    expect(labels(port.B)).toEqual(["K1", "D1", "D2", "D2", "D2", "D3", "K4"]);
   });
 
   it("a PLI from a cut-through target is relayed to its source", () => {

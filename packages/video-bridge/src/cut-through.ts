@@ -132,7 +132,9 @@ export class CutThrough<S extends BridgeSession> {
     const num = route.num(s);
     route.rewriter.select(num);
     if (s.cache.complete && this.parts.enabled()) {
-      const fresh = s.cache.deltasSinceKeyframe === 0;
+      // decodable on: no frame ended after the keyframe, and none is coming in now (its first
+      // packets, never sent to t, would leave a gap before the rest)
+      const fresh = s.cache.deltasSinceKeyframe === 0 && s.lastTs === s.cache.timestamp;
       let sent = false;
       let outTs = 0;
       for (const c of s.cache.packets()) {
