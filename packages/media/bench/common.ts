@@ -90,6 +90,11 @@ export interface Paired {
   readonly cpuRatio: number;
   /** processFps is ffmpeg's frames per second of its whole process (start and probing included). */
   readonly processFps: number;
+  /**
+   * pairRatio is the median over the rounds of ours / the anchor run right after it: a check on
+   * `ratio` that drift of a shared machine's load hits less.
+   */
+  readonly pairRatio: number;
 }
 
 /** paired alternates `ours` and `anchor` RUNS times and takes the medians. */
@@ -128,6 +133,7 @@ function medians(a: readonly Timing[], b: readonly FfmpegTiming[]): Paired {
     ratio: oursFps / ffmpegFps,
     cpuRatio: oursCpu / ffmpegCpu,
     processFps: median(b.map((t) => t.frames / t.processS)),
+    pairRatio: median(a.map((t, i) => t.frames / t.wallS / (b[i]!.frames / b[i]!.wallS))),
   };
 }
 
@@ -135,7 +141,8 @@ function medians(a: readonly Timing[], b: readonly FfmpegTiming[]): Paired {
 export function describe(what: string, p: Paired): string {
   return (
     `${what}: ours ${p.oursFps.toFixed(0)} fps, ffmpeg CLI ${p.ffmpegFps.toFixed(0)} fps ` +
-    `(whole process ${p.processFps.toFixed(0)}), ratio ${p.ratio.toFixed(2)}, ` +
+    `(whole process ${p.processFps.toFixed(0)}), ratio ${p.ratio.toFixed(2)} ` +
+    `(median of run pairs ${p.pairRatio.toFixed(2)}), ` +
     `CPU per frame ours/ffmpeg ${p.cpuRatio.toFixed(2)} (medians of ${RUNS} alternating runs)`
   );
 }
