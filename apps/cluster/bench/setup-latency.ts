@@ -3,7 +3,8 @@
 // 3 node processes on 127.0.0.12–14, so it does not collide with the tests' 127.0.0.2–4).
 // Measures, per mode: calls completed and failed (SIPp's counters), the call setup time (INVITE
 // sent → 200 received, per Call-ID, from a tshark capture of the caller's SIP port: µs
-// timestamps, not SIPp's whole-millisecond RTD), p50/p99, and the peak calls and rooms per node
+// timestamps, not SIPp's whole-millisecond RTD), p50/p99, Kamailio's own part of it (the same
+// capture sees the proxy's port: INVITE in → out plus 200 in → out), and the peak calls and rooms per node
 // (each node's /status, polled every 250 ms). Each bridged call carries two streams (H.264
 // video from SIPp's pcap and PCMU audio) that the node forwards to the room's other caller.
 // Knobs: BENCH_CLUSTER_RATE (calls/s, default 20), BENCH_CLUSTER_CALLS (default 200),
@@ -69,40 +70,81 @@ function sippCounter(screen: string, name: string): number {
   return Number.isFinite(n) ? n : Number.NaN;
 }
 
-/** setupTimesMs reads INVITE → 200 (INVITE) per Call-ID from the capture of the caller's port. */
-function setupTimesMs(pcap: string): number[] {
+/**
+ * SipTimes are per-call figures from a capture: `setupMs` INVITE sent → 200 received at the
+ * caller; `proxyMs` the time Kamailio held the INVITE and the 200 (caller's INVITE in → INVITE out
+ * to the node, plus the node's 200 in → 200 out to the caller), empty when the caller dialed a
+ * node.
+ */
+interface SipTimes {
+  readonly setupMs: number[];
+  readonly proxyMs: number[];
+}
+
+/** sipTimes reads INVITE → 200 (INVITE) per Call-ID from the capture, at the caller and at the proxy. */
+function sipTimes(pcap: string, callerPort: number, proxyPort: number): SipTimes {
   const out = spawnSync(
     "tshark",
     [
       ...["-r", pcap, "-Y", "sip", "-T", "fields", "-E", "separator=\t"],
-      ...["-e", "frame.time_epoch", "-e", "sip.Call-ID", "-e", "sip.Method"],
-      ...["-e", "sip.Status-Code", "-e", "sip.CSeq.method"],
+      ...["-e", "frame.time_epoch", "-e", "udp.srcport", "-e", "udp.dstport"],
+      ...[
+        "-e",
+        "sip.Call-ID",
+        "-e",
+        "sip.Method",
+        "-e",
+        "sip.Status-Code",
+        "-e",
+        "sip.CSeq.method",
+      ],
     ],
     { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
   );
-  const invites = new Map<string, number>();
-  const times: number[] = [];
-  const answered = new Set<string>();
+  // per Call-ID: the first of each leg's INVITE and 200 (retransmissions ignored)
+  const legs = new Map<string, Map<string, number>>();
+  const first = (callId: string, leg: string, at: number) => {
+    const m = legs.get(callId) ?? new Map<string, number>();
+    legs.set(callId, m);
+    if (!m.has(leg)) m.set(leg, at);
+  };
   for (const line of out.stdout.split("\n")) {
-    const [t, callId, method, status, cseqMethod] = line.split("\t");
+    const [t, src, dst, callId, method, status, cseqMethod] = line.split("\t");
     if (t === undefined || callId === undefined || callId === "") continue;
     const at = Number(t) * 1000;
-    if (method === "INVITE" && !invites.has(callId)) invites.set(callId, at);
-    if (status === "200" && cseqMethod === "INVITE" && !answered.has(callId)) {
-      const sent = invites.get(callId);
-      if (sent !== undefined) {
-        answered.add(callId);
-        times.push(at - sent);
-      }
+    const from = Number(src);
+    const to = Number(dst);
+    if (method === "INVITE") {
+      if (from === callerPort) first(callId, "invite-sent", at);
+      else if (from === proxyPort) first(callId, "invite-relayed", at);
+    } else if (status === "200" && cseqMethod === "INVITE") {
+      if (to === callerPort) first(callId, "ok-received", at);
+      else if (to === proxyPort) first(callId, "ok-at-proxy", at);
     }
   }
-  return times.sort((a, b) => a - b);
+  const setupMs: number[] = [];
+  const proxyMs: number[] = [];
+  for (const m of legs.values()) {
+    const sent = m.get("invite-sent");
+    const received = m.get("ok-received");
+    if (sent === undefined || received === undefined) continue;
+    setupMs.push(received - sent);
+    const relayed = m.get("invite-relayed");
+    const atProxy = m.get("ok-at-proxy");
+    if (relayed !== undefined && atProxy !== undefined)
+      proxyMs.push(relayed - sent + (received - atProxy));
+  }
+  return {
+    setupMs: setupMs.sort((a, b) => a - b),
+    proxyMs: proxyMs.sort((a, b) => a - b),
+  };
 }
 
 interface RunResult {
   readonly ok: number;
   readonly failed: number;
   readonly setupMs: readonly number[];
+  readonly proxyMs: readonly number[];
   /** peak calls and rooms per node seen in /status */
   readonly peakCalls: Record<string, number>;
   readonly peakRooms: Record<string, number>;
@@ -123,7 +165,16 @@ async function runLoad(mode: "direct" | "proxy", run: number): Promise<RunResult
   const pcap = join(dir, `sip-${mode}-${run}.pcap`);
   const capture = startChild(
     "tshark",
-    ["-i", "lo", "-F", "pcap", "-w", pcap, "-f", `udp port ${sipPort}`],
+    [
+      "-i",
+      "lo",
+      "-F",
+      "pcap",
+      "-w",
+      pcap,
+      "-f",
+      `udp port ${sipPort} or udp port ${config.proxy.port}`,
+    ],
     { timeoutMs: 300_000 },
   );
   const deadline = Date.now() + 10_000;
@@ -163,7 +214,7 @@ async function runLoad(mode: "direct" | "proxy", run: number): Promise<RunResult
   return {
     ok: sippCounter(screen, "Successful call"),
     failed: sippCounter(screen, "Failed call"),
-    setupMs: setupTimesMs(pcap),
+    ...sipTimes(pcap, sipPort, config.proxy.port),
     peakCalls,
     peakRooms,
   };
@@ -178,7 +229,11 @@ try {
       results[mode].push(r);
       console.log(
         `${mode} run ${run + 1}: ${r.ok} ok, ${r.failed} failed, setup p50 ${quantile(r.setupMs, 0.5).toFixed(2)} ms ` +
-          `p99 ${quantile(r.setupMs, 0.99).toFixed(2)} ms (${r.setupMs.length} measured), peak calls per node ${JSON.stringify(r.peakCalls)}, rooms ${JSON.stringify(r.peakRooms)}`,
+          `p99 ${quantile(r.setupMs, 0.99).toFixed(2)} ms (${r.setupMs.length} measured)` +
+          (r.proxyMs.length > 0
+            ? `, in Kamailio p50 ${quantile(r.proxyMs, 0.5).toFixed(3)} ms p99 ${quantile(r.proxyMs, 0.99).toFixed(3)} ms`
+            : "") +
+          `, peak calls per node ${JSON.stringify(r.peakCalls)}, rooms ${JSON.stringify(r.peakRooms)}`,
       );
       // the rooms of this run empty before the next one
       await new Promise((r) => setTimeout(r, 3000));
@@ -192,16 +247,19 @@ const summary = (mode: "direct" | "proxy") => {
   const runs = results[mode];
   const p50 = median(runs.map((r) => quantile(r.setupMs, 0.5)));
   const p99 = median(runs.map((r) => quantile(r.setupMs, 0.99)));
+  const inProxy50 = median(runs.map((r) => quantile(r.proxyMs, 0.5)));
+  const inProxy99 = median(runs.map((r) => quantile(r.proxyMs, 0.99)));
   const failed = runs.reduce((n, r) => n + r.failed, 0);
   const ok = runs.reduce((n, r) => n + r.ok, 0);
   const peak = median(runs.map((r) => Math.max(0, ...Object.values(r.peakCalls))));
   const nodesUsed = median(runs.map((r) => Object.values(r.peakCalls).filter((n) => n > 0).length));
-  return { p50, p99, failed, ok, peak, nodesUsed };
+  return { p50, p99, inProxy50, inProxy99, failed, ok, peak, nodesUsed };
 };
 const direct = summary("direct");
 const proxy = summary("proxy");
 console.log(
-  `setup p50: direct ${direct.p50.toFixed(2)} ms, via Kamailio ${proxy.p50.toFixed(2)} ms (+${(proxy.p50 - direct.p50).toFixed(2)} ms); ` +
+  `setup p50: direct ${direct.p50.toFixed(2)} ms, via Kamailio ${proxy.p50.toFixed(2)} ms ` +
+    `(of which in Kamailio p50 ${proxy.inProxy50.toFixed(3)} ms, p99 ${proxy.inProxy99.toFixed(3)} ms); ` +
     `p99: ${direct.p99.toFixed(2)} / ${proxy.p99.toFixed(2)} ms; failed ${direct.failed} / ${proxy.failed}; ` +
     `peak calls on the busiest node ${direct.peak} / ${proxy.peak}`,
 );
@@ -219,7 +277,7 @@ writeResults(packageDir(import.meta.dirname), {
       ours: {
         value: proxy.p50,
         unit: "ms",
-        note: `p99 ${proxy.p99.toFixed(2)} ms; ${proxy.ok} ok, ${proxy.failed} failed; busiest node ${proxy.peak} calls (${2 * proxy.peak} streams) at once, ${proxy.nodesUsed} nodes used`,
+        note: `p99 ${proxy.p99.toFixed(2)} ms; Kamailio's own part (INVITE and 200 held) p50 ${proxy.inProxy50.toFixed(2)} ms, p99 ${proxy.inProxy99.toFixed(2)} ms; ${proxy.ok} ok, ${proxy.failed} failed; busiest node ${proxy.peak} calls (${2 * proxy.peak} streams) at once, ${proxy.nodesUsed} nodes used`,
       },
       anchor: {
         name: "straight to one node",
