@@ -98,6 +98,12 @@ describe("sprop-parameter-sets end to end (RFC 6184 §8.1)", () => {
       await waitUntil(() => sessions.length === 2, 2_000);
       // sessions[0] is the viewer's call, sessions[1] the sender's
       expect((sessions[1]!.metadata as SipCallMetadata).hasVideo).toBe(true);
+      // a bridge's cut-through may not forward the sender's packets as they are (its IDRs carry
+      // no SPS/PPS): no packet seam as a source; as a target, and the viewer's both ways, yes
+      expect(backend.videoPacketPort(sessions[1]!, "source")).toBeUndefined();
+      expect(backend.videoPacketPort(sessions[1]!, "target")).toBeDefined();
+      expect(backend.videoPacketPort(sessions[0]!, "source")).toBeDefined();
+      expect(backend.videoPacketPort(sessions[0]!, "target")).toBeDefined();
 
       await paced(FRAMES, 10, 10_000, (i) => {
         sender.video.sendFrame({
