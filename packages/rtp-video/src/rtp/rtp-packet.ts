@@ -36,27 +36,11 @@ const RTP_HEADER_SIZE = 12;
  * packet, or the code of the rule the datagram breaks. The payload is a view into `bytes`.
  */
 export function tryParseRtpPacket(bytes: Uint8Array): RtpPacket | RtpParseErrorCode {
-  const length = bytes.length;
-  if (length < RTP_HEADER_SIZE) return "RTP_TOO_SHORT";
-  const b0 = bytes[0]!;
-  if (b0 >> 6 !== 2) return "RTP_BAD_VERSION";
+  const offset = rtpPayloadStart(bytes);
+  if (typeof offset === "string") return offset;
+  const end = rtpPayloadEnd(bytes, offset);
+  if (typeof end === "string") return end;
   const b1 = bytes[1]!;
-  let offset = RTP_HEADER_SIZE + (b0 & 0x0f) * 4;
-  if (offset > length) return "RTP_BAD_CSRC_COUNT";
-  if (b0 & 0x10) {
-    // RFC 3550 §5.3.1: 16-bit profile id, 16-bit length in 32-bit words, then the words
-    if (offset + 4 > length) return "RTP_BAD_EXTENSION";
-    const words = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
-    offset += 4 + words * 4;
-    if (offset > length) return "RTP_BAD_EXTENSION";
-  }
-  let end = length;
-  if (b0 & 0x20) {
-    // RFC 3550 §5.1: the last octet counts the padding octets, itself included
-    const pad = bytes[length - 1]!;
-    if (pad === 0 || end - pad < offset) return "RTP_BAD_PADDING";
-    end -= pad;
-  }
   return {
     payloadType: b1 & 0x7f,
     marker: (b1 & 0x80) !== 0,
@@ -68,6 +52,40 @@ export function tryParseRtpPacket(bytes: Uint8Array): RtpPacket | RtpParseErrorC
     // one kind of array only
     payload: new Uint8Array(bytes.buffer, bytes.byteOffset + offset, end - offset),
   };
+}
+
+/**
+ * rtpPayloadStart checks the fixed header, the CSRC list and a header extension of an RTP
+ * datagram (RFC 3550 §5.1, §5.3.1) and returns where the payload starts, or the rule broken.
+ */
+export function rtpPayloadStart(bytes: Uint8Array): number | RtpParseErrorCode {
+  const length = bytes.length;
+  if (length < RTP_HEADER_SIZE) return "RTP_TOO_SHORT";
+  const b0 = bytes[0]!;
+  if (b0 >> 6 !== 2) return "RTP_BAD_VERSION";
+  let offset = RTP_HEADER_SIZE + (b0 & 0x0f) * 4;
+  if (offset > length) return "RTP_BAD_CSRC_COUNT";
+  if (b0 & 0x10) {
+    // RFC 3550 §5.3.1: 16-bit profile id, 16-bit length in 32-bit words, then the words
+    if (offset + 4 > length) return "RTP_BAD_EXTENSION";
+    const words = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
+    offset += 4 + words * 4;
+    if (offset > length) return "RTP_BAD_EXTENSION";
+  }
+  return offset;
+}
+
+/**
+ * rtpPayloadEnd returns where the payload of an RTP datagram ends, its padding removed (RFC 3550
+ * §5.1), given where it starts (`rtpPayloadStart`), or "RTP_BAD_PADDING".
+ */
+export function rtpPayloadEnd(bytes: Uint8Array, start: number): number | RtpParseErrorCode {
+  const length = bytes.length;
+  if ((bytes[0]! & 0x20) === 0) return length;
+  // RFC 3550 §5.1: the last octet counts the padding octets, itself included
+  const pad = bytes[length - 1]!;
+  if (pad === 0 || length - pad < start) return "RTP_BAD_PADDING";
+  return length - pad;
 }
 
 const PARSE_MESSAGES: Record<RtpParseErrorCode, string> = {

@@ -158,8 +158,7 @@ export class AudioRtpSession extends RtpSessionBase {
     return this.types.has(pt);
   }
 
-  protected override onRtp(p: RtpPacket): void {
-    const now = this.scheduler.now();
+  protected override onRtp(p: RtpPacket, _datagram: Uint8Array, now: number): void {
     const type = this.types.get(p.payloadType)!;
     let reception = this.reception;
     if (reception === undefined || reception.ssrc !== p.ssrc) {

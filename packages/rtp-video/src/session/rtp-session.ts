@@ -7,13 +7,10 @@ import { parseRtcp } from "../rtcp/parse.js";
 import { ReceptionStats } from "../rtcp/reception-stats.js";
 import { serializeRtcp } from "../rtcp/serialize.js";
 import type { ReportBlock, RtcpPacket, RtcpParseErrorCode } from "../rtcp/types.js";
-import {
-  type RtpPacket,
-  type RtpParseErrorCode,
-  serializeRtpPacket,
-  tryParseRtpPacket,
-} from "../rtp/rtp-packet.js";
+import { type RtpPacket, type RtpParseErrorCode, serializeRtpPacket } from "../rtp/rtp-packet.js";
+import { RtpPacketView } from "../rtp/rtp-packet-view.js";
 import { SourceLatch } from "./source-latch.js";
+import { turnClock } from "./turn-clock.js";
 import { type Address, bindUdpPair, type PortRange, type UdpPair } from "./udp-pair.js";
 
 /**
@@ -174,6 +171,11 @@ export abstract class RtpSessionBase {
   remoteReport: RemoteReport | undefined;
 
   protected readonly scheduler: SchedulerLike;
+  /**
+   * arrivalClock stamps received RTP: the scheduler's time, read once per event-loop turn on
+   * the default scheduler (`turnClock`), per datagram on one given in the options.
+   */
+  private readonly arrivalClock: () => number;
   protected readonly cname: string;
   protected readonly rtcpMux: boolean;
   protected remoteSsrc: number | undefined;
@@ -206,6 +208,9 @@ export abstract class RtpSessionBase {
     this.ssrc = ssrc;
     this.localPort = pair.port;
     this.scheduler = options.scheduler ?? asyncScheduler;
+    const scheduler = this.scheduler;
+    this.arrivalClock =
+      options.scheduler === undefined ? () => turnClock.now() : () => scheduler.now();
     this.random = options.random ?? Math.random;
     this.cname = options.cname ?? `framewire-${ssrc.toString(16)}`;
     this.rtcpMux = options.rtcpMux ?? false;
@@ -325,9 +330,10 @@ export abstract class RtpSessionBase {
   }
   /**
    * onRtp takes one accepted RTP packet and the datagram it was parsed from (the bytes as
-   * received; for a packet held on probation and released later, the same bytes).
+   * received; for a packet held on probation and released later, the same bytes), and the time
+   * it is delivered (`scheduler.now()`, read once per datagram).
    */
-  protected abstract onRtp(packet: RtpPacket, datagram: Uint8Array): void;
+  protected abstract onRtp(packet: RtpPacket, datagram: Uint8Array, nowMs: number): void;
   protected abstract onFeedback(packet: RtcpPacket): void;
   /** senderInfo is the SR sender info when this session has sent media since the last report. */
   protected abstract senderInfo(
@@ -419,7 +425,7 @@ export abstract class RtpSessionBase {
         return;
       }
       const parsed = this.parseAccepted(msg);
-      if (parsed !== undefined) this.onRtp(parsed, msg);
+      if (parsed !== undefined) this.onRtp(parsed, msg, this.arrivalClock());
       return;
     }
     if (isRtcp) this.onLatchedRtcp(msg, rinfo);
@@ -428,7 +434,7 @@ export abstract class RtpSessionBase {
 
   /** parseAccepted parses RTP from the accepted source, counting what is malformed or unwanted. */
   private parseAccepted(msg: Uint8Array): RtpPacket | undefined {
-    const parsed = tryParseRtpPacket(msg);
+    const parsed = RtpPacketView.parse(msg);
     if (typeof parsed === "string") {
       this.transport.malformedRtp[parsed] = (this.transport.malformedRtp[parsed] ?? 0) + 1;
       return undefined;
@@ -443,20 +449,21 @@ export abstract class RtpSessionBase {
   private onLatchedRtp(msg: Uint8Array, rinfo: RemoteInfo): void {
     const latch = this.rtpLatch;
     const { address, port } = rinfo;
-    const now = this.scheduler.now();
+    const now = this.arrivalClock();
     let parsed: RtpPacket | undefined;
     if (latch.isAccepted(address, port)) {
+      // the accepted source (every packet of a call but its first few): no verdict to judge
       parsed = this.parseAccepted(msg);
       if (parsed === undefined) return;
-      if (this.isRepairPayloadType(parsed.payloadType)) {
-        this.onRtp(parsed, msg);
-        return;
-      }
+      if (!this.isRepairPayloadType(parsed.payloadType))
+        latch.heard(parsed.ssrc, parsed.sequenceNumber, now);
+      this.onRtp(parsed, msg, now);
+      return;
     } else {
       // another source: counted now; taken back out of the count if it is delivered later
       this.transport.foreignSource++;
       if (!latch.mayChange(now) && !this.isAt(this.expectedRtpAddr(), address, port)) return;
-      const p = tryParseRtpPacket(msg);
+      const p = RtpPacketView.parse(msg);
       if (typeof p !== "string" && this.isRepairPayloadType(p.payloadType)) return;
       if (typeof p === "string" || !this.acceptsPayloadType(p.payloadType)) {
         latch.spoil(address, port);
@@ -466,12 +473,12 @@ export abstract class RtpSessionBase {
     }
     const v = latch.offer(address, port, parsed.ssrc, parsed.sequenceNumber, now, parsed);
     if (v.kind === "accept") {
-      this.onRtp(parsed, msg);
+      this.onRtp(parsed, msg, now);
     } else if (v.kind === "latched") {
       this.transport.foreignSource -= v.held.length + 1;
       this.rtpLatched([address, port], v.changed);
-      for (const p of v.held) this.onRtp(p, this.heldDatagram(p));
-      this.onRtp(parsed, msg);
+      for (const p of v.held) this.onRtp(p, this.heldDatagram(p), now);
+      this.onRtp(parsed, msg, now);
       this.replayHeldRtcp();
     } else if (v.kind === "probation") {
       this.heldDatagrams.set(parsed, msg);
@@ -588,7 +595,8 @@ export abstract class RtpSessionBase {
       }
       this.transport.foreignSource -= held.length;
       this.rtpLatched(source, false);
-      for (const p of held) this.onRtp(p, this.heldDatagram(p));
+      const now = this.scheduler.now();
+      for (const p of held) this.onRtp(p, this.heldDatagram(p), now);
       this.replayHeldRtcp();
     }, LONE_SOURCE_HOLD_MS);
   }

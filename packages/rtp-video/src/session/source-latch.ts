@@ -115,6 +115,21 @@ export class SourceLatch<T> {
   }
 
   /**
+   * heard notes a packet from the accepted source (`isAccepted` said so): what `offer` does for
+   * it, without the verdict.
+   */
+  heard(ssrc: number, seq: number, nowMs: number): void {
+    const cur = this.current!;
+    cur.lastMs = nowMs;
+    if (cur.confirmed) return;
+    if (ssrc === cur.ssrc && seq === ((cur.seq + 1) & 0xffff)) cur.run++;
+    else cur.run = 1;
+    cur.ssrc = ssrc;
+    cur.seq = seq;
+    if (cur.run >= this.options.probationPackets) cur.confirmed = true;
+  }
+
+  /**
    * offer judges one parsed RTP packet from host:port (`item` is held while on probation and
    * handed back in the `latched` verdict).
    */

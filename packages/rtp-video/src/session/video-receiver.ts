@@ -167,8 +167,12 @@ export class VideoReceiver {
   private newestEnded = false;
   /** framesSeen counts the frames whose packets began to arrive (up to WARMUP_FRAMES). */
   private framesSeen = 0;
-  /** warmup: first arrival of each of the first WARMUP_FRAMES frames, by RTP timestamp. */
-  private readonly warmup = new Map<number, number>();
+  /**
+   * warmup: the RTP timestamp and first arrival of each of the first WARMUP_FRAMES frames
+   * (`framesSeen` of them are set): a few slots compared in turn, cheaper per packet than a map.
+   */
+  private readonly warmupTs = new Float64Array(WARMUP_FRAMES);
+  private readonly warmupAt = new Float64Array(WARMUP_FRAMES);
   private readonly maxNackRetries: number;
   private readonly maxMissing: number;
   private readonly keyframeIntervalMs: number;
@@ -366,23 +370,22 @@ export class VideoReceiver {
   receive(packet: RtpPacket, nowMs?: number): void {
     if (this.closed) return;
     this.arrivalMs = nowMs;
+    if (!this.assemble) {
+      // no assembler: nothing it counts or signals moves, the stream is the packet's SSRC
+      if (this.highest < 0 || packet.ssrc !== this.ssrc) this.restart(packet, packet.ssrc);
+      else this.track(packet);
+      if (this.missing.size !== 0) this.schedule();
+      this.arrivalMs = undefined;
+      return;
+    }
     const a = this.assembler.stats;
     const resyncs = a.resyncs;
     const outOfWindow = a.outOfWindow;
     const signals = a.keyframeRequests;
-    if (this.assemble) this.assembler.push(packet);
-    const current = this.assemble ? this.assembler.ssrc : packet.ssrc;
+    this.assembler.push(packet);
+    const current = this.assembler.ssrc;
     if (this.highest < 0 || current !== this.ssrc || a.resyncs !== resyncs) {
-      // the first packet, or the assembler has followed a new source or restarted its
-      // sequence numbers: track from here
-      this.ssrc = current;
-      this.missing.clear();
-      this.received.fill(-1);
-      this.newestTs = -1;
-      this.framesSeen = 0;
-      this.warmup.clear();
-      this.highest = packet.ssrc === current ? packet.sequenceNumber + 0x10000 : -1;
-      if (this.highest >= 0) this.noteArrival(packet, this.highest, true);
+      this.restart(packet, current);
     } else if (packet.ssrc === current && a.outOfWindow === outOfWindow) {
       // (a packet the assembler holds on probation, far from the stream, is not tracked)
       this.track(packet);
@@ -390,6 +393,20 @@ export class VideoReceiver {
     this.afterLoss(signals);
     this.schedule();
     this.arrivalMs = undefined;
+  }
+
+  /**
+   * restart tracks afresh from `packet`: the first packet, or the stream followed (`current`)
+   * is a new source, or the assembler restarted its sequence numbers.
+   */
+  private restart(packet: RtpPacket, current: number): void {
+    this.ssrc = current;
+    this.missing.clear();
+    this.received.fill(-1);
+    this.newestTs = -1;
+    this.framesSeen = 0;
+    this.highest = packet.ssrc === current ? packet.sequenceNumber + 0x10000 : -1;
+    if (this.highest >= 0) this.noteArrival(packet, this.highest, true);
   }
 
   /** arrivalMs is the arrival time given to `receive`, while it runs. */
@@ -468,12 +485,20 @@ export class VideoReceiver {
       this.newestDisordered = false;
       // the first frames: no reordering measured yet, so their whole arrival spread counts
       if (this.framesSeen < WARMUP_FRAMES) {
+        this.warmupTs[this.framesSeen] = packet.timestamp;
+        this.warmupAt[this.framesSeen] = now;
         this.framesSeen++;
-        this.warmup.set(packet.timestamp, now);
       }
     }
-    const first = this.warmup.get(packet.timestamp);
-    if (first !== undefined) this.sampleReorder(now - first, now);
+    let first = -1;
+    // the newest slot of a timestamp counts (a timestamp seen again restarts its frame)
+    for (let i = this.framesSeen - 1; i >= 0; i--) {
+      if (this.warmupTs[i] === packet.timestamp) {
+        first = i;
+        break;
+      }
+    }
+    if (first >= 0) this.sampleReorder(now - this.warmupAt[first]!, now);
     else if (packet.timestamp === this.newestTs) {
       if (!newest) this.newestDisordered = true;
       // a frame that comes out of order: all of its arrival spread may be reordering

@@ -338,6 +338,8 @@ export class VideoRtpSession extends RtpSessionBase {
    * RTX that fills a gap comes too (its datagram rebuilt, header without extensions). Returns a
    * function that removes the listener. A throwing listener does not stop the others or the frame
    * path (its error is thrown asynchronously, as RxJS reports a throwing subscriber).
+   * The packet's `payload` is made when first read (a forwarder that does not look into it
+   * makes no view per packet): a copy made by spreading the packet has none.
    */
   onPacket(listener: RtpPacketListener): () => void {
     this.packetListeners = [...this.packetListeners, listener];
@@ -352,8 +354,9 @@ export class VideoRtpSession extends RtpSessionBase {
    * at once and into the send history, so NACKs from the remote are answered from it (on our RTX
    * stream when negotiated), and it counts in the sender reports. A session either sends frames
    * (`sendFrame`) or forwards packets, not both (their sequence numbers would collide). The
-   * datagram is kept, not copied: do not change it afterwards. Returns false (dropped) when the
-   * session is closed or the remote is not known yet.
+   * datagram goes to the socket as it is: do not change it afterwards (the send completes
+   * later); the history keeps a copy of it. Returns false (dropped) when the session is closed or
+   * the remote is not known yet.
    */
   forwardPacket(datagram: Uint8Array): boolean {
     if (this.isClosed || this.remoteAddr === undefined || datagram.length < 12) return false;
@@ -486,12 +489,11 @@ export class VideoRtpSession extends RtpSessionBase {
     return pt === this.rtxPayloadType;
   }
 
-  protected override onRtp(packet: RtpPacket, datagram: Uint8Array): void {
-    if (packet.payloadType === this.rtxPayloadType) {
+  protected override onRtp(packet: RtpPacket, datagram: Uint8Array, now: number): void {
+    if (packet.payloadType === this.#rtxPayloadType) {
       this.onRtx(packet);
       return;
     }
-    const now = this.scheduler.now();
     let reception = this.reception;
     if (reception === undefined || reception.ssrc !== packet.ssrc) {
       reception = this.startReception(packet.ssrc, this.clockRate);
