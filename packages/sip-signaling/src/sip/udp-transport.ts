@@ -1,7 +1,9 @@
 /**
  * SipUdpTransport is the UDP transport layer (RFC 3261 §18) under sip.js's core.
  *
- * Receive: datagram → size cap → sip.js `Parser.parseMessage` → checks (mandatory header
+ * Receive: datagram → size cap → a plainly simple out-of-dialog OPTIONS is answered on the
+ * fast path (`options-fast-path.ts`: rate guard, then the full path's 200 or 503, no parse) →
+ * otherwise sip.js `Parser.parseMessage` → checks (mandatory header
  * fields, CSeq, Content-Length against the datagram, §18.3) → for requests, `received` and
  * `rport` on the top Via (§18.2.1, RFC 3581 §4) → handler. A malformed request that can be
  * answered gets a stateless 400; anything else malformed is dropped and counted.
@@ -320,13 +322,12 @@ export class SipUdpTransport implements Core.Transport {
       return;
     }
     const text = this.decoder.decode(data);
-    // the rate verdict of a request, once asked (null: not yet)
-    let verdict: RateVerdict | null = null;
     const tail = this.optionsTail;
     if (tail !== undefined && text.startsWith("OPTIONS ")) {
       const simple = readSimpleOptions(text);
       if (simple !== undefined) {
-        verdict = this.options.admitRequest?.("OPTIONS", source);
+        // the same guard, the same 200 or 503, without sip.js's parser or the raw scan
+        const verdict = this.options.admitRequest?.("OPTIONS", source);
         if (verdict === undefined) this.answerSimpleOptions(simple, source, tail);
         else this.answerSimpleOverloaded(simple, source, verdict.retryAfterSeconds);
         return;
@@ -352,7 +353,7 @@ export class SipUdpTransport implements Core.Transport {
       }
       return;
     }
-    if (verdict === null) verdict = this.options.admitRequest?.(line.method, source);
+    const verdict = this.options.admitRequest?.(line.method, source);
     if (verdict !== undefined) {
       this.answerOverloaded(raw, line, source, verdict.retryAfterSeconds);
       return;
