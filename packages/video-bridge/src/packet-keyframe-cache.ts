@@ -12,8 +12,9 @@ export interface CachedPacket {
 /**
  * PacketKeyframeCache keeps the packets of a source's last keyframe for cut-through forwarding,
  * so a target that joins (or whose source left) gets a picture at once, as the frame path's
- * `KeyframeCache` does: from a keyframe's first packet (`isStart`) to the packet with the marker
- * bit, the packets of that RTP timestamp, copied. `deltasSinceKeyframe` counts the frames that
+ * `KeyframeCache` does: from a keyframe's first packet (`isStart`, looked for in the first two
+ * packets of a frame) to the packet with the marker bit, the packets of that RTP timestamp,
+ * copied. `deltasSinceKeyframe` counts the frames that
  * ended after it: a replayed keyframe is decodable on its own only while it is 0.
  */
 export class PacketKeyframeCache {
@@ -25,6 +26,9 @@ export class PacketKeyframeCache {
   private done: readonly Uint8Array[] | undefined = undefined;
   private pending: Uint8Array[] | undefined = undefined;
   private pendingTs = -1;
+  /** the RTP timestamp of the newest packet, and how many packets of that frame came. */
+  private frameTs = -1;
+  private inFrame = 0;
 
   constructor(isStart: KeyframeStartTest) {
     this.isStart = isStart;
@@ -41,7 +45,13 @@ export class PacketKeyframeCache {
    */
   ingest(packet: RtpPacket, datagram: Uint8Array): boolean {
     const ts = packet.timestamp;
-    if (ts !== this.pendingTs && this.isStart(packet.payload)) {
+    if (ts !== this.frameTs) {
+      this.frameTs = ts;
+      this.inFrame = 0;
+    }
+    // a keyframe starts in a frame's first packet, or its second after an AUD or SEI alone: the
+    // payload of the others is not looked at (a session makes a packet's payload view on demand)
+    if (++this.inFrame <= 2 && ts !== this.pendingTs && this.isStart(packet.payload)) {
       this.pending = [];
       this.pendingTs = ts;
     }
