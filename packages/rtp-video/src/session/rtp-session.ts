@@ -10,7 +10,6 @@ import type { ReportBlock, RtcpPacket, RtcpParseErrorCode } from "../rtcp/types.
 import { type RtpPacket, type RtpParseErrorCode, serializeRtpPacket } from "../rtp/rtp-packet.js";
 import { RtpPacketView } from "../rtp/rtp-packet-view.js";
 import { SourceLatch } from "./source-latch.js";
-import { turnClock } from "./turn-clock.js";
 import { type Address, bindUdpPair, type PortRange, type UdpPair } from "./udp-pair.js";
 
 /**
@@ -171,11 +170,6 @@ export abstract class RtpSessionBase {
   remoteReport: RemoteReport | undefined;
 
   protected readonly scheduler: SchedulerLike;
-  /**
-   * arrivalClock stamps received RTP: the scheduler's time, read once per event-loop turn on
-   * the default scheduler (`turnClock`), per datagram on one given in the options.
-   */
-  private readonly arrivalClock: () => number;
   protected readonly cname: string;
   protected readonly rtcpMux: boolean;
   protected remoteSsrc: number | undefined;
@@ -208,9 +202,6 @@ export abstract class RtpSessionBase {
     this.ssrc = ssrc;
     this.localPort = pair.port;
     this.scheduler = options.scheduler ?? asyncScheduler;
-    const scheduler = this.scheduler;
-    this.arrivalClock =
-      options.scheduler === undefined ? () => turnClock.now() : () => scheduler.now();
     this.random = options.random ?? Math.random;
     this.cname = options.cname ?? `framewire-${ssrc.toString(16)}`;
     this.rtcpMux = options.rtcpMux ?? false;
@@ -425,7 +416,7 @@ export abstract class RtpSessionBase {
         return;
       }
       const parsed = this.parseAccepted(msg);
-      if (parsed !== undefined) this.onRtp(parsed, msg, this.arrivalClock());
+      if (parsed !== undefined) this.onRtp(parsed, msg, this.scheduler.now());
       return;
     }
     if (isRtcp) this.onLatchedRtcp(msg, rinfo);
@@ -449,7 +440,7 @@ export abstract class RtpSessionBase {
   private onLatchedRtp(msg: Uint8Array, rinfo: RemoteInfo): void {
     const latch = this.rtpLatch;
     const { address, port } = rinfo;
-    const now = this.arrivalClock();
+    const now = this.scheduler.now();
     let parsed: RtpPacket | undefined;
     if (latch.isAccepted(address, port)) {
       // the accepted source (every packet of a call but its first few): no verdict to judge
