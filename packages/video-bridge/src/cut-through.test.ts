@@ -201,6 +201,11 @@ describe("VideoBridge cutThrough", () => {
     for (let i = 1; i < ts.length; i++)
       expect((ts[i]! - ts[i - 1]!) >>> 0).toBeLessThan(0x80000000);
     expect(new Set(port.C.out.map((p) => p.ssrc))).toEqual(new Set([0x3000]));
+    // B (the speaker) keeps A: A's datagrams went to B rewritten in place, to C as copies of them
+    expect(labels(port.B)).toEqual(["K1", "D1", "D3", "D3", "D6", "D6"]);
+    expect(new Set(port.B.out.map((p) => p.ssrc))).toEqual(new Set([0x2000]));
+    const qb = seqs(port.B);
+    expect(qb.slice(1).map((x, i) => (x - qb[i]!) & 0xffff)).toEqual([1, 1, 1, 1, 1]);
     expect(bridge.getCurrentSource(s.C)).toBe(s.B);
     const switched = events.filter((e) => e.type === "source-switched" && e.target === s.C);
     expect(switched.map((e) => (e.type === "source-switched" ? e.to.id : ""))).toEqual(["A", "B"]);

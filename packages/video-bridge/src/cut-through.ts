@@ -198,6 +198,10 @@ export class CutThrough<S extends BridgeSession> {
     const room = this.parts.room(p.roomId);
     if (room === undefined) return;
     const on = s.fast && this.parts.enabled() && !this.parts.frameLevel();
+    // the first target's packet is the received datagram rewritten in place (the session has
+    // parsed its header already and reads only its payload afterwards, which the rewrite leaves
+    // as it is); the others get copies, made from it (every header byte but the first rewritten)
+    let inPlace = true;
     for (const t of room.members) {
       const route = t.cutRoute;
       if (t === p || route === undefined || !this.parts.isLive(t)) continue;
@@ -222,7 +226,8 @@ export class CutThrough<S extends BridgeSession> {
         r.select(num);
       if (r.source !== num && r.pendingSource !== num) continue;
       if (!this.parts.isLive(p)) return;
-      const out = r.rewrite(packet, datagram, num);
+      const out = r.rewrite(packet, datagram, num, inPlace);
+      if (out !== undefined) inPlace = false;
       if (out === undefined) {
         if (first && r.pendingSource === num) {
           this.parts.requester.request(p, current ? "gate" : "switch");

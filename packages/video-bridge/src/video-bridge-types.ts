@@ -70,7 +70,11 @@ export interface VideoPacketPort {
   readonly payloadType: number;
   /** clockRate of the stream's RTP timestamps. */
   readonly clockRate: number;
-  /** onPacket calls `listener` with each accepted media packet; returns its removal. */
+  /**
+   * onPacket calls `listener` with each accepted media packet; returns its removal. The bridge
+   * rewrites the header of the datagram in place for the first target it forwards it to (the
+   * session has parsed it already): a listener added after the bridge's sees the rewritten one.
+   */
   onPacket(listener: (packet: RtpPacket, datagram: Uint8Array) => void): () => void;
   /** forwardPacket sends one datagram carrying this stream's SSRC and payload type (kept, not copied). */
   forwardPacket(datagram: Uint8Array): boolean;
