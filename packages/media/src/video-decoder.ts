@@ -34,7 +34,7 @@ const CODEC_IDS: Readonly<Record<DecoderCodec, AVCodecID>> = {
  *
  * `blocking` (default false) decodes on the calling thread: node-av's sync calls, no libuv
  * threadpool round trip per access unit. The event loop is then busy for each decode (about
- * 0.3 ms per 640x360 picture and 1 ms per 720p one here), so use it where nothing else waits on
+ * 0.3 ms per 640x360 picture and 1–2 ms per 720p one here), so use it where nothing else waits on
  * that loop: a worker thread of its own, a media process, a batch job. Without it, the decode
  * runs on a threadpool thread and the loop stays free; the conversion and the copy out (a
  * fraction of the decode) run on the calling thread either way.
