@@ -109,6 +109,8 @@ export class VideoSender {
    * few slabs the last `size` packets were cut from live on.
    */
   private readonly historyBuffer: ArrayBufferLike[];
+  /** historyDatagram[k]: the forwarded datagram of slot k itself (`sendPacket`), if it is one. */
+  private readonly historyDatagram: (Uint8Array | undefined)[];
   private readonly historyOffset: Int32Array;
   private readonly historyLength: Int32Array;
   private readonly historySeq: Int32Array;
@@ -129,6 +131,7 @@ export class VideoSender {
     }
     this.mask = size - 1;
     this.historyBuffer = new Array<ArrayBufferLike>(size).fill(NO_BUFFER);
+    this.historyDatagram = new Array<Uint8Array | undefined>(size).fill(undefined);
     this.historyOffset = new Int32Array(size);
     this.historyLength = new Int32Array(size);
     this.historySeq = new Int32Array(size).fill(-1);
@@ -187,8 +190,7 @@ export class VideoSender {
    * stream and keeps it in the history, so NACKs for it are answered like those for packets of
    * `sendFrame`. It must carry this sender's SSRC and sequence numbers that do not collide with
    * those of `sendFrame` (a sender does one or the other). A marker bit counts a frame.
-   * The datagram is sent as it is, so it must not be changed afterwards; the history keeps a
-   * copy (the datagram itself, often a socket's receive buffer, is not held). `nowMs` is
+   * The datagram is kept as it is (not copied): it must not be changed afterwards. `nowMs` is
    * the time of sending when the caller has it (default: `now`).
    */
   sendPacket(datagram: Uint8Array, nowMs?: number): void {
@@ -215,7 +217,9 @@ export class VideoSender {
       const n = this.historyLength[slot]!;
       const fresh = now === undefined || now - this.historyAt[slot]! <= this.historyMs;
       if (n > 0 && this.historySeq[slot] === (seq & 0xffff) && fresh) {
-        const original = new Uint8Array(this.historyBuffer[slot]!, this.historyOffset[slot]!, n);
+        const original =
+          this.historyDatagram[slot] ??
+          new Uint8Array(this.historyBuffer[slot]!, this.historyOffset[slot]!, n);
         if (this.rtx === undefined) {
           this.send(original);
         } else {
@@ -241,46 +245,25 @@ export class VideoSender {
   }
 
   /**
-   * keep copies a forwarded datagram into its history slot of the ring (made at the first
-   * forwarded packet; a datagram over RING_STRIDE bytes gets a copy of its own): the datagram
-   * itself, often a socket's receive buffer, is not held, so it dies young like any received
-   * buffer (held by reference, the last `historyPackets` of them outlived two scavenges each
-   * and were promoted: about a third of a microsecond of GC per forwarded packet in the relay
-   * benchmark, more than the copy costs).
+   * keep puts a forwarded datagram into its history slot by reference (the view itself, so no
+   * `buffer` getter, a call into the runtime, per packet). A copy into a ring of slots was
+   * measured slower in the relay benchmark: it writes a cold 1.5 MB region packet by packet,
+   * while the datagram just received is in the cache already.
    */
   private keep(d: Uint8Array, nowMs: number): void {
     const seq = (d[2]! << 8) | d[3]!;
     const slot = seq & this.mask;
-    const n = d.length;
-    if (n <= RING_STRIDE) {
-      let ring = this.ring;
-      if (ring === undefined) {
-        ring = new Uint8Array((this.mask + 1) * RING_STRIDE);
-        this.ring = ring;
-        this.ringBuffer = ring.buffer;
-      }
-      const offset = slot * RING_STRIDE;
-      ring.set(d, offset);
-      this.historyBuffer[slot] = this.ringBuffer;
-      this.historyOffset[slot] = offset;
-    } else {
-      this.historyBuffer[slot] = new Uint8Array(d).buffer;
-      this.historyOffset[slot] = 0;
-    }
-    this.historyLength[slot] = n;
+    this.historyDatagram[slot] = d;
+    this.historyLength[slot] = d.length;
     this.historySeq[slot] = seq;
     this.historyAt[slot] = nowMs;
   }
-
-  /** ring holds the forwarded datagrams of the history, RING_STRIDE bytes per slot. */
-  private ring: Uint8Array | undefined;
-  /** ringBuffer is `ring.buffer`, read once (the getter is a call into the runtime). */
-  private ringBuffer: ArrayBufferLike = NO_BUFFER;
 
   /** remember notes where a sent datagram lies, in its history slot. */
   private remember(d: Uint8Array, nowMs?: number): void {
     const seq = (d[2]! << 8) | d[3]!;
     const slot = seq & this.mask;
+    this.historyDatagram[slot] = undefined;
     this.historyBuffer[slot] = d.buffer;
     this.historyOffset[slot] = d.byteOffset;
     this.historyLength[slot] = d.length;
@@ -290,9 +273,3 @@ export class VideoSender {
 }
 
 const NO_BUFFER = new ArrayBuffer(0);
-
-/**
- * RING_STRIDE is the room of one forwarded datagram in the history ring: an Ethernet MTU's
- * worth (1500 bytes), what RTP over UDP on today's paths fits in.
- */
-const RING_STRIDE = 1500;

@@ -354,9 +354,8 @@ export class VideoRtpSession extends RtpSessionBase {
    * at once and into the send history, so NACKs from the remote are answered from it (on our RTX
    * stream when negotiated), and it counts in the sender reports. A session either sends frames
    * (`sendFrame`) or forwards packets, not both (their sequence numbers would collide). The
-   * datagram goes to the socket as it is: do not change it afterwards (the send completes
-   * later); the history keeps a copy of it. Returns false (dropped) when the session is closed or
-   * the remote is not known yet.
+   * datagram is kept, not copied: do not change it afterwards. Returns false (dropped) when the
+   * session is closed or the remote is not known yet.
    */
   forwardPacket(datagram: Uint8Array): boolean {
     if (this.isClosed || this.remoteAddr === undefined || datagram.length < 12) return false;
