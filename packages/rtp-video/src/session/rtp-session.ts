@@ -2,7 +2,8 @@ import type { RemoteInfo } from "node:dgram";
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
 import { asyncScheduler, Subject } from "rxjs";
 import { RtpVideoError } from "../errors.js";
-import { compactNtpFromMs, ntpFromMs, roundTripTimeMs } from "../rtcp/ntp.js";
+import { compactNtp, compactNtpFromMs, ntpFromMs, roundTripTimeMs } from "../rtcp/ntp.js";
+
 import { parseRtcp } from "../rtcp/parse.js";
 import { ReceptionStats } from "../rtcp/reception-stats.js";
 import { serializeRtcp } from "../rtcp/serialize.js";
@@ -11,6 +12,12 @@ import { type RtpPacket, type RtpParseErrorCode, serializeRtpPacket } from "../r
 import { RtpPacketView } from "../rtp/rtp-packet-view.js";
 import { SourceLatch } from "./source-latch.js";
 import { type Address, bindUdpPair, type PortRange, type UdpPair } from "./udp-pair.js";
+
+/**
+ * SENT_SRS is how many of our SRs a report's LSR may echo (RFC 3550 §6.4.1): at the RTCP
+ * intervals used here (≥ 1 s) a peer's report answers one of the last few.
+ */
+const SENT_SRS = 16;
 
 /**
  * LONE_SOURCE_HOLD_MS: a first source that sends fewer packets than the probation, alone, in
@@ -363,13 +370,15 @@ export abstract class RtpSessionBase {
     const block = this.receptionBlock(now);
     const reports = block === undefined ? [] : [block];
     const info = this.senderInfo(now);
+    const ntpTime = ntpFromMs(now);
+    if (info !== undefined) this.noteSentSr(compactNtp(ntpTime));
     const head: RtcpPacket =
       info === undefined
         ? { type: "rr", ssrc: this.ssrc, reports }
         : {
             type: "sr",
             ssrc: this.ssrc,
-            ntpTime: ntpFromMs(now),
+            ntpTime,
             rtpTimestamp: info.rtpTimestamp >>> 0,
             packetCount: info.packets >>> 0,
             octetCount: info.octets >>> 0,
@@ -636,6 +645,23 @@ export abstract class RtpSessionBase {
       this.transport.malformedRtcp[e] = (this.transport.malformedRtcp[e] ?? 0) + 1;
   }
 
+  /** the compact NTP times (RFC 3550 §6.4.1 LSR) of the last SENT_SRS SRs we sent. */
+  private readonly sentSrs = new Uint32Array(SENT_SRS);
+  private sentSrCount = 0;
+
+  private noteSentSr(compact: number): void {
+    this.sentSrs[this.sentSrCount % SENT_SRS] = compact >>> 0;
+    this.sentSrCount++;
+  }
+
+  /** sentSr tells whether `lsr` is the compact NTP time of one of our last SRs. */
+  private sentSr(lsr: number): boolean {
+    if (lsr === 0) return false;
+    const n = Math.min(this.sentSrCount, SENT_SRS);
+    for (let i = 0; i < n; i++) if (this.sentSrs[i] === lsr >>> 0) return true;
+    return false;
+  }
+
   private processRtcp(packets: readonly RtcpPacket[]): void {
     if (packets.length === 0) return;
     this.transport.rtcpPackets++;
@@ -653,7 +679,9 @@ export abstract class RtpSessionBase {
             fractionLost: b.fractionLost / 256,
             cumulativeLost: b.cumulativeLost,
             jitterMs: (b.jitter * 1000) / this.clockRateForReports(),
-            rttMs: roundTripTimeMs(b, compactNtpFromMs(now)),
+            // only an LSR that echoes one of our SRs gives a round-trip time: a forged or
+            // garbled report must not set it (a huge RTT would switch NACKs off)
+            rttMs: this.sentSr(b.lastSr) ? roundTripTimeMs(b, compactNtpFromMs(now)) : undefined,
             atMs: now,
           };
         }

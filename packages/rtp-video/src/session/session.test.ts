@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { rng, stream } from "../../test/gen.js";
 import { until } from "../../test/until.js";
 import { H264Packetizer } from "../h264/h264-packetizer.js";
+import { serializeRtcp } from "../rtcp/serialize.js";
 import { RtpPacketizer } from "../rtp/rtp-packetizer.js";
 import type { VideoFrame } from "../video-frame.js";
 import type { AudioFrame } from "./audio-frame.js";
@@ -45,6 +46,46 @@ describe("VideoRtpSession over UDP on 127.0.0.1", () => {
     await until(() => a.remoteReport?.rttMs !== undefined);
     expect(a.remoteReport).toMatchObject({ fractionLost: 0, cumulativeLost: 0 });
     expect(a.remoteReport!.rttMs!).toBeLessThan(500);
+  });
+
+  it("a report whose LSR echoes none of our SRs gives no RTT (a forged one cannot switch NACKs off)", async () => {
+    const { a, b } = await videoPair({ rtcpIntervalMs: 50 });
+    const got: VideoFrame[] = [];
+    b.frames$.subscribe((f) => got.push(f));
+    const aus = stream(5, 5, () => 3000, rng(3));
+    for (let i = 0; i < aus.length; i++)
+      a.sendFrame({ data: aus[i]!, keyframe: i === 0, timestampMs: i * 33 });
+    await until(() => got.length === 5);
+    // from b's address (so a reads it), an RR about a's stream with an LSR a never sent
+    const forged = serializeRtcp([
+      {
+        type: "rr",
+        ssrc: 0x1234,
+        reports: [
+          {
+            ssrc: a.ssrc,
+            fractionLost: 0,
+            cumulativeLost: 0,
+            highestSequence: 1,
+            jitter: 0,
+            lastSr: 0x00010001,
+            delaySinceLastSr: 0,
+          },
+        ],
+      },
+    ]);
+    // b's own reports echo a's SRs: a knows the RTT
+    await until(() => a.remoteReport?.rttMs !== undefined);
+    const port = b.localPort;
+    b.close();
+    const from = createSocket("udp4");
+    await new Promise<void>((resolve) => from.bind(port + 1, "127.0.0.1", resolve));
+    const rtcpBefore = a.transport.rtcpPackets;
+    from.send(forged, a.localPort + 1, "127.0.0.1");
+    await until(() => a.transport.rtcpPackets > rtcpBefore);
+    from.close();
+    expect(a.remoteReport).toMatchObject({ fractionLost: 0, cumulativeLost: 0 });
+    expect(a.remoteReport?.rttMs).toBeUndefined();
   });
 
   it("a PLI or FIR from the receiver reaches the sender's keyframeRequests$ (FIR once per sequence number)", async () => {
