@@ -14,7 +14,7 @@
 // sockets) in this process; 100 "phones" (VideoRtpSession) in a child process, each sending
 // 30 fps (keyframe every 30 frames, staggered starts) to its session and receiving its peer's
 // video. Modes: "relay" (plain callback relay), "bridge" (RoomKit + VideoChannel, fast path,
-// frames: `cutThrough: false`), "bridge-cut" (the bridge's default: each packet forwarded as it
+// frames: `cutThrough: false`), "bridge-cut" (`cutThrough: true`: each packet forwarded as it
 // arrives, frames assembled beside), "bridge-packets" (cut-through with the backend's
 // `assembleVideo: false`: no frames at all) and "bridge+hook" (one global BEFORE_BRIDGE_VIDEO hook, which
 // keeps the room on frames). Per mode, over the measured window:
@@ -610,7 +610,7 @@ async function part1(): Promise<{
 
 /**
  * Mode is what forwards in part 2 and 3: "relay" (plain callback relay of frames), "bridge" (the
- * bridge's frame path: `cutThrough: false`), "bridge-cut" (the bridge's default: packets
+ * bridge's frame path: `cutThrough: false`), "bridge-cut" (`cutThrough: true`: packets
  * cut-through, frames assembled beside), "bridge-packets" (cut-through, `assembleVideo: false`:
  * no frames at all), "bridge+hook" (one deciding hook: frames).
  */
@@ -701,7 +701,7 @@ async function load(mode: Mode, rooms: number, warmupMs: number, measureMs: numb
     kit.registerChannel(
       new VideoChannel("v", {
         backend,
-        bridge: mode === "bridge" ? { cutThrough: false } : true,
+        bridge: mode === "bridge" ? { cutThrough: false } : { cutThrough: true },
       }),
     );
     if (mode === "bridge+hook") {
@@ -1046,7 +1046,7 @@ function summaryRows(
         ? "none sustained"
         : `${c.capped ? "at least (every probe passed), " : ""}e2e p99 ${c.at.e2eP99.toFixed(1)} ms, CPU ${c.at.cpuPct.toFixed(0)} %, phones ${c.at.phonesCpuPct.toFixed(0)} %${c.limitedByPhones ? "; limited by the phones' process" : ""}`;
     rows.push({
-      what: `Two-party 720p30-like rooms one core sustains (e2e p99 < ${CAPACITY_E2E_P99_MS} ms, ≥ ${CAPACITY_DELIVERED * 100} % delivered), ${capBridge.mode === "bridge-cut" ? "bridge, cut-through (default)" : "bridge, frame path (cutThrough: false)"}, phones in a child process`,
+      what: `Two-party 720p30-like rooms one core sustains (e2e p99 < ${CAPACITY_E2E_P99_MS} ms, ≥ ${CAPACITY_DELIVERED * 100} % delivered), ${capBridge.mode === "bridge-cut" ? "bridge, cut-through (cutThrough: true)" : "bridge, frame path (the default)"}, phones in a child process`,
       ours: { value: capBridge.rooms, unit: "rooms", note: note(capBridge) },
       anchor:
         capRelay === undefined

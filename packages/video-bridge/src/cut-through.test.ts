@@ -294,12 +294,13 @@ describe("VideoBridge cutThrough", () => {
     expect(labels(port.B)).toEqual(["K1", "K4"]);
   });
 
-  it("is on by default; cutThrough: false and a backend without the seam forward frames as before", () => {
+  it("is off by default; cutThrough: false and a backend without the seam forward frames as before", () => {
     const scheduler = new ManualScheduler();
     expect(new VideoBridge<FakeSession>({ scheduler }).getCutThroughStats).toBeDefined();
     for (const [options, seam] of [
       [{ cutThrough: false }, true],
-      [{}, false],
+      [{}, true],
+      [{ cutThrough: true }, false],
     ] as const) {
       const bridge = new VideoBridge<FakeSession>({ scheduler, ...options });
       const backend = seam ? new PacketBackend() : new FakeBackend();
@@ -317,13 +318,13 @@ describe("VideoBridge cutThrough", () => {
       expect(backend.labels("B")).toEqual(["A:K0"]);
       expect(bridge.getCutThroughStats(b)).toBeUndefined();
     }
-    const bridge = new VideoBridge<FakeSession>({ scheduler });
+    const bridge = new VideoBridge<FakeSession>({ scheduler, cutThrough: true });
     const backend = new PacketBackend();
     backend.ports.set("A", new FakePort(1));
     backend.ports.set("B", new FakePort(2));
     bridge.addSession(new FakeSession("A"), "r", backend);
     bridge.addSession(new FakeSession("B"), "r", backend);
-    expect(backend.ports.get("A")!.listening).toBe(1); // default: cut-through
+    expect(backend.ports.get("A")!.listening).toBe(1); // asked for: cut-through
     expect(() => new VideoBridge({ cutThrough: "yes" as unknown as boolean })).toThrow(
       /BAD_OPTION/,
     );
