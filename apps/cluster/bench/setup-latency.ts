@@ -22,10 +22,11 @@ import {
   writeResults,
 } from "@framewire/test-support/bench-results";
 import { repoRoot } from "@framewire/test-support/fixtures";
-import { freeUdpPorts, peersDir, startChild } from "@framewire/test-support/peers";
+import { freeUdpPorts, sippCounter, startChild } from "@framewire/test-support/peers";
 import { runCluster } from "../src/cluster.js";
 import { clusterConfig, validateClusterConfig } from "../src/cluster-config.js";
 import { fetchClusterRows } from "../src/status-table.js";
+import { writeRoomScenario } from "../test/cluster-harness.js";
 
 const RATE = Number(process.env.BENCH_CLUSTER_RATE ?? 20);
 const CALLS = Number(process.env.BENCH_CLUSTER_CALLS ?? 200);
@@ -45,11 +46,7 @@ const config = validateClusterConfig({
 });
 
 // the A/V scenario of the tests, with the room taken from the injection file's first field
-const scenario = join(dir, "sipp-room-av-call.xml");
-writeFileSync(
-  scenario,
-  readFileSync(join(peersDir(), "sipp-av-call.xml"), "utf8").replaceAll("[service]", "[field0]"),
-);
+const scenario = await writeRoomScenario(dir);
 
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -60,15 +57,6 @@ const median = (xs: readonly number[]) =>
     [...xs].sort((a, b) => a - b),
     0.5,
   );
-
-function sippCounter(screen: string, name: string): number {
-  const last = screen
-    .split(/\r?\n/)
-    .filter((l) => l.trim().startsWith(name))
-    .at(-1);
-  const n = Number(last?.split("|").at(-1)?.trim());
-  return Number.isFinite(n) ? n : Number.NaN;
-}
 
 /**
  * SipTimes are per-call figures from a capture: `setupMs` INVITE sent → 200 received at the
@@ -212,8 +200,8 @@ async function runLoad(mode: "direct" | "proxy", run: number): Promise<RunResult
   await capture.done;
   const screen = readFileSync(screenFile, "utf8");
   return {
-    ok: sippCounter(screen, "Successful call"),
-    failed: sippCounter(screen, "Failed call"),
+    ok: sippCounter(screen, "Successful call") ?? Number.NaN,
+    failed: sippCounter(screen, "Failed call") ?? Number.NaN,
     ...sipTimes(pcap, sipPort, config.proxy.port),
     peakCalls,
     peakRooms,

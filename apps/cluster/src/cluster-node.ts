@@ -67,7 +67,8 @@ export type NodeEvent =
 /**
  * RoomPlacement says where a room meets: `here` (this node holds it, claimed now if it was new),
  * or on another node (`node` and its SIP `uri` from the registry), or nowhere yet because this
- * node drains or stops and the room does not meet here.
+ * node drains or stops and the room does not meet here, or because the registry does not hold
+ * this node's heartbeat (`unregistered`: it expired; a room is never claimed for such a node).
  */
 export type RoomPlacement =
   | { readonly here: true }
@@ -77,7 +78,7 @@ export type RoomPlacement =
       readonly node: string;
       readonly uri: string | undefined;
     }
-  | { readonly here: false; readonly reason: "draining" | "stopping" };
+  | { readonly here: false; readonly reason: "draining" | "stopping" | "unregistered" };
 
 /**
  * BotPlacement is what {@link ClusterNode.joinBot} did: joined the room here, or joined nothing
@@ -208,6 +209,27 @@ export class ClusterNode {
     if (this.stopping !== undefined) return { here: false, reason: "stopping" };
     const meets = this.claimed.has(room) || this.kit.getSessions(room).length > 0;
     if (this.health === "draining" && !meets) return { here: false, reason: "draining" };
+    const claim = await this.claimHere(room);
+    if (claim === "here") return { here: true };
+    if (claim === "stopping") return { here: false, reason: "stopping" };
+    if (claim.owner === undefined) return { here: false, reason: "unregistered" };
+    return {
+      here: false,
+      reason: "elsewhere",
+      node: claim.owner,
+      uri: await this.nodeUriOf(claim.owner),
+    };
+  }
+
+  /**
+   * claimHere claims `room` for this node in the registry (both a call's INVITE and a bot come
+   * through here): "here" once claimed (an unreachable registry counts as here: the proxy's hash
+   * placed the room), the owner when it meets elsewhere (undefined: this node's heartbeat is not
+   * in the registry), "stopping" when the node began to stop meanwhile (the claim undone).
+   */
+  private async claimHere(
+    room: string,
+  ): Promise<"here" | "stopping" | { readonly owner: string | undefined }> {
     let owner: string | undefined;
     try {
       owner = await this.registry.claim(room);
@@ -215,14 +237,14 @@ export class ClusterNode {
       this.log({ event: "registry-error", message: (e as Error).message });
       owner = this.options.node.name;
     }
-    if (owner !== undefined && owner !== this.options.node.name)
-      return { here: false, reason: "elsewhere", node: owner, uri: await this.nodeUriOf(owner) };
+    if (owner !== this.options.node.name) return { owner };
     if (this.stopping !== undefined) {
+      // stopped while claiming: the stop's release may have run already
       await this.registry.release(room).catch(() => false);
-      return { here: false, reason: "stopping" };
+      return "stopping";
     }
     this.claimed.set(room, Date.now());
-    return { here: true };
+    return "here";
   }
 
   /**
@@ -359,24 +381,12 @@ export class ClusterNode {
       this.log({ event: "refused-draining", room, released });
       return { accept: false, statusCode: 503 };
     }
-    let owner: string | undefined;
-    try {
-      owner = await this.registry.claim(room);
-    } catch (e) {
-      // no registry: serve the call (the proxy's hash placed it), say so
-      this.log({ event: "registry-error", message: (e as Error).message });
-      owner = this.options.node.name;
-    }
-    if (owner !== this.options.node.name) {
-      this.log({ event: "misrouted", room, owner });
+    const claim = await this.claimHere(room);
+    if (claim === "stopping") return { accept: false, statusCode: 503 };
+    if (claim !== "here") {
+      this.log({ event: "misrouted", room, owner: claim.owner });
       return { accept: false, statusCode: 503 };
     }
-    if (this.stopping !== undefined) {
-      // stopped while claiming: the stop's release may have run already
-      await this.registry.release(room).catch(() => false);
-      return { accept: false, statusCode: 503 };
-    }
-    this.claimed.set(room, Date.now());
     this.lastAdmitAt = Date.now();
     return { accept: true };
   }

@@ -173,6 +173,21 @@ export function startCallerWith(
 }
 
 /**
+ * writeRoomScenario writes, in `dir`, sipp-av-call.xml's call with the room (the Request-URI
+ * user) taken from the injection file's first field (`-inf rooms.csv`, `[field0]`), and the
+ * fixtures named by absolute path so SIPp may run in any folder. Returns the file.
+ */
+export async function writeRoomScenario(dir: string): Promise<string> {
+  const av = await readFile(join(peersDir(), "sipp-av-call.xml"), "latin1");
+  const file = join(dir, "sipp-av-room.xml");
+  const withRoom = av
+    .replaceAll("[service]", "[field0]")
+    .replaceAll('"fixtures/', `"${join(repoRoot(), "fixtures")}/`);
+  await writeFile(file, withRoom, "latin1");
+  return file;
+}
+
+/**
  * writeHoldOrByeScenario writes, in `dir`, sipp-av-call.xml's call (same INVITE, SDP and media)
  * that then waits up to `holdMs` for a BYE from the far end: answered 200 and logged
  * "remote-bye" (`-trace_logs -log_file F`); else it sends its own BYE, logged "local-bye".

@@ -3,11 +3,9 @@
 // no call and no RTP port and the registry is empty.
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { repoRoot } from "@framewire/test-support/fixtures";
 import {
   itWithPeers,
   killAtCleanup,
-  peersDir,
   report,
   runCleanups,
   startChild,
@@ -15,7 +13,7 @@ import {
 } from "@framewire/test-support/peers";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect } from "vitest";
-import { nodeEvents, PEERS, startTestCluster } from "./cluster-harness.js";
+import { nodeEvents, PEERS, startTestCluster, writeRoomScenario } from "./cluster-harness.js";
 
 const CALLS = Number(process.env.CLUSTER_LOAD_CALLS ?? 200);
 const RATE = Number(process.env.CLUSTER_LOAD_RATE ?? 20);
@@ -46,14 +44,9 @@ describe("calls at a rate through Kamailio", () => {
     async () => {
       const cluster = await startTestCluster(3, { callers: 1 });
       const dir = tempDir("framewire-cluster-load-");
-      // sipp-av-call.xml with the room from the injection file: two calls per room, in a row
-      const av = await readFile(join(peersDir(), "sipp-av-call.xml"), "latin1");
-      const scenario = join(dir, "sipp-av-room.xml");
-      // SIPp runs in `dir` (it writes its rtt and error files there): the fixtures by absolute path
-      const withRoom = av
-        .replaceAll("[service]", "[field0]")
-        .replaceAll('"fixtures/', `"${join(repoRoot(), "fixtures")}/`);
-      await writeFile(scenario, withRoom, "latin1");
+      // sipp-av-call.xml with the room from the injection file: two calls per room, in a row;
+      // SIPp runs in `dir` (it writes its rtt and error files there)
+      const scenario = await writeRoomScenario(dir);
       const rooms = Array.from({ length: CALLS }, (_, i) => `ld-${Math.floor(i / 2)}`);
       const csv = join(dir, "rooms.csv");
       await writeFile(csv, `SEQUENTIAL\n${rooms.join("\n")}\n`);

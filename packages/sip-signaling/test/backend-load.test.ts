@@ -19,6 +19,7 @@ import {
   readText,
   report,
   runCleanups,
+  sippCounter,
   startChild,
   tempDir,
   waitUntil,
@@ -35,16 +36,6 @@ const HOLD_MS = Number(process.env.LOAD_HOLD_MS ?? 2_000);
 afterEach(async () => {
   await runCleanups();
 });
-
-/** The last value of a SIPp screen counter line, e.g. "Successful call | 0 | 200". */
-function sippCounter(screen: string, name: string): number | undefined {
-  const lines = screen.split(/\r?\n/).filter((l) => l.trim().startsWith(name));
-  const last = lines.at(-1);
-  if (last === undefined) return undefined;
-  const cells = last.split("|").map((c) => c.trim());
-  const n = Number(cells.at(-1));
-  return Number.isFinite(n) ? n : undefined;
-}
 
 describe("load: SIPp A/V calls into the backend", () => {
   loadTest(

@@ -24,6 +24,7 @@ import {
   readText,
   report,
   runCleanups,
+  sippCounter,
   startChild,
   tempDir,
   waitUntil,
@@ -37,15 +38,6 @@ const sippTest = itWithPeers(["sipp"]);
 afterEach(async () => {
   await runCleanups();
 });
-
-/** The last value of a SIPp screen counter line, e.g. "Successful call | 0 | 200". */
-function sippCounter(screen: string, name: string): number | undefined {
-  const lines = screen.split(/\r?\n/).filter((l) => l.trim().startsWith(name));
-  const last = lines.at(-1);
-  if (last === undefined) return undefined;
-  const n = Number(last.split("|").at(-1)?.trim());
-  return Number.isFinite(n) ? n : undefined;
-}
 
 interface SippLoad {
   readonly calls: number;

@@ -80,6 +80,7 @@ export {
   parseBaresipReport,
   parseGstRecv,
   problemLines,
+  sippCounter,
   summarizeGstLog,
   x264Frames,
 } from "./report-parsers.js";

@@ -21,6 +21,20 @@ export function lastKvLine(text: string, key: string): Record<string, string> | 
   return line === undefined ? undefined : kv(line);
 }
 
+/**
+ * sippCounter is the last value of a SIPp screen counter line (`-trace_screen`), e.g. 200 of
+ * "Successful call | 0 | 200"; undefined when the screen has no such line or it ends in no number.
+ */
+export function sippCounter(screen: string, name: string): number | undefined {
+  const last = screen
+    .split(/\r?\n/)
+    .filter((l) => l.trim().startsWith(name))
+    .at(-1);
+  if (last === undefined) return undefined;
+  const n = Number(last.split("|").at(-1)?.trim());
+  return Number.isFinite(n) ? n : undefined;
+}
+
 /** GstDecode is gst-recv-h264.sh's summary line. */
 export interface GstDecode {
   readonly framesDecoded: number;

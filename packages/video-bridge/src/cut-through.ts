@@ -3,6 +3,7 @@ import type { SchedulerLike } from "rxjs";
 import type { BridgeReporter } from "./bridge-reporter.js";
 import { CutThroughRoute, CutThroughSource } from "./cut-through-route.js";
 import type { KeyframeRequester } from "./keyframe-requester.js";
+import { receiveFrom } from "./source-switch.js";
 import type {
   BridgeSession,
   KeyframeRequestReason,
@@ -284,18 +285,7 @@ export class CutThrough<S extends BridgeSession> {
   private switched(t: P<S>, src: P<S>, cached: boolean, decodable: boolean): void {
     const c = this.parts.counters;
     t.gate.keyframeSent(decodable);
-    const from = t.current;
-    if (from === src) return;
-    t.current = src;
-    c.switches++;
-    this.parts.reporter.emit(() => ({
-      type: "source-switched",
-      target: t.session,
-      from: from?.session ?? null,
-      to: src.session,
-      roomId: t.roomId,
-      cached,
-    }));
+    receiveFrom(t, src, cached, c, this.parts.reporter);
   }
 }
 

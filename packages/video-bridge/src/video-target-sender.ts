@@ -1,6 +1,7 @@
 import { checkVideoFrame, type VideoFrame } from "@framewire/rtp-video";
 import { type Observable, type SchedulerLike, Subject } from "rxjs";
 import type { BridgeReporter } from "./bridge-reporter.js";
+import { receiveFrom } from "./source-switch.js";
 import type {
   BridgeSession,
   ForwardedVideoFrame,
@@ -77,19 +78,7 @@ export class VideoTargetSender<S extends BridgeSession> {
         this.counters.keyframesSent++;
         if (cached) this.counters.cachedKeyframesSent++;
       } else if (t.gate.keyless) this.counters.deltasPassedAfterWait++;
-      const from = t.current;
-      if (from !== src) {
-        t.current = src;
-        this.counters.switches++;
-        this.reporter.emit(() => ({
-          type: "source-switched",
-          target: t.session,
-          from: from?.session ?? null,
-          to: src.session,
-          roomId: t.roomId,
-          cached,
-        }));
-      }
+      receiveFrom(t, src, cached, this.counters, this.reporter);
       if (frame.keyframe) t.gate.keyframeSent(!cached || src.cache.deltasSinceKeyframe === 0);
       if (this.forwarded.observed) {
         this.forwarded.next({
